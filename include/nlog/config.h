@@ -1,0 +1,138 @@
+/* config.h: the configuration struct and how it is built from layers.
+ *
+ * A configuration is resolved from five layers, lowest to highest:
+ *
+ *     built-in defaults < profile < YAML file < environment < values set in code
+ *
+ * nlog_config_init() marks every setting "not set" (NLOG_UNSET for ints,
+ * NLOG_LEVEL_INVALID for the level, "" for strings, 0 loggers). Whatever the
+ * program then sets in the struct is the "code" layer; every setting left
+ * unset is taken from the layers below. The profile and file are chosen by
+ * the `profile` and `config_file` members, else by NETLINK_LOG_PROFILE and
+ * NETLINK_LOG_CONFIG. docs/configuration.md lists every key, its variable,
+ * its default and its value in each profile.
+ *
+ * Thread-safety: these functions touch only the structs passed to them and
+ * may be called from any thread. Since: 0.1 */
+#ifndef NLOG_CONFIG_H
+#define NLOG_CONFIG_H
+
+#include <stddef.h>
+
+#include <nlog/export.h>
+#include <nlog/level.h>
+#include <nlog/logger.h>
+#include <nlog/status.h>
+
+NLOG_BEGIN_DECLS
+
+#define NLOG_UNSET (-1)
+#define NLOG_CONFIG_PATH_MAX 1024   /* bytes of a path, including the NUL */
+#define NLOG_CONFIG_PROFILE_MAX 32  /* bytes of a profile name, including the NUL */
+#define NLOG_CONFIG_EMAIL_MAX 256   /* bytes of an e-mail address, including the NUL */
+#define NLOG_CONFIG_LOGGERS_MAX 64  /* entries of one layer's `loggers:` map */
+
+typedef enum nlog_console_stream {
+    NLOG_CONSOLE_STDERR = 0, /* default */
+    NLOG_CONSOLE_STDOUT = 1
+} nlog_console_stream;
+
+/* One entry of the `loggers:` map: a dotted name and its threshold. */
+typedef struct nlog_logger_level {
+    char name[NLOG_LOGGER_NAME_MAX + 1];
+    nlog_level level;
+} nlog_logger_level;
+
+typedef struct nlog_config {
+    size_t struct_size; /* set by nlog_config_init(); lets the struct grow */
+
+    /* Which lower layers to use. */
+    char profile[NLOG_CONFIG_PROFILE_MAX];     /* "" = $NETLINK_LOG_PROFILE, else none */
+    char config_file[NLOG_CONFIG_PATH_MAX];    /* "" = $NETLINK_LOG_CONFIG, else none */
+    int use_environment;                       /* 1 (default): read NETLINK_LOG_*; 0: ignore
+                                                  the environment entirely */
+
+    /* Settings. Booleans are 1 or 0 once resolved. */
+    nlog_level level;                          /* global threshold */
+    char directory[NLOG_CONFIG_PATH_MAX];      /* where log files go; created if missing */
+    int console_enabled;
+    int console_colors;                        /* colours when the stream is a terminal */
+    int console_stream;                        /* nlog_console_stream */
+    int console_utc;                           /* console times in UTC instead of local */
+    int console_fields;                        /* append fields as key=value */
+    int console_caller;                        /* append (file:line function) */
+    int file_enabled;
+    int structured_enabled;                    /* main file as JSON lines (1) or text (0) */
+    int performance_enabled;
+    int performance_interval;                  /* seconds, 1..86400 */
+    int security_enabled;
+    int audit_enabled;
+    int alerts_enabled;
+    char alert_email[NLOG_CONFIG_EMAIL_MAX];
+    int compression_enabled;
+    int max_record_size;                       /* bytes per record line, 1024..1048576 */
+    size_t n_loggers;                          /* used entries of loggers[] */
+    nlog_logger_level loggers[NLOG_CONFIG_LOGGERS_MAX];
+} nlog_config;
+
+/* Where a configuration problem was found and what is accepted. */
+typedef struct nlog_error {
+    nlog_status status;
+    char source[NLOG_CONFIG_PATH_MAX + 32]; /* "file:line:column", "NETLINK_LOG_LEVEL",
+                                               "profile", "code" or "" */
+    char key[NLOG_LOGGER_NAME_MAX + 16];    /* the offending key, "" if none */
+    char message[2048];                     /* the whole one-line message, starting with
+                                               the source and key */
+} nlog_error;
+
+/* Marks every setting of *cfg as not set and fills struct_size.
+ * This function can't fail. Since: 0.1 */
+NLOG_API void nlog_config_init(nlog_config *cfg);
+
+/* Resolves the layers into *out, in which every setting is set. `in` may be
+ * NULL (same as a freshly initialised struct). A bad environment value does
+ * not fail: it is reported once through the diagnostics callback and that one
+ * setting keeps the value of the layers below. Returns NLOG_ECONFIG (with
+ * *err filled, if err is not NULL) for an unknown profile, an unreadable or
+ * invalid YAML file, or an invalid value set in code; *out is then untouched.
+ * Since: 0.1 */
+NLOG_API NLOG_NODISCARD nlog_status nlog_config_resolve(const nlog_config *in, nlog_config *out,
+                                                        nlog_error *err);
+
+/* Reads a YAML file and stores every setting it contains into *cfg, as if
+ * set in code (other settings are left as they are). Returns NLOG_ECONFIG
+ * with "file:line:column: key: problem; accepted: ..." in *err, and leaves
+ * *cfg untouched, if the file is unreadable or invalid. Since: 0.1 */
+NLOG_API NLOG_NODISCARD nlog_status nlog_config_load_file(const char *path, nlog_config *cfg,
+                                                          nlog_error *err);
+
+/* Checks a YAML file without applying it. Since: 0.1 */
+NLOG_API NLOG_NODISCARD nlog_status nlog_config_validate_file(const char *path, nlog_error *err);
+
+/* Sets one setting from text, exactly as the YAML file and environment
+ * would: nlog_config_set(&cfg, "level", "debug", &err), or
+ * nlog_config_set(&cfg, "loggers.noisy.lib", "ERROR", &err).
+ * Returns NLOG_ECONFIG for an unknown key or a bad value. Since: 0.1 */
+NLOG_API NLOG_NODISCARD nlog_status nlog_config_set(nlog_config *cfg, const char *key,
+                                                    const char *value, nlog_error *err);
+
+/* Receives one resolved setting: its key ("level", "loggers.noisy.lib"), its
+ * value as text, and where the value came from ("default",
+ * "profile production", "file app.yaml:3:8", "environment NETLINK_LOG_LEVEL",
+ * "code"). The strings are valid during the call only. */
+typedef void (*nlog_config_visit_fn)(const char *key, const char *value, const char *source,
+                                     void *user);
+
+/* Resolves like nlog_config_resolve() and calls `fn` once per setting, in the
+ * documented order, with its provenance. Since: 0.1 */
+NLOG_API NLOG_NODISCARD nlog_status nlog_config_explain(const nlog_config *in,
+                                                        nlog_config_visit_fn fn, void *user,
+                                                        nlog_error *err);
+
+/* The profile names, NULL-terminated: development, testing, production,
+ * debug. Since: 0.1 */
+NLOG_API const char *const *nlog_profile_names(void);
+
+NLOG_END_DECLS
+
+#endif /* NLOG_CONFIG_H */

@@ -1,0 +1,32 @@
+#!/bin/sh
+# install-deps.sh: installs every Debian 12 package the project needs to build,
+# test and run. Idempotent; run as root (or with sudo available).
+set -eu
+
+PACKAGES="
+  build-essential cmake pkg-config git ca-certificates
+  clang libclang-rt-14-dev
+  libfyaml-dev libjson-c-dev libcmocka-dev
+  zstd
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+  echo "install-deps: installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -qq --no-install-recommends $missing
+else
+  echo "install-deps: all packages present"
+fi

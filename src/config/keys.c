@@ -1,0 +1,727 @@
+/* keys.c: the configuration key table and the checks every value goes through.
+ *
+ * The table is the single description of the configuration (see
+ * config_internal.h). Values are parsed from text here and only here, so a
+ * value means the same and fails with the same words whether it came from the
+ * YAML file, the environment, nlog_config_set() or a profile column.
+ * Messages have the shape "problem; accepted: what is accepted"; callers put
+ * "source: key: " in front.
+ * Tested by: tests/unit/config/test_config_keys.c */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config_internal.h"
+#include "internal/ascii.h"
+
+#define MEMBER(m) .offset = offsetof(nlog_config, m), .size = sizeof(((nlog_config *) 0)->m)
+#define PROFILES(dev, test, prod, dbg) .profile = {dev, test, prod, dbg}
+
+static const char *const stream_names[] = {"stderr", "stdout", NULL};
+
+/* Profile columns: development, testing, production, debug. NULL leaves the
+ * default in place. docs/configuration.md carries the same table. */
+const nlog__cfg_key nlog__cfg_keys[] = {
+    {.name = "directory", .type = NLOG__CFG_PATH, MEMBER(directory), .def = "logs",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "directory for log files; created if missing"},
+    {.name = "level", .type = NLOG__CFG_LEVEL, MEMBER(level), .def = "INFO",
+     PROFILES("DEBUG", "WARNING", "INFO", "TRACE"),
+     .help = "global threshold: records below it are not written"},
+    {.name = "console_enabled", .type = NLOG__CFG_BOOL, MEMBER(console_enabled), .def = "true",
+     PROFILES("true", "true", "false", "true"),
+     .help = "write records to the console"},
+    {.name = "console_colors", .type = NLOG__CFG_BOOL, MEMBER(console_colors), .def = "true",
+     PROFILES("true", "false", NULL, "true"),
+     .help = "colour console output when the stream is a terminal"},
+    {.name = "console_stream", .type = NLOG__CFG_ENUM, MEMBER(console_stream),
+     .names = stream_names, .def = "stderr", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "console stream"},
+    {.name = "console_utc", .type = NLOG__CFG_BOOL, MEMBER(console_utc), .def = "false",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "console times in UTC instead of local time"},
+    {.name = "console_fields", .type = NLOG__CFG_BOOL, MEMBER(console_fields), .def = "false",
+     PROFILES("true", NULL, NULL, "true"),
+     .help = "append structured fields to console lines as key=value"},
+    {.name = "console_caller", .type = NLOG__CFG_BOOL, MEMBER(console_caller), .def = "false",
+     PROFILES(NULL, NULL, NULL, "true"),
+     .help = "append (file:line function) to console lines"},
+    {.name = "file_enabled", .type = NLOG__CFG_BOOL, MEMBER(file_enabled), .def = "true",
+     PROFILES("true", "false", "true", "true"),
+     .help = "write records to files in the directory"},
+    {.name = "structured_enabled", .type = NLOG__CFG_BOOL, MEMBER(structured_enabled),
+     .def = "true", PROFILES(NULL, NULL, "true", NULL),
+     .help = "main log file as JSON lines (true) or text (false)"},
+    {.name = "performance_enabled", .type = NLOG__CFG_BOOL, MEMBER(performance_enabled),
+     .def = "false", PROFILES("true", "false", "true", "true"),
+     .help = "collect and log performance metrics"},
+    {.name = "performance_interval", .type = NLOG__CFG_INT, MEMBER(performance_interval),
+     .min = 1, .max = 86400, .unit = "seconds", .def = "30", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seconds between performance samples"},
+    {.name = "security_enabled", .type = NLOG__CFG_BOOL, MEMBER(security_enabled), .def = "true",
+     PROFILES("true", NULL, "true", NULL),
+     .help = "write SECURITY records"},
+    {.name = "audit_enabled", .type = NLOG__CFG_BOOL, MEMBER(audit_enabled), .def = "true",
+     PROFILES("true", NULL, "true", NULL),
+     .help = "write AUDIT records"},
+    {.name = "alerts_enabled", .type = NLOG__CFG_BOOL, MEMBER(alerts_enabled), .def = "false",
+     PROFILES("false", "false", "true", NULL),
+     .help = "raise alerts for critical events"},
+    {.name = "alert_email", .type = NLOG__CFG_EMAIL, MEMBER(alert_email), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "where alerts are sent; empty for none"},
+    {.name = "compression_enabled", .type = NLOG__CFG_BOOL, MEMBER(compression_enabled),
+     .def = "true", PROFILES("false", "false", "true", NULL),
+     .help = "compress rotated log files"},
+    {.name = "max_record_size", .type = NLOG__CFG_SIZE, MEMBER(max_record_size), .min = 1024,
+     .max = 1048576, .unit = "bytes", .def = "65536", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "longest record line; longer records are cut"},
+    {.name = "loggers", .type = NLOG__CFG_LEVELS, MEMBER(loggers), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "per-logger thresholds: dotted logger name -> level"},
+};
+
+const size_t nlog__cfg_n_keys = NLOG__ARRAY_SIZE(nlog__cfg_keys);
+
+_Static_assert(NLOG__ARRAY_SIZE(nlog__cfg_keys) <= NLOG__CFG_KEYS_MAX,
+               "raise NLOG__CFG_KEYS_MAX");
+
+static const char level_accepted[] =
+    "TRACE, DEBUG, INFO, WARNING (or WARN), ERROR, CRITICAL, SECURITY, AUDIT (any case)";
+static const char bool_accepted[] = "true, false, yes, no, on, off, 1, 0 (any case)";
+
+void nlog__cfg_layer_init(nlog__cfg_layer *layer)
+{
+    memset(layer, 0, sizeof *layer);
+    nlog_config_init(&layer->v);
+}
+
+const nlog__cfg_key *nlog__cfg_key_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
+        const char *n = nlog__cfg_keys[i].name;
+        if (strlen(n) == len && memcmp(n, name, len) == 0)
+            return &nlog__cfg_keys[i];
+    }
+    return NULL;
+}
+
+size_t nlog__cfg_key_index(const nlog__cfg_key *k)
+{
+    return (size_t) (k - nlog__cfg_keys);
+}
+
+const nlog__cfg_key *nlog__cfg_key_loggers(void)
+{
+    return &nlog__cfg_keys[nlog__cfg_n_keys - 1];
+}
+
+int nlog__cfg_is_section(const char *name, size_t len)
+{
+    for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
+        const char *n = nlog__cfg_keys[i].name;
+        if (strlen(n) > len && memcmp(n, name, len) == 0 && n[len] == '.')
+            return 1;
+    }
+    return 0;
+}
+
+void nlog__cfg_env_name(const nlog__cfg_key *k, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "NETLINK_LOG_%s", k->name);
+    if (n < 0)
+        return;
+    for (char *p = buf + strlen("NETLINK_LOG_"); *p; p++)
+        *p = *p == '.' ? '_' : (char) (*p >= 'a' && *p <= 'z' ? *p - ('a' - 'A') : *p);
+}
+
+/* Appends to a fixed buffer, silently truncating. */
+static void append(char *buf, size_t size, const char *fmt, ...) NLOG__PRINTF(3, 4);
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strnlen(buf, size);
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    (void) vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+/* Appends `s` with control characters as \xNN, so that a message built
+ * from a caller's key or a file name stays on one line. */
+static void append_escaped(char *buf, size_t size, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c < 0x20 || c == 0x7f)
+            append(buf, size, "\\x%02x", c);
+        else
+            append(buf, size, "%c", c);
+    }
+}
+
+void nlog__cfg_quote(char *buf, size_t size, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const size_t show = 80; /* bytes of the value shown */
+    size_t o = 0;
+    if (size < 8) {
+        if (size)
+            buf[0] = '\0';
+        return;
+    }
+    buf[o++] = '\'';
+    for (size_t i = 0; i < len && i < show && o + 8 < size; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c < 0x20 || c == 0x7f || c == '\\') {
+            buf[o++] = '\\';
+            if (c == '\\') {
+                buf[o++] = '\\';
+            } else {
+                buf[o++] = 'x';
+                buf[o++] = hex[c >> 4];
+                buf[o++] = hex[c & 15];
+            }
+        } else {
+            buf[o++] = (char) c;
+        }
+    }
+    if (len > show && o + 5 < size) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+}
+
+void nlog__cfg_fail(nlog_error *err, nlog_status status, const char *source, const char *key,
+                    int show_key, const char *fmt, ...)
+{
+    if (!err)
+        return;
+    source = source ? source : "";
+    key = key ? key : "";
+    err->status = status;
+    snprintf(err->source, sizeof err->source, "%s", source);
+    snprintf(err->key, sizeof err->key, "%s", key);
+    err->message[0] = '\0';
+    if (*source) {
+        append_escaped(err->message, sizeof err->message, source);
+        append(err->message, sizeof err->message, ": ");
+    }
+    if (show_key && *key) {
+        append_escaped(err->message, sizeof err->message, key);
+        append(err->message, sizeof err->message, ": ");
+    }
+    size_t used = strlen(err->message);
+    va_list ap;
+    va_start(ap, fmt);
+    (void) vsnprintf(err->message + used, sizeof err->message - used, fmt, ap);
+    va_end(ap);
+}
+
+static int *int_member(const nlog__cfg_key *k, nlog_config *cfg)
+{
+    return (int *) (void *) ((char *) cfg + k->offset);
+}
+
+static const int *int_member_c(const nlog__cfg_key *k, const nlog_config *cfg)
+{
+    return (const int *) (const void *) ((const char *) cfg + k->offset);
+}
+
+static int eq_ci(const char *s, size_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (n != len)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (nlog__ascii_lower((unsigned char) s[i]) != nlog__ascii_lower((unsigned char) lit[i]))
+            return 0;
+    return 1;
+}
+
+static int has_control(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c < 0x20 || c == 0x7f)
+            return 1;
+    }
+    return 0;
+}
+
+void nlog__cfg_accepted(const nlog__cfg_key *k, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    switch (k->type) {
+    case NLOG__CFG_BOOL:
+        append(buf, size, "%s", bool_accepted);
+        break;
+    case NLOG__CFG_INT:
+        append(buf, size, "a whole number of %s from %ld to %ld", k->unit, k->min, k->max);
+        break;
+    case NLOG__CFG_SIZE:
+        append(buf, size,
+               "a size from %ld to %ld %s, as a number of bytes or with a suffix KB or MB "
+               "(1KB = 1024 bytes), e.g. 64KB",
+               k->min, k->max, k->unit);
+        break;
+    case NLOG__CFG_LEVEL:
+        append(buf, size, "%s", level_accepted);
+        break;
+    case NLOG__CFG_ENUM:
+        for (size_t i = 0; k->names[i]; i++)
+            append(buf, size, "%s%s", i ? ", " : "", k->names[i]);
+        append(buf, size, " (any case)");
+        break;
+    case NLOG__CFG_PATH:
+        append(buf, size, "a non-empty path of at most %zu bytes without control characters",
+               k->size - 1);
+        break;
+    case NLOG__CFG_EMAIL:
+        append(buf, size,
+               "an e-mail address such as admin@example.com (at most %zu bytes), or empty "
+               "for none",
+               k->size - 1);
+        break;
+    case NLOG__CFG_LEVELS:
+        append(buf, size,
+               "a mapping from logger names (1 to %d bytes, dotted like noisy.lib) to levels: "
+               "%s",
+               NLOG_LOGGER_NAME_MAX, level_accepted);
+        break;
+    }
+}
+
+/* Writes "problem; accepted: ..." into why. */
+static nlog_status reject(const nlog__cfg_key *k, char *why, size_t why_size, const char *fmt,
+                          ...) NLOG__PRINTF(4, 5);
+static nlog_status reject(const nlog__cfg_key *k, char *why, size_t why_size, const char *fmt,
+                          ...)
+{
+    if (why && why_size) {
+        char acc[NLOG__CFG_WHY_MAX / 2];
+        va_list ap;
+        va_start(ap, fmt);
+        (void) vsnprintf(why, why_size, fmt, ap);
+        va_end(ap);
+        nlog__cfg_accepted(k, acc, sizeof acc);
+        append(why, why_size, "; accepted: %s", acc);
+    }
+    return NLOG_ECONFIG;
+}
+
+nlog_status nlog__cfg_parse_level(const char *text, size_t len, nlog_level *ret_level, char *why,
+                                  size_t why_size)
+{
+    char name[16];
+    char q[128];
+    if (len == 0) {
+        if (why)
+            snprintf(why, why_size, "no level given; accepted: %s", level_accepted);
+        return NLOG_ECONFIG;
+    }
+    if (len < sizeof name && !memchr(text, '\0', len)) {
+        memcpy(name, text, len);
+        name[len] = '\0';
+        if (nlog_level_parse(name, ret_level) == NLOG_OK)
+            return NLOG_OK;
+    }
+    nlog__cfg_quote(q, sizeof q, text, len);
+    if (why)
+        snprintf(why, why_size, "unknown level %s; accepted: %s", q, level_accepted);
+    return NLOG_ECONFIG;
+}
+
+/* Decimal digits into a long, saturating above `cap`. Returns the number of
+ * digits read. */
+static size_t read_digits(const char *s, size_t len, long cap, long *ret)
+{
+    size_t i = 0;
+    long v = 0;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (v <= cap)
+            v = v * 10 + (s[i] - '0');
+    }
+    *ret = v;
+    return i;
+}
+
+static nlog_status parse_int(const nlog__cfg_key *k, const char *s, size_t len, long *ret,
+                             char *why, size_t why_size)
+{
+    char q[128];
+    long v;
+    size_t n = read_digits(s, len, k->max, &v);
+    nlog__cfg_quote(q, sizeof q, s, len);
+    if (n == 0 || n != len)
+        return reject(k, why, why_size, "%s is not a whole number", q);
+    if (v < k->min || v > k->max)
+        return reject(k, why, why_size, "%s is out of range", q);
+    *ret = v;
+    return NLOG_OK;
+}
+
+static nlog_status parse_size(const nlog__cfg_key *k, const char *s, size_t len, long *ret,
+                              char *why, size_t why_size)
+{
+    static const struct {
+        const char *suffix;
+        long mult;
+    } suffixes[] = {
+        {"", 1},          {"b", 1},          {"k", 1024},       {"kb", 1024},
+        {"kib", 1024},    {"m", 1048576},    {"mb", 1048576},   {"mib", 1048576},
+        {"g", 1073741824}, {"gb", 1073741824}, {"gib", 1073741824},
+    };
+    char q[128];
+    long v;
+    size_t n = read_digits(s, len, k->max, &v);
+    size_t rest = n;
+    nlog__cfg_quote(q, sizeof q, s, len);
+    while (rest < len && s[rest] == ' ')
+        rest++;
+    if (n == 0)
+        return reject(k, why, why_size, "%s is not a size", q);
+    for (size_t i = 0; i < NLOG__ARRAY_SIZE(suffixes); i++) {
+        if (!eq_ci(s + rest, len - rest, suffixes[i].suffix))
+            continue;
+        if (v > k->max || v > k->max / suffixes[i].mult + 1)
+            return reject(k, why, why_size, "%s is out of range", q);
+        v *= suffixes[i].mult;
+        if (v < k->min || v > k->max)
+            return reject(k, why, why_size, "%s is out of range", q);
+        *ret = v;
+        return NLOG_OK;
+    }
+    return reject(k, why, why_size, "%s is not a size", q);
+}
+
+static nlog_status check_email(const nlog__cfg_key *k, const char *s, size_t len, char *why,
+                               size_t why_size)
+{
+    char q[128];
+    const char *at;
+    nlog__cfg_quote(q, sizeof q, s, len);
+    if (len == 0)
+        return NLOG_OK;
+    if (len >= k->size)
+        return reject(k, why, why_size, "address is %zu bytes long", len);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c <= 0x20 || c == 0x7f || c == ',' || c == '<' || c == '>')
+            return reject(k, why, why_size, "%s is not an e-mail address", q);
+    }
+    at = memchr(s, '@', len);
+    if (!at || at == s || at == s + len - 1 ||
+        memchr(at + 1, '@', (size_t) (s + len - at - 1)) != NULL)
+        return reject(k, why, why_size, "%s is not an e-mail address", q);
+    return NLOG_OK;
+}
+
+static nlog_status check_path(const nlog__cfg_key *k, const char *s, size_t len, char *why,
+                              size_t why_size)
+{
+    char q[128];
+    nlog__cfg_quote(q, sizeof q, s, len);
+    if (len == 0)
+        return reject(k, why, why_size, "no value given");
+    if (len >= k->size)
+        return reject(k, why, why_size, "path is %zu bytes long", len);
+    if (has_control(s, len))
+        return reject(k, why, why_size, "%s contains a control character", q);
+    return NLOG_OK;
+}
+
+nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size_t len,
+                                  nlog_config *cfg, char *why, size_t why_size)
+{
+    char q[128];
+    long v;
+    nlog_level lv;
+    nlog_status st;
+
+    nlog__cfg_quote(q, sizeof q, text, len);
+    if (len == 0 && k->type != NLOG__CFG_EMAIL)
+        return reject(k, why, why_size, "no value given");
+    switch (k->type) {
+    case NLOG__CFG_BOOL: {
+        static const char *const yes[] = {"true", "yes", "on", "1"};
+        static const char *const no[] = {"false", "no", "off", "0"};
+        for (size_t i = 0; i < NLOG__ARRAY_SIZE(yes); i++) {
+            if (eq_ci(text, len, yes[i]) || eq_ci(text, len, no[i])) {
+                *int_member(k, cfg) = eq_ci(text, len, yes[i]);
+                return NLOG_OK;
+            }
+        }
+        return reject(k, why, why_size, "%s is not a boolean", q);
+    }
+    case NLOG__CFG_INT:
+        st = parse_int(k, text, len, &v, why, why_size);
+        if (st == NLOG_OK)
+            *int_member(k, cfg) = (int) v;
+        return st;
+    case NLOG__CFG_SIZE:
+        st = parse_size(k, text, len, &v, why, why_size);
+        if (st == NLOG_OK)
+            *int_member(k, cfg) = (int) v;
+        return st;
+    case NLOG__CFG_LEVEL:
+        st = nlog__cfg_parse_level(text, len, &lv, why, why_size);
+        if (st == NLOG_OK)
+            *(nlog_level *) (void *) ((char *) cfg + k->offset) = lv;
+        return st;
+    case NLOG__CFG_ENUM:
+        for (size_t i = 0; k->names[i]; i++) {
+            if (eq_ci(text, len, k->names[i])) {
+                *int_member(k, cfg) = (int) i;
+                return NLOG_OK;
+            }
+        }
+        return reject(k, why, why_size, "unknown value %s", q);
+    case NLOG__CFG_PATH:
+    case NLOG__CFG_EMAIL:
+        st = k->type == NLOG__CFG_PATH ? check_path(k, text, len, why, why_size)
+                                       : check_email(k, text, len, why, why_size);
+        if (st == NLOG_OK) {
+            char *dst = (char *) cfg + k->offset;
+            memcpy(dst, text, len);
+            dst[len] = '\0';
+        }
+        return st;
+    case NLOG__CFG_LEVELS:
+        break;
+    }
+    return reject(k, why, why_size, "not a single value");
+}
+
+nlog_status nlog__cfg_check_member(const nlog__cfg_key *k, const nlog_config *cfg, int *is_set,
+                                   char *why, size_t why_size)
+{
+    const char *base = (const char *) cfg + k->offset;
+    int v;
+
+    *is_set = 0;
+    switch (k->type) {
+    case NLOG__CFG_BOOL:
+    case NLOG__CFG_INT:
+    case NLOG__CFG_SIZE:
+    case NLOG__CFG_ENUM:
+        v = *int_member_c(k, cfg);
+        if (v == NLOG_UNSET)
+            return NLOG_OK;
+        *is_set = 1;
+        if (k->type == NLOG__CFG_BOOL && v != 0 && v != 1)
+            return reject(k, why, why_size, "%d is not a boolean (set 1 or 0)", v);
+        if (k->type == NLOG__CFG_ENUM) {
+            size_t n = 0;
+            while (k->names[n])
+                n++;
+            if (v < 0 || (size_t) v >= n)
+                return reject(k, why, why_size, "%d is not a valid value", v);
+        }
+        if ((k->type == NLOG__CFG_INT || k->type == NLOG__CFG_SIZE) && (v < k->min || v > k->max))
+            return reject(k, why, why_size, "%d is out of range", v);
+        return NLOG_OK;
+    case NLOG__CFG_LEVEL: {
+        nlog_level lv = *(const nlog_level *) (const void *) base;
+        if (lv == NLOG_LEVEL_INVALID)
+            return NLOG_OK;
+        *is_set = 1;
+        if (nlog_level_index(lv) < 0)
+            return reject(k, why, why_size, "%d is not a level", (int) lv);
+        return NLOG_OK;
+    }
+    case NLOG__CFG_PATH:
+    case NLOG__CFG_EMAIL: {
+        const char *nul = memchr(base, '\0', k->size);
+        if (!nul)
+            return reject(k, why, why_size, "the string is not NUL-terminated");
+        if (nul == base)
+            return NLOG_OK;
+        *is_set = 1;
+        return k->type == NLOG__CFG_PATH
+                   ? check_path(k, base, (size_t) (nul - base), why, why_size)
+                   : check_email(k, base, (size_t) (nul - base), why, why_size);
+    }
+    case NLOG__CFG_LEVELS:
+        break;
+    }
+    return NLOG_OK;
+}
+
+void nlog__cfg_value_text(const nlog__cfg_key *k, const nlog_config *cfg, char *buf, size_t size)
+{
+    const char *base = (const char *) cfg + k->offset;
+    int v = 0;
+    if (k->type == NLOG__CFG_BOOL || k->type == NLOG__CFG_INT || k->type == NLOG__CFG_SIZE ||
+        k->type == NLOG__CFG_ENUM)
+        v = *int_member_c(k, cfg);
+    switch (k->type) {
+    case NLOG__CFG_BOOL:
+        snprintf(buf, size, "%s", v == NLOG_UNSET ? "" : v ? "true" : "false");
+        return;
+    case NLOG__CFG_INT:
+    case NLOG__CFG_SIZE:
+        if (v == NLOG_UNSET)
+            snprintf(buf, size, "%s", "");
+        else
+            snprintf(buf, size, "%d", v);
+        return;
+    case NLOG__CFG_ENUM: {
+        size_t n = 0;
+        while (k->names[n])
+            n++;
+        snprintf(buf, size, "%s", v >= 0 && (size_t) v < n ? k->names[v] : "");
+        return;
+    }
+    case NLOG__CFG_LEVEL: {
+        const char *name = nlog_level_name(*(const nlog_level *) (const void *) base);
+        snprintf(buf, size, "%s", name ? name : "");
+        return;
+    }
+    case NLOG__CFG_PATH:
+    case NLOG__CFG_EMAIL:
+        snprintf(buf, size, "%.*s", (int) strnlen(base, k->size), base);
+        return;
+    case NLOG__CFG_LEVELS:
+        break;
+    }
+    if (size)
+        buf[0] = '\0';
+}
+
+/* The first component of row i's name below `prefix`, or NULL if the row is
+ * not under it. */
+static const char *child_name(size_t i, const char *prefix, size_t *ret_len)
+{
+    const char *n = nlog__cfg_keys[i].name;
+    size_t plen = strlen(prefix);
+    if (strncmp(n, prefix, plen) != 0)
+        return NULL;
+    n += plen;
+    const char *dot = strchr(n, '.');
+    *ret_len = dot ? (size_t) (dot - n) : strlen(n);
+    return n;
+}
+
+/* Whether an earlier row already yielded the same child name. */
+static int child_seen(size_t upto, const char *prefix, const char *name, size_t len)
+{
+    for (size_t j = 0; j < upto; j++) {
+        size_t l;
+        const char *c = child_name(j, prefix, &l);
+        if (c && l == len && memcmp(c, name, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void nlog__cfg_key_list(const char *prefix, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
+        size_t len;
+        const char *c = child_name(i, prefix, &len);
+        if (!c || child_seen(i, prefix, c, len))
+            continue;
+        append(buf, size, "%s%.*s", buf[0] ? ", " : "", (int) len, c);
+    }
+}
+
+/* Optimal string alignment distance, case-insensitive, for short strings. */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    enum { N = 64 };
+    size_t d[N + 1][N + 1];
+    if (la > N || lb > N)
+        return (size_t) -1;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            int ca = nlog__ascii_lower((unsigned char) a[i - 1]);
+            int cb = nlog__ascii_lower((unsigned char) b[j - 1]);
+            size_t best = d[i - 1][j - 1] + (ca != cb);
+            best = NLOG__MIN(best, d[i - 1][j] + 1);
+            best = NLOG__MIN(best, d[i][j - 1] + 1);
+            if (i > 1 && j > 1 && ca == nlog__ascii_lower((unsigned char) b[j - 2]) &&
+                nlog__ascii_lower((unsigned char) a[i - 2]) == cb)
+                best = NLOG__MIN(best, d[i - 2][j - 2] + 1);
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb];
+}
+
+const char *nlog__cfg_suggest(const char *prefix, const char *name, size_t len, size_t *ret_len)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t) -1;
+    for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
+        size_t clen;
+        const char *c = child_name(i, prefix, &clen);
+        if (!c)
+            continue;
+        size_t d = edit_distance(name, len, c, clen);
+        /* Close enough to be a typo: two edits, three for long names, and
+         * never most of the word. */
+        size_t limit = clen >= 10 ? 3 : 2;
+        if (d <= limit && d < clen && d < best_d) {
+            best = c;
+            best_d = d;
+            *ret_len = clen;
+        }
+    }
+    return best;
+}
+
+nlog_status nlog__cfg_check_logger_name(const char *name, size_t len, char *why, size_t why_size)
+{
+    char q[128];
+    nlog__cfg_quote(q, sizeof q, name, len);
+    if (len == 0) {
+        if (why)
+            snprintf(why, why_size, "empty logger name; accepted: names of 1 to %d bytes",
+                     NLOG_LOGGER_NAME_MAX);
+        return NLOG_ECONFIG;
+    }
+    if (len > NLOG_LOGGER_NAME_MAX) {
+        if (why)
+            snprintf(why, why_size,
+                     "logger name %s is %zu bytes long; accepted: names of 1 to %d bytes", q, len,
+                     NLOG_LOGGER_NAME_MAX);
+        return NLOG_ECONFIG;
+    }
+    if (has_control(name, len)) {
+        if (why)
+            snprintf(why, why_size,
+                     "logger name %s contains a control character; accepted: names of 1 to %d "
+                     "bytes without control characters",
+                     q, NLOG_LOGGER_NAME_MAX);
+        return NLOG_ECONFIG;
+    }
+    return NLOG_OK;
+}
+
+nlog_status nlog__cfg_logger_put(nlog_config *cfg, const char *name, nlog_level level,
+                                 size_t *ret_index)
+{
+    size_t i;
+    for (i = 0; i < cfg->n_loggers; i++)
+        if (strcmp(cfg->loggers[i].name, name) == 0)
+            break;
+    if (i == cfg->n_loggers) {
+        if (cfg->n_loggers >= NLOG_CONFIG_LOGGERS_MAX)
+            return NLOG_ELIMIT;
+        snprintf(cfg->loggers[i].name, sizeof cfg->loggers[i].name, "%s", name);
+        cfg->n_loggers++;
+    }
+    cfg->loggers[i].level = level;
+    if (ret_index)
+        *ret_index = i;
+    return NLOG_OK;
+}

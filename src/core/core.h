@@ -1,0 +1,35 @@
+/* core.h: declarations shared by the files of src/core (never installed).
+ *
+ * Global state lives in exactly two places: the logger registry
+ * (registry.c: loggers, overrides, global thresholds) and the library state
+ * (lifecycle.c: configuration in force and the output pipeline). */
+#ifndef NLOG_CORE_CORE_H
+#define NLOG_CORE_CORE_H
+
+#include <nlog/nlog.h>
+
+#include "internal/compiler.h"
+
+/* Sets the calling thread's nlog_errmsg() text. */
+void nlog__set_errmsg(const char *fmt, ...) NLOG__PRINTF(1, 2);
+/* Clears it (called at the start of public calls that can fail). */
+void nlog__clear_errmsg(void);
+
+/* registry.c -------------------------------------------------------------- */
+
+/* Applies the thresholds of a resolved configuration: global level,
+ * security/audit switches and the loggers map (which replaces all overrides).
+ * Returns NLOG_ENOMEM or NLOG_ELIMIT without changing anything on failure. */
+nlog_status nlog__registry_apply(const nlog_config *cfg);
+/* Frees every logger and override (nlog_shutdown). */
+void nlog__registry_reset(void);
+/* Whether the registry has been given a configuration (lifecycle check). */
+int nlog__registry_configured(void);
+
+/* lifecycle.c ------------------------------------------------------------- */
+
+/* Initialises from the environment if nothing has initialised the library
+ * yet. Cheap after the first call. */
+void nlog__ensure_init(void);
+
+#endif /* NLOG_CORE_CORE_H */

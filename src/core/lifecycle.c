@@ -1,0 +1,214 @@
+/* lifecycle.c: nlog_init, nlog_set_profile, nlog_get_config, nlog_shutdown,
+ * zero-configuration start, and the per-thread error message.
+ *
+ * This file holds the library state in force: the resolved configuration,
+ * the input it was resolved from (so nlog_set_profile() can re-resolve with
+ * another profile), and the output pipeline. The pipeline pointer is guarded
+ * by `state_lock`, a writer-preferring rwlock: logging calls take it shared
+ * for the duration of a delivery, reconfiguration takes it exclusively only
+ * to swap pointers, and the old pipeline is destroyed after the swap, when no
+ * call can still be using it.
+ * Tested by: tests/unit/core/test_lifecycle.c */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "core/state.h"
+#include "internal/diag.h"
+
+static pthread_rwlock_t state_lock;
+static pthread_once_t state_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t config_lock = PTHREAD_MUTEX_INITIALIZER; /* serialises (re)configuration */
+static nlog__pipeline *pipeline;
+static nlog_config active;     /* resolved configuration in force */
+static nlog_config last_input; /* what the last nlog_init() was given */
+static int initialized;        /* atomic */
+
+static _Thread_local char errmsg[2048];
+
+void nlog__set_errmsg(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void) vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    va_end(ap);
+}
+
+void nlog__clear_errmsg(void)
+{
+    errmsg[0] = '\0';
+}
+
+const char *nlog_errmsg(void)
+{
+    return errmsg;
+}
+
+static void make_lock(void)
+{
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    /* Without writer preference a busy logging process could starve nlog_init(). */
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&state_lock, &attr);
+    pthread_rwlockattr_destroy(&attr);
+}
+
+nlog__pipeline *nlog__state_read_begin(void)
+{
+    (void) pthread_once(&state_once, make_lock);
+    pthread_rwlock_rdlock(&state_lock);
+    return pipeline;
+}
+
+void nlog__state_read_end(void)
+{
+    pthread_rwlock_unlock(&state_lock);
+}
+
+/* Makes `resolved` the configuration in force. Called with config_lock held. */
+static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *input)
+{
+    nlog__pipeline *fresh = NULL;
+    nlog_status st = nlog__pipeline_create(resolved, &fresh);
+    if (st != NLOG_OK) {
+        nlog__set_errmsg("cannot set up the outputs: %s", nlog_status_str(st));
+        return st;
+    }
+    st = nlog__registry_apply(resolved);
+    if (st != NLOG_OK) {
+        nlog__pipeline_destroy(fresh);
+        nlog__set_errmsg("cannot apply the logger levels: %s", nlog_status_str(st));
+        return st;
+    }
+    (void) pthread_once(&state_once, make_lock);
+    pthread_rwlock_wrlock(&state_lock);
+    nlog__pipeline *old = pipeline;
+    pipeline = fresh;
+    active = *resolved;
+    if (input != &last_input) {
+        if (input)
+            last_input = *input;
+        else
+            nlog_config_init(&last_input);
+    }
+    pthread_rwlock_unlock(&state_lock);
+    nlog__pipeline_destroy(old);
+    __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
+    return NLOG_OK;
+}
+
+nlog_status nlog_init(const nlog_config *cfg)
+{
+    nlog__clear_errmsg();
+    nlog_config resolved;
+    nlog_error err;
+    memset(&err, 0, sizeof err);
+    pthread_mutex_lock(&config_lock);
+    nlog_status st = nlog_config_resolve(cfg, &resolved, &err);
+    if (st != NLOG_OK) {
+        nlog__set_errmsg("%s", err.message[0] ? err.message : nlog_status_str(st));
+        pthread_mutex_unlock(&config_lock);
+        return st;
+    }
+    st = apply_locked(&resolved, cfg);
+    pthread_mutex_unlock(&config_lock);
+    return st;
+}
+
+void nlog__ensure_init(void)
+{
+    if (__atomic_load_n(&initialized, __ATOMIC_ACQUIRE))
+        return;
+    pthread_mutex_lock(&config_lock);
+    if (!__atomic_load_n(&initialized, __ATOMIC_ACQUIRE)) {
+        nlog_config resolved;
+        nlog_error err;
+        memset(&err, 0, sizeof err);
+        if (nlog_config_resolve(NULL, &resolved, &err) != NLOG_OK) {
+            /* Zero-config start must not fail: say why and use the defaults. */
+            nlog__diag(NLOG_DIAG_CONFIG, NLOG_ECONFIG, 0, err.source,
+                       "%s; starting with the built-in defaults instead", err.message);
+            nlog_config plain;
+            nlog_config_init(&plain);
+            plain.use_environment = 0;
+            if (nlog_config_resolve(&plain, &resolved, &err) != NLOG_OK) {
+                pthread_mutex_unlock(&config_lock);
+                return;
+            }
+        }
+        if (apply_locked(&resolved, NULL) != NLOG_OK)
+            nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ENOMEM, 0, NULL, "%s", nlog_errmsg());
+    }
+    pthread_mutex_unlock(&config_lock);
+}
+
+nlog_status nlog_set_profile(const char *name)
+{
+    nlog__clear_errmsg();
+    if (!name) {
+        nlog__set_errmsg("profile name is NULL");
+        return NLOG_EINVAL;
+    }
+    nlog__ensure_init();
+    pthread_mutex_lock(&config_lock);
+    nlog_config input = last_input;
+    snprintf(input.profile, sizeof input.profile, "%s", name);
+    if (strlen(name) >= sizeof input.profile) {
+        pthread_mutex_unlock(&config_lock);
+        nlog__set_errmsg("unknown profile '%.40s'", name);
+        return NLOG_ECONFIG;
+    }
+    nlog_config resolved;
+    nlog_error err;
+    memset(&err, 0, sizeof err);
+    nlog_status st = nlog_config_resolve(&input, &resolved, &err);
+    if (st == NLOG_OK) {
+        st = apply_locked(&resolved, &input);
+        if (st == NLOG_OK)
+            last_input = input;
+    } else {
+        nlog__set_errmsg("%s", err.message[0] ? err.message : nlog_status_str(st));
+    }
+    pthread_mutex_unlock(&config_lock);
+    return st;
+}
+
+nlog_status nlog_get_config(nlog_config *out)
+{
+    if (!out)
+        return NLOG_EINVAL;
+    pthread_mutex_lock(&config_lock);
+    nlog_status st = NLOG_ESTATE;
+    if (__atomic_load_n(&initialized, __ATOMIC_ACQUIRE)) {
+        *out = active;
+        out->level = nlog_get_level(); /* nlog_set_level() changes it at run time */
+        st = NLOG_OK;
+    }
+    pthread_mutex_unlock(&config_lock);
+    return st;
+}
+
+nlog_status nlog_flush(void)
+{
+    nlog__pipeline *p = nlog__state_read_begin();
+    nlog_status st = p ? nlog__pipeline_flush(p) : NLOG_OK;
+    nlog__state_read_end();
+    return st;
+}
+
+void nlog_shutdown(void)
+{
+    pthread_mutex_lock(&config_lock);
+    (void) pthread_once(&state_once, make_lock);
+    pthread_rwlock_wrlock(&state_lock);
+    nlog__pipeline *old = pipeline;
+    pipeline = NULL;
+    __atomic_store_n(&initialized, 0, __ATOMIC_RELEASE);
+    pthread_rwlock_unlock(&state_lock);
+    nlog__pipeline_destroy(old);
+    nlog__registry_reset();
+    pthread_mutex_unlock(&config_lock);
+}

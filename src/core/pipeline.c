@@ -1,0 +1,193 @@
+/* pipeline.c: outputs and routing.
+ *
+ * Routing: the console and the main file receive every record; the security
+ * file receives SECURITY records and records of category "security"; the
+ * audit file receives AUDIT records and records of category "audit". Each
+ * format is encoded at most once per record, into the calling thread's
+ * scratch buffers (scratch.c), so the call path does not allocate.
+ * Tested by: tests/unit/core/test_pipeline.c */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/pipeline.h"
+#include "core/scratch.h"
+#include "format/json.h"
+#include "format/text.h"
+#include "internal/diag.h"
+#include "platform/platform.h"
+#include "sink/sink.h"
+
+enum route { ROUTE_ALL, ROUTE_SECURITY, ROUTE_AUDIT };
+enum format { FORMAT_JSON, FORMAT_CONSOLE, FORMAT_TEXT };
+
+typedef struct output {
+    nlog__sink *sink;
+    enum route route;
+    enum format format;
+} output;
+
+struct nlog__pipeline {
+    output outs[4];
+    size_t n_outs;
+    nlog__text_opts console_opts;
+    nlog__text_opts text_opts; /* text main file: no colours, every field */
+    size_t record_cap;         /* bytes per line */
+};
+
+static int env_set(const char *name)
+{
+    const char *v = nlog__env(name);
+    return v && *v && strcmp(v, "0") != 0;
+}
+
+/* Colours: off if disabled in the configuration or NO_COLOR is set; on if
+ * FORCE_COLOR or CLICOLOR_FORCE is set; otherwise on for a terminal. */
+static int console_colors(const nlog_config *cfg, int fd)
+{
+    if (!cfg->console_colors)
+        return 0;
+    const char *no = nlog__env("NO_COLOR");
+    if (no && *no)
+        return 0;
+    if (env_set("FORCE_COLOR") || env_set("CLICOLOR_FORCE"))
+        return 1;
+    return isatty(fd);
+}
+
+static nlog_status add(nlog__pipeline *p, nlog__sink *s, enum route r, enum format f)
+{
+    p->outs[p->n_outs].sink = s;
+    p->outs[p->n_outs].route = r;
+    p->outs[p->n_outs].format = f;
+    p->n_outs++;
+    return NLOG_OK;
+}
+
+nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_pipeline)
+{
+    nlog__pipeline *p = calloc(1, sizeof *p);
+    if (!p)
+        return NLOG_ENOMEM;
+    p->record_cap = (size_t) cfg->max_record_size;
+    if (p->record_cap < NLOG__RECORD_MIN_CAP)
+        p->record_cap = NLOG__RECORD_MIN_CAP;
+    nlog_status st = NLOG_OK;
+    nlog__sink *s = NULL;
+
+    if (cfg->console_enabled) {
+        int fd = cfg->console_stream == NLOG_CONSOLE_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
+        p->console_opts.colors = console_colors(cfg, fd);
+        p->console_opts.utc = cfg->console_utc;
+        p->console_opts.fields = cfg->console_fields;
+        p->console_opts.caller = cfg->console_caller;
+        st = nlog__console_sink_create(fd, &s);
+        if (st != NLOG_OK)
+            goto fail;
+        add(p, s, ROUTE_ALL, FORMAT_CONSOLE);
+    }
+    if (cfg->file_enabled) {
+        p->text_opts.utc = cfg->console_utc;
+        p->text_opts.fields = 1;
+        p->text_opts.caller = cfg->console_caller;
+        st = nlog__file_sink_create(cfg->directory, NLOG__FILE_MAIN, &s);
+        if (st != NLOG_OK)
+            goto fail;
+        add(p, s, ROUTE_ALL, cfg->structured_enabled ? FORMAT_JSON : FORMAT_TEXT);
+        if (cfg->security_enabled) {
+            st = nlog__file_sink_create(cfg->directory, NLOG__FILE_SECURITY, &s);
+            if (st != NLOG_OK)
+                goto fail;
+            add(p, s, ROUTE_SECURITY, FORMAT_JSON);
+        }
+        if (cfg->audit_enabled) {
+            st = nlog__file_sink_create(cfg->directory, NLOG__FILE_AUDIT, &s);
+            if (st != NLOG_OK)
+                goto fail;
+            add(p, s, ROUTE_AUDIT, FORMAT_JSON);
+        }
+    }
+    *ret_pipeline = p;
+    return NLOG_OK;
+fail:
+    nlog__pipeline_destroy(p);
+    return st;
+}
+
+void nlog__pipeline_destroy(nlog__pipeline *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n_outs; i++)
+        p->outs[i].sink->ops->destroy(p->outs[i].sink);
+    free(p);
+}
+
+size_t nlog__pipeline_record_cap(const nlog__pipeline *p)
+{
+    return p->record_cap;
+}
+
+static int admits(enum route route, const nlog__record *r, nlog_category cat)
+{
+    switch (route) {
+    case ROUTE_ALL: return 1;
+    case ROUTE_SECURITY: return r->level == NLOG_LEVEL_SECURITY || cat == NLOG_CAT_SECURITY;
+    case ROUTE_AUDIT: return r->level == NLOG_LEVEL_AUDIT || cat == NLOG_CAT_AUDIT;
+    }
+    return 0;
+}
+
+nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_category cat,
+                                int *ret_truncated)
+{
+    nlog__scratch *sc = nlog__scratch_get(p->record_cap);
+    if (!sc) {
+        NLOG__COUNT(records_failed, p->n_outs);
+        return NLOG_ENOMEM;
+    }
+    nlog_status st = NLOG_OK;
+    size_t json_len = 0;
+    int truncated = 0, t;
+    for (size_t i = 0; i < p->n_outs; i++) {
+        const output *o = &p->outs[i];
+        if (!admits(o->route, r, cat))
+            continue;
+        const char *line;
+        size_t len;
+        switch (o->format) {
+        case FORMAT_JSON:
+            if (json_len == 0) {
+                json_len = nlog__json_encode(r, sc->json, p->record_cap, &t);
+                truncated |= t;
+            }
+            line = sc->json;
+            len = json_len;
+            break;
+        case FORMAT_CONSOLE:
+            len = nlog__text_encode(r, &p->console_opts, sc->text, p->record_cap, &t);
+            truncated |= t;
+            line = sc->text;
+            break;
+        case FORMAT_TEXT:
+        default:
+            len = nlog__text_encode(r, &p->text_opts, sc->text, p->record_cap, &t);
+            truncated |= t;
+            line = sc->text;
+            break;
+        }
+        if (o->sink->ops->write(o->sink, line, len) != NLOG_OK)
+            st = NLOG_EIO;
+    }
+    *ret_truncated = truncated;
+    return st;
+}
+
+nlog_status nlog__pipeline_flush(nlog__pipeline *p)
+{
+    nlog_status st = NLOG_OK;
+    for (size_t i = 0; i < p->n_outs; i++)
+        if (p->outs[i].sink->ops->flush(p->outs[i].sink) != NLOG_OK)
+            st = NLOG_EIO;
+    return st;
+}

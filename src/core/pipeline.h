@@ -1,0 +1,34 @@
+/* pipeline.h: the set of outputs built from a configuration, and the routing
+ * of one record to them (synchronous delivery on the calling thread). */
+#ifndef NLOG_CORE_PIPELINE_H
+#define NLOG_CORE_PIPELINE_H
+
+#include <nlog/nlog.h>
+
+#include "core/record.h"
+
+typedef struct nlog__pipeline nlog__pipeline;
+
+/* File names inside `directory`. */
+#define NLOG__FILE_MAIN "netlink.log"
+#define NLOG__FILE_SECURITY "security.log"
+#define NLOG__FILE_AUDIT "audit.log"
+
+/* Builds the outputs a resolved configuration asks for. Files are opened on
+ * their first record. */
+nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_pipeline);
+void nlog__pipeline_destroy(nlog__pipeline *p);
+
+/* Bytes of the longest record line (max_record_size). */
+size_t nlog__pipeline_record_cap(const nlog__pipeline *p);
+
+/* Encodes `r` once per format needed and writes it to every output whose
+ * route admits it (`cat` decides the security and audit files). Thread-safe.
+ * Sets *ret_truncated if an encoder had to cut the record. Returns NLOG_EIO
+ * if any output failed. */
+nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_category cat,
+                                int *ret_truncated);
+
+nlog_status nlog__pipeline_flush(nlog__pipeline *p);
+
+#endif /* NLOG_CORE_PIPELINE_H */
