@@ -1,6 +1,7 @@
 #!/bin/sh
-# install-deps.sh: installs every Debian 12 package the project needs to build,
-# test and run. Idempotent; run as root (or with sudo available).
+# install-deps.sh [bench]: installs every Debian 12 package the project needs
+# to build, test and run; with "bench", also the peer logging libraries and
+# tools the benchmark compares against. Idempotent; run as root (or with sudo).
 set -eu
 
 PACKAGES="
@@ -9,6 +10,9 @@ PACKAGES="
   libfyaml-dev libjson-c-dev libcmocka-dev
   zstd
 "
+if [ "${1:-}" = bench ]; then
+  PACKAGES="$PACKAGES g++ libspdlog-dev liblog4c-dev libglib2.0-dev valgrind"
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   SUDO=sudo

@@ -28,6 +28,10 @@ typedef struct reader {
     struct fy_diag *diag;
     struct fy_event *ev;   /* current event, owned */
     const char *name;      /* file name for messages */
+    const char *data;      /* the input, for raw scalar text */
+    size_t len;
+    char *unquoted;        /* scratch for single-quoted scalars we unescape */
+    size_t unquoted_cap;
     nlog__cfg_layer *layer;
     nlog_error *err;
     int syntax;            /* the parser stopped on an error */
@@ -143,25 +147,76 @@ static nlog_status fail_alias(reader *r, const char *key)
                    q);
 }
 
+/* A single-quoted scalar with '' escapes, unescaped by us: libfyaml 0.7.12
+ * leaks its chunk array when it prepares such text itself (a run of five or
+ * more '' escapes; fixed upstream after 0.7.12). Single-line only: folding a
+ * multi-line one is left to libfyaml, so that case is refused instead. */
+static nlog_status unquote_single(reader *r, const char *key, const char **ret_text,
+                                  size_t *ret_len)
+{
+    struct fy_token *t = r->ev->scalar.value;
+    const struct fy_mark *a = fy_token_start_mark(t), *b = fy_token_end_mark(t);
+    *ret_text = NULL;
+    if (!a || !b || a->input_pos > b->input_pos || b->input_pos > r->len)
+        return NLOG_OK; /* no raw text: let libfyaml do it */
+    const char *raw = r->data + a->input_pos;
+    size_t rlen = b->input_pos - a->input_pos;
+    if (!memmem(raw, rlen, "''", 2))
+        return NLOG_OK;
+    if (memchr(raw, '\n', rlen) || memchr(raw, '\r', rlen))
+        return fail_at(r, ev_pos(r->ev), key, *key != '\0',
+                       "a single-quoted value with '' escapes must be on one line; accepted: "
+                       "the value on one line, or in double quotes");
+    if (rlen > r->unquoted_cap) {
+        char *nb = realloc(r->unquoted, rlen);
+        if (!nb) {
+            nlog__cfg_fail(r->err, NLOG_ENOMEM, r->name, "", 0, "out of memory");
+            return NLOG_ENOMEM;
+        }
+        r->unquoted = nb;
+        r->unquoted_cap = rlen;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < rlen; i++) {
+        r->unquoted[n++] = raw[i];
+        if (raw[i] == '\'' && i + 1 < rlen && raw[i + 1] == '\'')
+            i++;
+    }
+    *ret_text = r->unquoted;
+    *ret_len = n;
+    return NLOG_OK;
+}
+
 /* Text of the current scalar event. A plain empty, "~" or "null" scalar is
- * YAML's null and comes back as "" (no value). */
-static const char *scalar_text(reader *r, size_t *ret_len)
+ * YAML's null and comes back as "" (no value). `key` names what is being
+ * read, for messages. */
+static nlog_status scalar_text(reader *r, const char *key, const char **ret_text,
+                               size_t *ret_len)
 {
     struct fy_token *t = r->ev->scalar.value;
     size_t len = 0;
-    const char *s = t ? fy_token_get_text(t, &len) : NULL;
-    if (!s) {
-        *ret_len = 0;
-        return "";
+    const char *s = NULL;
+
+    *ret_text = "";
+    *ret_len = 0;
+    if (!t)
+        return NLOG_OK;
+    if (fy_token_scalar_style(t) == FYSS_SINGLE_QUOTED) {
+        nlog_status st = unquote_single(r, key, &s, &len);
+        if (st != NLOG_OK)
+            return st;
     }
+    if (!s)
+        s = fy_token_get_text(t, &len);
+    if (!s)
+        return NLOG_OK;
     if (fy_token_scalar_style(t) == FYSS_PLAIN &&
         ((len == 1 && s[0] == '~') ||
-         (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4))))) {
-        *ret_len = 0;
-        return "";
-    }
+         (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)))))
+        return NLOG_OK;
+    *ret_text = s;
     *ret_len = len;
-    return s;
+    return NLOG_OK;
 }
 
 static nlog_status read_value(reader *r, const nlog__cfg_key *k, nlog__cfg_pos kpos)
@@ -179,7 +234,9 @@ static nlog_status read_value(reader *r, const nlog__cfg_key *k, nlog__cfg_pos k
         return fail_at(r, pos, k->name, 1, "expected a single value, found %s; accepted: %s",
                        kind_name(r->ev->type), acc);
     }
-    text = scalar_text(r, &len);
+    nlog_status st = scalar_text(r, k->name, &text, &len);
+    if (st != NLOG_OK)
+        return st;
     if (nlog__cfg_parse_value(k, text, len, &r->layer->v, why, sizeof why) != NLOG_OK)
         return fail_at(r, pos, k->name, 1, "%s", why);
     r->layer->set[i] = 1;
@@ -208,7 +265,10 @@ static nlog_status read_loggers(reader *r)
             return fail_at(r, kpos, k->name, 1, "a logger name must be text, found %s",
                            kind_name(r->ev->type));
         size_t len;
-        const char *text = scalar_text(r, &len);
+        const char *text;
+        nlog_status st = scalar_text(r, k->name, &text, &len);
+        if (st != NLOG_OK)
+            return st;
         if (nlog__cfg_check_logger_name(text, len, why, sizeof why) != NLOG_OK)
             return fail_at(r, kpos, k->name, 1, "%s", why);
         memcpy(name, text, len);
@@ -235,7 +295,9 @@ static nlog_status read_loggers(reader *r)
                            kind_name(r->ev->type), acc);
         }
         nlog_level lv;
-        text = scalar_text(r, &len);
+        st = scalar_text(r, key, &text, &len);
+        if (st != NLOG_OK)
+            return st;
         if (nlog__cfg_parse_level(text, len, &lv, why, sizeof why) != NLOG_OK)
             return fail_at(r, vpos, key, 1, "%s", why);
         size_t idx;
@@ -245,14 +307,22 @@ static nlog_status read_loggers(reader *r)
     }
 }
 
-/* A null value for a section or the loggers map means "nothing here". */
+/* A null value (plain empty, "~", "null") for a section or the loggers map
+ * means "nothing here". */
 static int is_null_scalar(reader *r)
 {
     size_t len;
+    const char *text;
     if (r->ev->type != FYET_SCALAR)
         return 0;
-    (void) scalar_text(r, &len);
-    return len == 0;
+    if (!r->ev->scalar.value)
+        return 1;
+    if (fy_token_scalar_style(r->ev->scalar.value) != FYSS_PLAIN)
+        return 0;
+    text = fy_token_get_text(r->ev->scalar.value, &len);
+    return !text || len == 0 || (len == 1 && text[0] == '~') ||
+           (len == 4 && (!memcmp(text, "null", 4) || !memcmp(text, "Null", 4) ||
+                         !memcmp(text, "NULL", 4)));
 }
 
 static nlog_status read_map(reader *r, const char *prefix)
@@ -277,7 +347,10 @@ static nlog_status read_map(reader *r, const char *prefix)
             return fail_at(r, kpos, "", 0, "a key must be a plain name, found %s",
                            kind_name(r->ev->type));
         size_t len;
-        const char *text = scalar_text(r, &len);
+        const char *text;
+        st = scalar_text(r, "", &text, &len);
+        if (st != NLOG_OK)
+            return st;
         const nlog__cfg_key *k = NULL;
         int section = 0;
         size_t flen = plen + len;
@@ -470,6 +543,8 @@ nlog_status nlog__config_parse_buffer(const char *name, const char *data, size_t
 
     memset(&r, 0, sizeof r);
     r.name = name ? name : "";
+    r.data = data;
+    r.len = len;
     r.layer = layer;
     r.err = err;
     if (len > NLOG__CONFIG_FILE_MAX)
@@ -527,6 +602,7 @@ out:
         fy_parser_destroy(r.fyp);
     if (r.diag)
         fy_diag_destroy(r.diag);
+    free(r.unquoted);
     return st;
 }
 

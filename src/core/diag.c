@@ -1,11 +1,11 @@
 /* diag.c: the diagnostics callback and the process-wide counters.
  *
- * The callback pointer and its user data are read together under a small
- * spin-free scheme: both live in one struct swapped by pointer, so a report
- * never pairs one callback with another's user data. Installed structs are
- * never freed (there are at most a handful per process; each is 16 bytes),
- * which keeps a report racing with nlog_set_diagnostics() safe.
+ * The callback and its user data are read together under a mutex and the
+ * callback is called after the mutex is released, so a callback may take a
+ * long time (or install another callback) without blocking other reports.
+ * Diagnostics are rare, so the lock costs nothing that matters.
  * Tested by: tests/unit/core/test_diag.c */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +16,9 @@
 
 nlog__counters nlog__stats;
 
-typedef struct diag_target {
-    nlog_diag_fn fn;
-    void *user;
-} diag_target;
-
-static diag_target default_target = {nlog_diag_stderr, NULL};
-static diag_target *current = &default_target;
+static pthread_mutex_t target_lock = PTHREAD_MUTEX_INITIALIZER;
+static nlog_diag_fn target_fn = nlog_diag_stderr;
+static void *target_user;
 
 void nlog_diag_stderr(const nlog_diag *diag, void *user)
 {
@@ -42,15 +38,10 @@ void nlog_diag_stderr(const nlog_diag *diag, void *user)
 
 void nlog_set_diagnostics(nlog_diag_fn fn, void *user)
 {
-    diag_target *t = &default_target;
-    if (fn) {
-        t = malloc(sizeof *t);
-        if (!t)
-            return; /* keep the previous target */
-        t->fn = fn;
-        t->user = user;
-    }
-    __atomic_store_n(&current, t, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&target_lock);
+    target_fn = fn ? fn : nlog_diag_stderr;
+    target_user = fn ? user : NULL;
+    pthread_mutex_unlock(&target_lock);
 }
 
 void nlog__diag(nlog_diag_kind kind, nlog_status status, int sys_errno, const char *subject,
@@ -71,8 +62,11 @@ void nlog__diag(nlog_diag_kind kind, nlog_status status, int sys_errno, const ch
         .subject = subject ? subject : "",
         .message = msg,
     };
-    diag_target *t = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
-    t->fn(&d, t->user);
+    pthread_mutex_lock(&target_lock);
+    nlog_diag_fn fn = target_fn;
+    void *user = target_user;
+    pthread_mutex_unlock(&target_lock);
+    fn(&d, user);
 }
 
 nlog_status nlog_stats(nlog_counters *out)

@@ -131,7 +131,7 @@ nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, 
         nlog__state_read_end();
         return NLOG_ENOMEM;
     }
-    int n = vsnprintf(sc->msg, cap, fmt ? fmt : "", ap);
+    int n = fmt ? vsnprintf(sc->msg, cap, fmt, ap) : snprintf(sc->msg, cap, "(null format)");
     size_t len;
     int truncated = 0;
     if (n < 0) {

@@ -123,12 +123,6 @@ static void visit(const char *key, const char *value, const char *source, void *
     rows_add(user, key, value, source);
 }
 
-static void ignore_diag(const nlog_diag *diag, void *user)
-{
-    (void) diag;
-    (void) user;
-}
-
 static void json_string(FILE *out, const char *s)
 {
     fputc('"', out);
@@ -197,7 +191,7 @@ static int cmd_show(int argc, char **argv)
 {
     const char *profile = NULL, *file = NULL;
     int json = 0, status = 0;
-    nlog_config in, out;
+    nlog_config in;
     nlog_error err;
     rows rs;
 
@@ -241,27 +235,28 @@ static int cmd_show(int argc, char **argv)
     if (file)
         snprintf(in.config_file, sizeof in.config_file, "%s", file);
 
-    /* Resolve once quietly for the profile and file in use; explain() below
-     * resolves again and reports bad environment values once. */
-    memset(&err, 0, sizeof err);
-    nlog_set_diagnostics(ignore_diag, NULL);
-    nlog_status st = nlog_config_resolve(&in, &out, &err);
-    nlog_set_diagnostics(NULL, NULL);
-    if (st != NLOG_OK) {
-        fprintf(stderr, "%s\n", err.message);
-        return 1;
-    }
+    /* The profile and file come from the options, else from the same
+     * variables the library reads; explain() reports a bad one. */
+    const char *env_profile = getenv("NETLINK_LOG_PROFILE");
+    const char *env_file = getenv("NETLINK_LOG_CONFIG");
+    char shown_profile[sizeof in.profile];
+    snprintf(shown_profile, sizeof shown_profile, "%s",
+             profile ? profile : env_profile ? env_profile : "");
+    for (char *c = shown_profile; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char) (*c - 'A' + 'a');
 
+    memset(&err, 0, sizeof err);
     memset(&rs, 0, sizeof rs);
-    rows_add(&rs, "profile", out.profile,
-             !out.profile[0] ? "default"
-             : profile       ? "option --profile"
-                             : "environment NETLINK_LOG_PROFILE");
-    rows_add(&rs, "config_file", out.config_file,
-             !out.config_file[0] ? "default"
-             : file              ? "option --file"
-                                 : "environment NETLINK_LOG_CONFIG");
-    st = nlog_config_explain(&in, visit, &rs, &err);
+    rows_add(&rs, "profile", shown_profile,
+             !shown_profile[0] ? "default"
+             : profile         ? "option --profile"
+                               : "environment NETLINK_LOG_PROFILE");
+    rows_add(&rs, "config_file", file ? file : env_file ? env_file : "",
+             file                   ? "option --file"
+             : env_file && *env_file ? "environment NETLINK_LOG_CONFIG"
+                                     : "default");
+    nlog_status st = nlog_config_explain(&in, visit, &rs, &err);
     if (st != NLOG_OK) {
         fprintf(stderr, "%s\n", err.message);
         status = 1;

@@ -30,7 +30,7 @@ static int setup(void **state)
     (void) state;
     clear_env();
     memset(&err, 0, sizeof err);
-    tu_diag_capture();
+    tu_diag_reset();
     return 0;
 }
 
@@ -260,5 +260,8 @@ int main(void)
         cmocka_unit_test_setup(test_empty_variables_ignored, setup),
         cmocka_unit_test_setup(test_loggers_variable, setup),
     };
+    /* Installed once: each nlog_set_diagnostics() call keeps its target
+     * for the life of the process (see src/core/diag.c). */
+    tu_diag_capture();
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -537,6 +537,31 @@ static void test_binary_input(void **state)
     free(layer);
 }
 
+/* Single-quoted scalars with '' escapes are unescaped by nlog (libfyaml
+ * 0.7.12 leaks when it does it); ASan builds check the leak is gone. */
+static void test_single_quoted_escapes(void **state)
+{
+    (void) state;
+    nlog_config cfg;
+    const char *path = yaml("\xef\xbb\xbf"
+                            "directory: 'it''s '''''''''''''''''''''''''''''''' x'\n"
+                            "loggers:\n"
+                            "  'a''''''''''''''''''b': 'ERROR'\n"
+                            "  'plain''': ERROR\n");
+    nlog_config_init(&cfg);
+    if (nlog_config_load_file(path, &cfg, &err) != NLOG_OK)
+        fail_msg("%s", err.message);
+    assert_string_equal(cfg.directory, "it's '''''''''''''''' x");
+    assert_int_equal(cfg.n_loggers, 2);
+    assert_string_equal(cfg.loggers[0].name, "a'''''''''b");
+    assert_string_equal(cfg.loggers[1].name, "plain'");
+    expect_error("level: 'DEB''UG'\n", "1:8: ", "level: unknown level 'DEB'UG'");
+    expect_error("directory: 'a''''''''''''b\n  c'\n", "1:12: ",
+                 "directory: a single-quoted value with '' escapes must be on one line");
+    expect_ok("directory: 'a\n  b'\n");
+    expect_error("''''''''''''''''''''''''''''''''': 1\nx\n-\n", "", "");
+}
+
 /* Deep nesting under an unknown key is refused at the key, not walked. */
 static void test_deep_nesting(void **state)
 {
@@ -575,6 +600,7 @@ int main(void)
         cmocka_unit_test_setup(test_load_file_merges_and_is_atomic, setup),
         cmocka_unit_test_setup(test_nothing_printed, setup),
         cmocka_unit_test_setup(test_binary_input, setup),
+        cmocka_unit_test_setup(test_single_quoted_escapes, setup),
         cmocka_unit_test_setup(test_deep_nesting, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

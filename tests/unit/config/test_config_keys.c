@@ -370,6 +370,94 @@ static void test_profile_names(void **state)
     assert_int_equal(nlog__cfg_profile_find("prod"), -1);
 }
 
+/* docs/configuration.md lists every key of the table with its variable and
+ * default, and its profile table matches the profile columns. */
+static const char *doc_row(const char *doc, const char *from, const char *key)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "\n| `%s` |", key);
+    const char *start = strstr(doc, from);
+    assert_non_null(start);
+    const char *row = strstr(start, prefix);
+    return row ? row + 1 : NULL;
+}
+
+static void doc_cells(const char *row, char cells[8][128], size_t *n)
+{
+    const char *end = strchr(row, '\n');
+    *n = 0;
+    row++; /* past the first '|' */
+    while (row < end && *n < 8) {
+        const char *bar = memchr(row, '|', (size_t) (end - row));
+        if (!bar)
+            break;
+        const char *a = row, *b = bar;
+        while (a < b && *a == ' ')
+            a++;
+        while (b > a && b[-1] == ' ')
+            b--;
+        snprintf(cells[*n], 128, "%.*s", (int) (b - a), a);
+        (*n)++;
+        row = bar + 1;
+    }
+}
+
+static void test_docs_follow_the_table(void **state)
+{
+    (void) state;
+    const char *src = getenv("NLOG_TEST_SRC");
+    if (!src || !*src)
+        skip();
+    char path[4096];
+    snprintf(path, sizeof path, "%s/docs/configuration.md", src);
+    char *doc = tu_read_file(path, NULL);
+    if (!doc)
+        fail_msg("cannot read %s", path);
+    char env[NLOG__CFG_ENV_MAX], want[256], cells[8][128];
+    size_t n;
+    for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
+        const nlog__cfg_key *k = &nlog__cfg_keys[i];
+        const char *row = doc_row(doc, "## Keys", k->name);
+        if (!row)
+            fail_msg("docs/configuration.md: no row for %s in the key table", k->name);
+        doc_cells(row, cells, &n);
+        assert_true(n >= 5);
+        nlog__cfg_env_name(k, env, sizeof env);
+        snprintf(want, sizeof want, "`%s`", env);
+        if (strcmp(cells[3], want) != 0)
+            fail_msg("docs: %s: variable '%s', want '%s'", k->name, cells[3], want);
+        if (k->type != NLOG__CFG_LEVELS) {
+            snprintf(want, sizeof want, "`%s`", k->def[0] ? k->def : "\"\"");
+            if (strcmp(cells[2], want) != 0)
+                fail_msg("docs: %s: default '%s', want '%s'", k->name, cells[2], want);
+        }
+
+        int in_profiles = 0;
+        for (int p = 0; p < NLOG__PROFILE_COUNT; p++)
+            in_profiles |= k->profile[p] != NULL;
+        row = doc_row(doc, "## Profiles", k->name);
+        if (!in_profiles) {
+            if (row)
+                fail_msg("docs: %s is in the profile table but no profile sets it", k->name);
+            continue;
+        }
+        if (!row)
+            fail_msg("docs: no row for %s in the profile table", k->name);
+        doc_cells(row, cells, &n);
+        assert_int_equal(n, 1 + NLOG__PROFILE_COUNT);
+        for (int p = 0; p < NLOG__PROFILE_COUNT; p++) {
+            if (k->profile[p])
+                snprintf(want, sizeof want, "`%s`", k->profile[p]);
+            else
+                snprintf(want, sizeof want, "-");
+            if (strcmp(cells[1 + p], want) != 0)
+                fail_msg("docs: profile %s, %s: '%s', want '%s'",
+                         nlog__cfg_profile_name((nlog__profile) p), k->name, cells[1 + p], want);
+        }
+    }
+    free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +473,7 @@ int main(void)
         cmocka_unit_test_setup(test_quote_and_messages_stay_one_line, setup),
         cmocka_unit_test_setup(test_suggest, setup),
         cmocka_unit_test_setup(test_profile_names, setup),
+        cmocka_unit_test_setup(test_docs_follow_the_table, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
