@@ -438,7 +438,7 @@ nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size
                                   nlog_config *cfg, char *why, size_t why_size)
 {
     char q[128];
-    long v;
+    long v = 0;
     nlog_level lv;
     nlog_status st;
 
@@ -630,31 +630,37 @@ void nlog__cfg_key_list(const char *prefix, char *buf, size_t size)
     }
 }
 
-/* Optimal string alignment distance, case-insensitive, for short strings. */
+/* Optimal string alignment distance (a transposition counts as one edit),
+ * case-insensitive, for names of at most 64 bytes; three rolling rows keep
+ * the stack small. */
 static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
 {
     enum { N = 64 };
-    size_t d[N + 1][N + 1];
+    unsigned short rows[3][N + 1];
+    unsigned short *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
     if (la > N || lb > N)
         return (size_t) -1;
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
     for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
+        prev[j] = (unsigned short) j;
     for (size_t i = 1; i <= la; i++) {
+        cur[0] = (unsigned short) i;
+        int ca = nlog__ascii_lower((unsigned char) a[i - 1]);
         for (size_t j = 1; j <= lb; j++) {
-            int ca = nlog__ascii_lower((unsigned char) a[i - 1]);
             int cb = nlog__ascii_lower((unsigned char) b[j - 1]);
-            size_t best = d[i - 1][j - 1] + (ca != cb);
-            best = NLOG__MIN(best, d[i - 1][j] + 1);
-            best = NLOG__MIN(best, d[i][j - 1] + 1);
+            unsigned best = prev[j - 1] + (ca != cb);
+            best = NLOG__MIN(best, prev[j] + 1u);
+            best = NLOG__MIN(best, cur[j - 1] + 1u);
             if (i > 1 && j > 1 && ca == nlog__ascii_lower((unsigned char) b[j - 2]) &&
                 nlog__ascii_lower((unsigned char) a[i - 2]) == cb)
-                best = NLOG__MIN(best, d[i - 2][j - 2] + 1);
-            d[i][j] = best;
+                best = NLOG__MIN(best, prev2[j - 2] + 1u);
+            cur[j] = (unsigned short) best;
         }
+        unsigned short *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
     }
-    return d[la][lb];
+    return prev[lb];
 }
 
 const char *nlog__cfg_suggest(const char *prefix, const char *name, size_t len, size_t *ret_len)

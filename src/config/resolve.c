@@ -48,6 +48,7 @@ typedef struct resolver {
     int profile;                                 /* nlog__profile, or -1 */
     char file_path[NLOG_CONFIG_PATH_MAX];        /* "" when no file */
     const char *bad_env[NLOG__CFG_KEYS_MAX];     /* rejected NETLINK_LOG_<KEY> values */
+    nlog_config scratch;                         /* for re-checking them (too big for the stack) */
 } resolver;
 
 static const char env_profile[] = "NETLINK_LOG_PROFILE";
@@ -390,21 +391,20 @@ static nlog_status apply_code(resolver *r, nlog_error *err)
     return NLOG_OK;
 }
 
-static void report_bad_env(const resolver *r)
+static void report_bad_env(resolver *r)
 {
     char var[NLOG__CFG_ENV_MAX];
     char why[NLOG__CFG_WHY_MAX];
     char value[NLOG__CFG_VALUE_MAX];
     char source[NLOG_CONFIG_PATH_MAX + 48];
-    nlog_config scratch;
 
     for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
         const nlog__cfg_key *k = &nlog__cfg_keys[i];
         if (!r->bad_env[i])
             continue;
         nlog__cfg_env_name(k, var, sizeof var);
-        nlog_config_init(&scratch);
-        if (nlog__cfg_parse_value(k, r->bad_env[i], strlen(r->bad_env[i]), &scratch, why,
+        nlog_config_init(&r->scratch);
+        if (nlog__cfg_parse_value(k, r->bad_env[i], strlen(r->bad_env[i]), &r->scratch, why,
                                   sizeof why) == NLOG_OK)
             continue; /* the environment changed under us: nothing to report */
         nlog__cfg_value_text(k, &r->res, value, sizeof value);
@@ -569,6 +569,13 @@ nlog_status nlog_config_load_file(const char *path, nlog_config *cfg, nlog_error
                        path ? "cfg" : "path");
         return NLOG_EINVAL;
     }
+    if (cfg->n_loggers > NLOG_CONFIG_LOGGERS_MAX) {
+        nlog__cfg_fail(err, NLOG_EINVAL, "", "", 0,
+                       "nlog_config_load_file: cfg->n_loggers is %zu; initialise the struct "
+                       "with nlog_config_init()",
+                       cfg->n_loggers);
+        return NLOG_EINVAL;
+    }
     w = malloc(sizeof *w);
     if (!w) {
         nlog__cfg_fail(err, NLOG_ENOMEM, path, "", 0, "out of memory");
@@ -583,8 +590,6 @@ nlog_status nlog_config_load_file(const char *path, nlog_config *cfg, nlog_error
             if (w->file.set[i] && k->type != NLOG__CFG_LEVELS)
                 memcpy(member(&w->copy, k), member_c(&w->file.v, k), k->size);
         }
-        if (w->copy.n_loggers > NLOG_CONFIG_LOGGERS_MAX)
-            w->copy.n_loggers = 0; /* not initialised: start the map afresh */
         for (size_t i = 0; i < w->file.v.n_loggers && st == NLOG_OK; i++) {
             if (nlog__cfg_logger_put(&w->copy, w->file.v.loggers[i].name,
                                      w->file.v.loggers[i].level, NULL) != NLOG_OK) {
@@ -618,8 +623,6 @@ static nlog_status set_loggers(nlog_config *cfg, const char *key, const char *va
         return NLOG_ENOMEM;
     }
     *copy = *cfg;
-    if (copy->n_loggers > NLOG_CONFIG_LOGGERS_MAX)
-        copy->n_loggers = 0;
     if (key[7] == '.') {
         const char *n = key + 8;
         if (nlog__cfg_check_logger_name(n, strlen(n), why, sizeof why) != NLOG_OK ||
@@ -667,8 +670,16 @@ nlog_status nlog_config_set(nlog_config *cfg, const char *key, const char *value
                        "nlog_config_set: cfg, key and value must not be NULL");
         return NLOG_EINVAL;
     }
-    if (strncmp(key, "loggers", 7) == 0 && (key[7] == '\0' || key[7] == '.'))
+    if (strncmp(key, "loggers", 7) == 0 && (key[7] == '\0' || key[7] == '.')) {
+        if (cfg->n_loggers > NLOG_CONFIG_LOGGERS_MAX) {
+            nlog__cfg_fail(err, NLOG_EINVAL, "", key, 0,
+                           "nlog_config_set: cfg->n_loggers is %zu; initialise the struct with "
+                           "nlog_config_init()",
+                           cfg->n_loggers);
+            return NLOG_EINVAL;
+        }
         return set_loggers(cfg, key, value, err);
+    }
     k = nlog__cfg_key_find(key, strlen(key));
     if (!k) {
         /* Suggest among the keys of the deepest section the key names. */

@@ -11,6 +11,12 @@
  * The first problem found is reported; the rest of the input is still run
  * through the parser so that a YAML syntax error anywhere takes precedence
  * (a file that is not YAML at all should say so first).
+ *
+ * Two defences against libfyaml 0.7.12 bugs found by fuzzing: the input is
+ * checked to be UTF-8 of YAML's character set before the parser sees it (the
+ * parser never returns on some invalid UTF-8), and single-quoted scalars with
+ * '' escapes are unescaped here (libfyaml leaks memory doing it). Both have
+ * regression inputs in tests/fuzz/corpus/config/libfyaml_*.
  * Tested by: tests/unit/config/test_config_file.c; fuzzed by tests/fuzz/fuzz_config.c */
 #include <errno.h>
 #include <stdarg.h>
@@ -425,8 +431,10 @@ static nlog_status read_map(reader *r, const char *prefix)
 static nlog_status read_document(reader *r)
 {
     nlog_status st;
-    if (!advance(r) || r->ev->type != FYET_STREAM_START)
+    if (!advance(r))
         return NLOG_ECONFIG;
+    if (r->ev->type != FYET_STREAM_START) /* not expected from libfyaml */
+        return fail_at(r, ev_pos(r->ev), "", 0, "invalid YAML: no stream start");
     if (!advance(r))
         return NLOG_ECONFIG;
     if (r->ev->type == FYET_STREAM_END)
@@ -450,8 +458,10 @@ static nlog_status read_document(reader *r)
                        "the top level must be a mapping of keys to values, found %s",
                        kind_name(r->ev->type));
     }
-    if (!advance(r)) /* DOCUMENT_END */
+    if (!advance(r))
         return NLOG_ECONFIG;
+    if (r->ev->type != FYET_DOCUMENT_END) /* not expected from libfyaml */
+        return fail_at(r, ev_pos(r->ev), "", 0, "invalid YAML: the document does not end");
     if (!advance(r))
         return NLOG_ECONFIG;
     if (r->ev->type == FYET_DOCUMENT_START)

@@ -322,6 +322,9 @@ static void test_set_rejects_null(void **state)
     assert_int_equal(nlog_config_set(&cfg, NULL, "INFO", &err), NLOG_EINVAL);
     assert_int_equal(nlog_config_set(&cfg, "level", NULL, NULL), NLOG_EINVAL);
     assert_int_equal(nlog_config_set(&cfg, "level", "LOUD", NULL), NLOG_ECONFIG); /* err optional */
+    cfg.n_loggers = 1000; /* not a struct from nlog_config_init() */
+    assert_int_equal(nlog_config_set(&cfg, "loggers.a", "INFO", &err), NLOG_EINVAL);
+    assert_non_null(strstr(err.message, "nlog_config_init()"));
 }
 
 static void test_quote_and_messages_stay_one_line(void **state)
