@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -229,7 +230,53 @@ static int is_nlog(const bench_driver *d)
     return d == &bench_driver_nlog_sync || d == &bench_driver_nlog_async;
 }
 
-static void print_table(const options *o, result *res, size_t n_res, const bench_pcts *timer)
+/* CPU time, in seconds, of the whole machine (from /proc/stat) and of this
+ * process with its finished children (the callgrind runs): the difference
+ * says how much other processes took while the bench ran. */
+typedef struct cpu_use {
+    double busy;  /* user, nice, system, irq, softirq: every process */
+    double steal; /* taken by the hypervisor */
+    double total; /* all of the above, plus idle and iowait */
+    double self;  /* this process and its children */
+} cpu_use;
+
+static void cpu_use_now(cpu_use *u)
+{
+    unsigned long long v[8] = {0};
+    double hz = (double) sysconf(_SC_CLK_TCK);
+    FILE *f = fopen("/proc/stat", "r");
+    memset(u, 0, sizeof *u);
+    if (f) {
+        if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]) != 8)
+            memset(v, 0, sizeof v);
+        fclose(f);
+    }
+    u->busy = (double) (v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
+    u->steal = (double) v[7] / hz;
+    u->total = u->busy + u->steal + (double) (v[3] + v[4]) / hz;
+    struct rusage ru;
+    const int who[2] = {RUSAGE_SELF, RUSAGE_CHILDREN};
+    for (int k = 0; k < 2; k++) {
+        if (getrusage(who[k], &ru) == 0)
+            u->self += (double) ru.ru_utime.tv_sec + (double) ru.ru_utime.tv_usec / 1e6 +
+                       (double) ru.ru_stime.tv_sec + (double) ru.ru_stime.tv_usec / 1e6;
+    }
+}
+
+/* Shares of the machine's CPU time between a and b taken by other
+ * processes and by the hypervisor, in percent. */
+static void cpu_use_others(const cpu_use *a, const cpu_use *b, double *ret_others,
+                           double *ret_steal)
+{
+    double total = b->total - a->total;
+    double others = (b->busy - a->busy) - (b->self - a->self);
+    *ret_others = total > 0 && others > 0 ? 100 * others / total : 0;
+    *ret_steal = total > 0 ? 100 * (b->steal - a->steal) / total : 0;
+}
+
+static void print_table(const options *o, result *res, size_t n_res, const bench_pcts *timer,
+                        double others, double steal)
 {
     enum {
         R_RATE1,
@@ -332,11 +379,12 @@ static void print_table(const options *o, result *res, size_t n_res, const bench
            "back to back; both after %d warm-up calls. Latency is the calling thread's time "
            "per call, read with %s; the reads themselves cost p50 %.0f ns / p99 %.0f ns, which "
            "is included in every latency figure. Instructions: callgrind, calling thread only, "
-           "%llu calls, empty loop subtracted.\n\n",
+           "%llu calls, empty loop subtracted. Other processes used %.0f%% of the machine's "
+           "CPU time during the run, the hypervisor %.0f%%.\n\n",
            date, R, (unsigned long long) o->records, (unsigned long long) (o->bursts * BURST),
            BURST, PERIOD_NS / 1000, (unsigned long long) o->saturated, WARMUP,
            BENCH_HAVE_TSC ? "rdtsc between lfences" : "clock_gettime(CLOCK_MONOTONIC)", timer->p50,
-           timer->p99, (unsigned long long) o->cg_calls);
+           timer->p99, (unsigned long long) o->cg_calls, others, steal);
     printf("Targets (NetLink Logging): 1-thread throughput ≥ 8× spdlog async and ≥ 4× spdlog "
            "sync; 2 threads ≥ 1.0× the 1-thread rate; paced p50 ≤ 40 ns, p99 ≤ 150 ns, "
            "p99.9 ≤ 1 µs; disabled call ≤ 2 ns; ≤ 150 instructions per call on the calling "
@@ -410,7 +458,9 @@ static void run_all(const options *o, const char *self, const char *dir)
 {
     result res[N_DRIVERS];
     size_t n = 0;
+    cpu_use start, end;
     memset(res, 0, sizeof res);
+    cpu_use_now(&start);
     for (size_t k = 0; k < N_DRIVERS; k++) {
         if (!selected(o, drivers[k]->name))
             continue;
@@ -477,7 +527,14 @@ static void run_all(const options *o, const char *self, const char *dir)
             progress("%-13s instructions: %s", r->d->name, r->instr_why);
         }
     }
-    print_table(o, res, n, &timer);
+    double others, steal;
+    cpu_use_now(&end);
+    cpu_use_others(&start, &end, &others, &steal);
+    if (others > 5 || steal > 5)
+        progress("warning: other processes took %.0f%% and the hypervisor %.0f%% of the CPU "
+                 "time during the run; the figures are lower than this machine can do",
+                 others, steal);
+    print_table(o, res, n, &timer, others, steal);
 }
 
 static const bench_driver *find_driver(const char *name)

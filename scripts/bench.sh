@@ -46,10 +46,18 @@ version() {
   dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"
 }
 
-# Other work on the machine shows up in every figure: say how busy it was.
-load_before=$(cut -d ' ' -f 1 /proc/loadavg)
-if awk -v l="$load_before" 'BEGIN { exit !(l > 0.5) }'; then
-  echo "bench.sh: warning: load average is $load_before before the run;" \
+# Other work on the machine shows up in every figure: warn if the CPUs were
+# more than 10% busy over the last two seconds (nlog_bench itself reports how
+# much CPU time other processes took during the run).
+cpu_busy() {
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat
+}
+before=$(cpu_busy)
+sleep 2
+busy=$(printf '%s %s\n' "$before" "$(cpu_busy)" |
+       awk '{ t = $4 - $2; printf "%.0f", (t > 0 ? 100 * ($3 - $1) / t : 0) }')
+if [ "$busy" -gt 10 ]; then
+  echo "bench.sh: warning: the machine is $busy% busy before the run;" \
        "other processes will lower the figures" >&2
 fi
 
@@ -71,9 +79,6 @@ result=build/bench/bench-result.md
        "valgrind $(version valgrind)."
   echo
   build/bench/bench/nlog_bench --dir build/bench "$@"
-  echo
-  echo "Load average (1 minute) before the run $load_before, after it" \
-       "$(cut -d ' ' -f 1 /proc/loadavg); the bench itself keeps up to three threads busy."
 } >"$result.tmp"
 mv "$result.tmp" "$result"
 cat "$result"

@@ -40,5 +40,5 @@ UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 stage "TSan: concurrency tests"
 build build/ci-tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DNLOG_SANITIZE=thread
-TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/tests/tsan.supp" \
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/tests/tsan.supp:die_after_fork=0" \
   ctest --test-dir build/ci-tsan -j"$jobs" -L concurrency --output-on-failure

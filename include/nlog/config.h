@@ -37,6 +37,14 @@ typedef enum nlog_console_stream {
     NLOG_CONSOLE_STDOUT = 1
 } nlog_console_stream;
 
+/* What a full asynchronous queue does with a new record. SECURITY and
+ * AUDIT records are never dropped: they wait, whatever the policy. */
+typedef enum nlog_overflow_policy {
+    NLOG_OVERFLOW_BLOCK = 0,       /* default: the call waits for room */
+    NLOG_OVERFLOW_DROP_NEWEST = 1, /* the new record is dropped and counted */
+    NLOG_OVERFLOW_DROP_OLDEST = 2  /* the oldest queued record is dropped and counted */
+} nlog_overflow_policy;
+
 /* One entry of the `loggers:` map: a dotted name and its threshold. */
 typedef struct nlog_logger_level {
     char name[NLOG_LOGGER_NAME_MAX + 1];
@@ -71,6 +79,10 @@ typedef struct nlog_config {
     char alert_email[NLOG_CONFIG_EMAIL_MAX];
     int compression_enabled;
     int max_record_size;                       /* bytes per record line, 1024..1048576 */
+    int async;                                 /* queue records for a writer thread */
+    int overflow_policy;                       /* nlog_overflow_policy */
+    int queue_size;                            /* bytes of each thread's queue */
+    int audit_sync;                            /* AUDIT calls return once durable */
     size_t n_loggers;                          /* used entries of loggers[] */
     nlog_logger_level loggers[NLOG_CONFIG_LOGGERS_MAX];
 } nlog_config;

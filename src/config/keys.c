@@ -18,6 +18,7 @@
 #define PROFILES(dev, test, prod, dbg) .profile = {dev, test, prod, dbg}
 
 static const char *const stream_names[] = {"stderr", "stdout", NULL};
+static const char *const overflow_names[] = {"block", "drop_newest", "drop_oldest", NULL};
 
 /* Profile columns: development, testing, production, debug. NULL leaves the
  * default in place. docs/configuration.md carries the same table. */
@@ -76,6 +77,18 @@ const nlog__cfg_key nlog__cfg_keys[] = {
     {.name = "max_record_size", .type = NLOG__CFG_SIZE, MEMBER(max_record_size), .min = 1024,
      .max = 1048576, .unit = "bytes", .def = "65536", PROFILES(NULL, NULL, NULL, NULL),
      .help = "longest record line; longer records are cut"},
+    {.name = "async", .type = NLOG__CFG_BOOL, MEMBER(async), .def = "false",
+     PROFILES(NULL, NULL, "true", NULL),
+     .help = "queue records per thread and write them from a background thread"},
+    {.name = "overflow_policy", .type = NLOG__CFG_ENUM, MEMBER(overflow_policy),
+     .names = overflow_names, .def = "block", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "full queue: block, drop_newest or drop_oldest (SECURITY/AUDIT always wait)"},
+    {.name = "queue_size", .type = NLOG__CFG_SIZE, MEMBER(queue_size), .min = 65536,
+     .max = 268435456, .unit = "bytes", .def = "1MB", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "bytes of each logging thread's queue in async mode"},
+    {.name = "audit_sync", .type = NLOG__CFG_BOOL, MEMBER(audit_sync), .def = "false",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "AUDIT calls return only once their record is on disk"},
     {.name = "loggers", .type = NLOG__CFG_LEVELS, MEMBER(loggers), .def = "",
      PROFILES(NULL, NULL, NULL, NULL),
      .help = "per-logger thresholds: dotted logger name -> level"},

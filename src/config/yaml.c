@@ -410,8 +410,9 @@ static nlog_status read_map(reader *r, const char *prefix)
                                    "expected a section (a mapping of keys), found %s",
                                    kind_name(r->ev->type));
                 nlog__cfg_accepted(k, list, sizeof list);
-                return fail_at(r, ev_pos_or(r->ev, kpos), full, 1, "expected %s, found %s",
-                               list, kind_name(r->ev->type));
+                return fail_at(r, ev_pos_or(r->ev, kpos), full, 1,
+                               "expected a mapping, found %s; accepted: %s",
+                               kind_name(r->ev->type), list);
             }
             if (section) {
                 char sub[sizeof full + 1];

@@ -21,6 +21,12 @@ void nlog__clear_errmsg(void);
  * security/audit switches and the loggers map (which replaces all overrides).
  * Returns NLOG_ENOMEM or NLOG_ELIMIT without changing anything on failure. */
 nlog_status nlog__registry_apply(const nlog_config *cfg);
+/* nlog_get_logger() without the implicit initialisation (for use while the
+ * library is being configured). */
+nlog_logger *nlog__registry_get(const char *name);
+/* The registry lock, for fork() handling in lifecycle.c. */
+void nlog__registry_lock(void);
+void nlog__registry_unlock(void);
 /* Frees every logger and override (nlog_shutdown). */
 void nlog__registry_reset(void);
 /* Whether the registry has been given a configuration (lifecycle check). */
@@ -31,5 +37,8 @@ int nlog__registry_configured(void);
 /* Initialises from the environment if nothing has initialised the library
  * yet. Cheap after the first call. */
 void nlog__ensure_init(void);
+
+/* max_record_size in force, readable without a lock. */
+size_t nlog__record_cap(void);
 
 #endif /* NLOG_CORE_CORE_H */

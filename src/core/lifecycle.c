@@ -10,10 +10,12 @@
  * call can still be using it.
  * Tested by: tests/unit/core/test_lifecycle.c */
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "async/async.h"
 #include "core/core.h"
 #include "core/state.h"
 #include "internal/diag.h"
@@ -25,6 +27,12 @@ static nlog__pipeline *pipeline;
 static nlog_config active;     /* resolved configuration in force */
 static nlog_config last_input; /* what the last nlog_init() was given */
 static int initialized;        /* atomic */
+static size_t record_cap = 65536; /* atomic: max_record_size in force */
+
+size_t nlog__record_cap(void)
+{
+    return __atomic_load_n(&record_cap, __ATOMIC_RELAXED);
+}
 
 static _Thread_local char errmsg[2048];
 
@@ -46,7 +54,56 @@ const char *nlog_errmsg(void)
     return errmsg;
 }
 
+/* Everything queued is written at normal exit, as at nlog_shutdown(). */
+static void flush_at_exit(void)
+{
+    (void) nlog__async_flush(0);
+}
+
+/* fork(): take every library lock in order so the child never inherits one
+ * held by a thread that does not exist there; the asynchronous writer is
+ * between cycles while the state lock is held for writing. */
+static void atfork_prepare(void)
+{
+    pthread_mutex_lock(&config_lock);
+    pthread_rwlock_wrlock(&state_lock);
+    nlog__async_atfork_prepare();
+    nlog__registry_lock();
+}
+
+static void atfork_parent(void)
+{
+    nlog__registry_unlock();
+    nlog__async_atfork_parent();
+    pthread_rwlock_unlock(&state_lock);
+    pthread_mutex_unlock(&config_lock);
+}
+
+static void init_state_lock(void);
+
+static void atfork_child(void)
+{
+    nlog__registry_unlock();
+    if (pipeline)
+        nlog__pipeline_forget_batches(pipeline);
+    nlog__async_atfork_child();
+    /* The rwlock may still record readers and writers of the parent that
+     * wait for it (the writer thread, for one), which do not exist here.
+     * Release it (so checkers see it released), then start it afresh: with
+     * this thread its only user, a fresh lock is equivalent. */
+    pthread_rwlock_unlock(&state_lock);
+    init_state_lock();
+    pthread_mutex_unlock(&config_lock);
+}
+
 static void make_lock(void)
+{
+    (void) atexit(flush_at_exit);
+    (void) pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    init_state_lock();
+}
+
+static void init_state_lock(void)
 {
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);
@@ -96,6 +153,8 @@ static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *
     }
     pthread_rwlock_unlock(&state_lock);
     nlog__pipeline_destroy(old);
+    __atomic_store_n(&record_cap, (size_t) resolved->max_record_size, __ATOMIC_RELAXED);
+    (void) nlog__async_configure(resolved); /* on failure it reports and stays synchronous */
     __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
     return NLOG_OK;
 }
@@ -193,6 +252,7 @@ nlog_status nlog_get_config(nlog_config *out)
 
 nlog_status nlog_flush(void)
 {
+    (void) nlog__async_flush(0);
     nlog__pipeline *p = nlog__state_read_begin();
     nlog_status st = p ? nlog__pipeline_flush(p) : NLOG_OK;
     nlog__state_read_end();
@@ -202,6 +262,7 @@ nlog_status nlog_flush(void)
 void nlog_shutdown(void)
 {
     pthread_mutex_lock(&config_lock);
+    nlog__async_stop(); /* writes everything queued before the outputs close */
     (void) pthread_once(&state_once, make_lock);
     pthread_rwlock_wrlock(&state_lock);
     nlog__pipeline *old = pipeline;

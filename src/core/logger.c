@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "async/async.h"
 #include "core/core.h"
 #include "core/logger_impl.h"
 #include "core/pipeline.h"
@@ -78,6 +79,33 @@ static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
     return est != NLOG_OK ? est : st;
 }
 
+/* Asynchronous delivery: no lock, no system call, no allocation. */
+static nlog_status queue(nlog_logger *lg, nlog_level level, const nlog_site *site,
+                         const char *msg, size_t msg_len, const nlog_field *fields,
+                         size_t n_fields, int truncated)
+{
+    nlog_status st = NLOG_OK;
+    if (NLOG_UNLIKELY(n_fields > NLOG_FIELDS_MAX)) {
+        NLOG__COUNT(fields_ignored, n_fields - NLOG_FIELDS_MAX);
+        n_fields = NLOG_FIELDS_MAX;
+    }
+    const char *cat_name;
+    nlog__qcall c;
+    c.category = pick_category(fields, n_fields, &cat_name, &st);
+    c.logger = lg;
+    c.level = level;
+    c.time_ns = nlog__clock_realtime_ns();
+    c.tid = nlog__thread_id();
+    c.site = site;
+    c.msg = msg;
+    c.msg_len = msg_len;
+    c.fields = fields;
+    c.n_fields = n_fields;
+    c.truncated = truncated;
+    nlog_status qst = nlog__async_submit(&c);
+    return qst != NLOG_OK ? qst : st;
+}
+
 /* Level validation and filtering shared by every entry point. Returns 1 if
  * the record should be written. */
 static int admit(nlog_logger *lg, nlog_level level, nlog_status *st)
@@ -104,6 +132,8 @@ nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site *site,
         message = "";
     if (!fields)
         n_fields = 0;
+    if (nlog__async_on())
+        return queue(lg, level, site, message, strlen(message), fields, n_fields, 0);
     nlog__pipeline *p = nlog__state_read_begin();
     if (!p) {
         nlog__state_read_end();
@@ -120,15 +150,21 @@ nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, 
     nlog_status st;
     if (!admit(lg, level, &st))
         return st;
-    nlog__pipeline *p = nlog__state_read_begin();
-    if (!p) {
-        nlog__state_read_end();
-        return NLOG_ESTATE;
+    int async = nlog__async_on();
+    nlog__pipeline *p = NULL;
+    size_t cap = nlog__record_cap();
+    if (!async) {
+        p = nlog__state_read_begin();
+        if (!p) {
+            nlog__state_read_end();
+            return NLOG_ESTATE;
+        }
+        cap = nlog__pipeline_record_cap(p);
     }
-    size_t cap = nlog__pipeline_record_cap(p);
     nlog__scratch *sc = nlog__scratch_get(cap);
     if (!sc) {
-        nlog__state_read_end();
+        if (!async)
+            nlog__state_read_end();
         return NLOG_ENOMEM;
     }
     int n = fmt ? vsnprintf(sc->msg, cap, fmt, ap) : snprintf(sc->msg, cap, "(null format)");
@@ -146,6 +182,8 @@ nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, 
     } else {
         len = (size_t) n;
     }
+    if (async)
+        return queue(lg, level, site, sc->msg, len, NULL, 0, truncated);
     st = deliver(p, lg, level, site, sc->msg, len, NULL, 0, truncated);
     nlog__state_read_end();
     return st;

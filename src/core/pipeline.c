@@ -25,7 +25,13 @@ typedef struct output {
     nlog__sink *sink;
     enum route route;
     enum format format;
+    char *batch;      /* asynchronous mode: lines waiting for one write(2) */
+    size_t batch_len; /* bytes used */
+    size_t batch_lines;
 } output;
+
+/* Batch buffers hold this much beyond one record, so a write carries many. */
+#define BATCH_BYTES (256 * 1024)
 
 struct nlog__pipeline {
     output outs[4];
@@ -118,8 +124,10 @@ void nlog__pipeline_destroy(nlog__pipeline *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->n_outs; i++)
+    for (size_t i = 0; i < p->n_outs; i++) {
         p->outs[i].sink->ops->destroy(p->outs[i].sink);
+        free(p->outs[i].batch);
+    }
     free(p);
 }
 
@@ -190,4 +198,94 @@ nlog_status nlog__pipeline_flush(nlog__pipeline *p)
         if (p->outs[i].sink->ops->flush(p->outs[i].sink) != NLOG_OK)
             st = NLOG_EIO;
     return st;
+}
+
+static nlog_status write_batch(output *o)
+{
+    if (o->batch_len == 0)
+        return NLOG_OK;
+    nlog_status st = o->sink->ops->write(o->sink, o->batch, o->batch_len);
+    if (st != NLOG_OK && o->batch_lines > 1)
+        NLOG__COUNT(records_failed, o->batch_lines - 1); /* the sink counted one */
+    o->batch_len = 0;
+    o->batch_lines = 0;
+    return st;
+}
+
+nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r,
+                                        nlog_category cat, int *ret_truncated)
+{
+    nlog_status st = NLOG_OK;
+    int truncated = 0, t;
+    const char *json = NULL;
+    size_t json_len = 0;
+    size_t cap = BATCH_BYTES + p->record_cap;
+    for (size_t i = 0; i < p->n_outs; i++) {
+        output *o = &p->outs[i];
+        if (!admits(o->route, r, cat))
+            continue;
+        if (!o->batch) {
+            o->batch = malloc(cap);
+            if (!o->batch) {
+                NLOG__COUNT(records_failed, 1);
+                st = NLOG_ENOMEM;
+                continue;
+            }
+        }
+        if (cap - o->batch_len < p->record_cap && write_batch(o) != NLOG_OK)
+            st = NLOG_EIO;
+        char *dst = o->batch + o->batch_len;
+        size_t len;
+        switch (o->format) {
+        case FORMAT_JSON:
+            if (!json) {
+                json_len = nlog__json_encode(r, dst, p->record_cap, &t);
+                truncated |= t;
+                json = dst;
+            } else {
+                memcpy(dst, json, json_len);
+            }
+            len = json_len;
+            break;
+        case FORMAT_CONSOLE:
+            len = nlog__text_encode(r, &p->console_opts, dst, p->record_cap, &t);
+            truncated |= t;
+            break;
+        case FORMAT_TEXT:
+        default:
+            len = nlog__text_encode(r, &p->text_opts, dst, p->record_cap, &t);
+            truncated |= t;
+            break;
+        }
+        o->batch_len += len;
+        o->batch_lines++;
+    }
+    *ret_truncated = truncated;
+    return st;
+}
+
+nlog_status nlog__pipeline_drain_batches(nlog__pipeline *p)
+{
+    nlog_status st = NLOG_OK;
+    for (size_t i = 0; i < p->n_outs; i++)
+        if (write_batch(&p->outs[i]) != NLOG_OK)
+            st = NLOG_EIO;
+    return st;
+}
+
+nlog_status nlog__pipeline_sync(nlog__pipeline *p)
+{
+    nlog_status st = NLOG_OK;
+    for (size_t i = 0; i < p->n_outs; i++)
+        if (p->outs[i].sink->ops->sync(p->outs[i].sink) != NLOG_OK)
+            st = NLOG_EIO;
+    return st;
+}
+
+void nlog__pipeline_forget_batches(nlog__pipeline *p)
+{
+    for (size_t i = 0; i < p->n_outs; i++) {
+        p->outs[i].batch_len = 0;
+        p->outs[i].batch_lines = 0;
+    }
 }

@@ -31,4 +31,15 @@ nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_c
 
 nlog_status nlog__pipeline_flush(nlog__pipeline *p);
 
+/* Asynchronous writer only (one thread): encodes `r` into the outputs'
+ * batch buffers, writing a buffer out when the next record might not fit. */
+nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r,
+                                        nlog_category cat, int *ret_truncated);
+/* Writes every batch buffer out. */
+nlog_status nlog__pipeline_drain_batches(nlog__pipeline *p);
+/* In the child after fork(): forgets batched lines (the parent writes them). */
+void nlog__pipeline_forget_batches(nlog__pipeline *p);
+/* fsync()s every file output. */
+nlog_status nlog__pipeline_sync(nlog__pipeline *p);
+
 #endif /* NLOG_CORE_PIPELINE_H */

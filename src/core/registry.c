@@ -118,6 +118,11 @@ static int grow_locked(void)
 nlog_logger *nlog_get_logger(const char *name)
 {
     nlog__ensure_init();
+    return nlog__registry_get(name);
+}
+
+nlog_logger *nlog__registry_get(const char *name)
+{
     if (!name || !*name)
         name = "root";
     size_t len = strlen(name);
@@ -323,5 +328,15 @@ void nlog__registry_reset(void)
     global_level = NLOG_LEVEL_INFO;
     special_bits = 3;
     configured = 0;
+    pthread_mutex_unlock(&lock);
+}
+
+void nlog__registry_lock(void)
+{
+    pthread_mutex_lock(&lock);
+}
+
+void nlog__registry_unlock(void)
+{
     pthread_mutex_unlock(&lock);
 }

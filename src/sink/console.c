@@ -87,6 +87,12 @@ static nlog_status console_flush(nlog__sink *s)
     return NLOG_OK;
 }
 
+static nlog_status console_sync(nlog__sink *s)
+{
+    (void) s;
+    return NLOG_OK;
+}
+
 static void console_destroy(nlog__sink *s)
 {
     free(s);
@@ -96,6 +102,7 @@ static const nlog__sink_ops console_ops = {
     .name = "console",
     .write = console_write,
     .flush = console_flush,
+    .sync = console_sync,
     .destroy = console_destroy,
 };
 

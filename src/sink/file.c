@@ -198,6 +198,19 @@ static nlog_status file_flush(nlog__sink *s)
     return NLOG_OK;
 }
 
+static nlog_status file_sync(nlog__sink *s)
+{
+    file_sink *f = (file_sink *) s;
+    nlog_status st = NLOG_OK;
+    pthread_mutex_lock(&f->lock);
+    if (f->fd >= 0 && fsync(f->fd) != 0) {
+        report_failure(f, errno, "sync");
+        st = NLOG_EIO;
+    }
+    pthread_mutex_unlock(&f->lock);
+    return st;
+}
+
 static void file_destroy(nlog__sink *s)
 {
     file_sink *f = (file_sink *) s;
@@ -213,6 +226,7 @@ static const nlog__sink_ops file_ops = {
     .name = "file",
     .write = file_write,
     .flush = file_flush,
+    .sync = file_sync,
     .destroy = file_destroy,
 };
 

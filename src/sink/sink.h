@@ -16,10 +16,13 @@ typedef struct nlog__sink nlog__sink;
 
 typedef struct nlog__sink_ops {
     const char *name;
-    /* Writes one complete line (ending in '\n'). Returns NLOG_OK or NLOG_EIO. */
+    /* Writes one or more complete lines (the last ending in '\n') with one
+     * write(2) where possible. Returns NLOG_OK or NLOG_EIO. */
     nlog_status (*write)(nlog__sink *s, const char *line, size_t len);
     /* Makes previous writes visible to other processes (no-op for write(2)). */
     nlog_status (*flush)(nlog__sink *s);
+    /* Makes previous writes durable (fsync for files; no-op for the console). */
+    nlog_status (*sync)(nlog__sink *s);
     /* Closes and frees; accepts half-built sinks. No write may be running. */
     void (*destroy)(nlog__sink *s);
 } nlog__sink_ops;

@@ -254,7 +254,11 @@ static void test_set_unknown_key_suggests(void **state)
     assert_string_equal(err.key, "levle");
     assert_contains(err.message, "unknown key 'levle'; did you mean 'level'? accepted keys: "
                                  "directory, level, console_enabled");
-    assert_contains(err.message, "max_record_size, loggers");
+    char list[NLOG__CFG_WHY_MAX];
+    nlog__cfg_key_list("", list, sizeof list);
+    assert_contains(err.message, list);
+    assert_contains(list, "max_record_size, ");
+    assert_true(strcmp(list + strlen(list) - strlen(", loggers"), ", loggers") == 0);
 
     assert_int_equal(nlog_config_set(&cfg, "console_colours", "true", &err), NLOG_ECONFIG);
     assert_contains(err.message, "did you mean 'console_colors'?");

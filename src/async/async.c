@@ -1,0 +1,583 @@
+/* async.c: producers' queues, the writer thread, flush and overflow.
+ *
+ * State: `E` (below) guarded by E.lock: the list of producer queues, the
+ * writer's lifecycle and the flush handshake. A producer (one per logging
+ * thread) is created on the thread's first asynchronous record and orphaned
+ * when the thread exits; the writer frees orphaned producers once their queue
+ * is empty. Lock order: lifecycle config lock -> state rwlock -> E.lock.
+ *
+ * The writer works in cycles. A cycle takes the state read lock (so the
+ * pipeline cannot be swapped under it), snapshots every queue's head, and
+ * writes everything up to those heads in timestamp order (a k-way merge over
+ * one staged entry per queue), then hands the batches to the outputs. A flush
+ * request is complete when a cycle that started after it has ended, which
+ * bounds flush latency even while other threads keep logging.
+ * Tested by: tests/unit/async/test_concurrency_async.c */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "async/async.h"
+#include "async/ring.h"
+#include "core/core.h"
+#include "core/pipeline.h"
+#include "core/state.h"
+#include "format/timefmt.h"
+#include "internal/diag.h"
+#include "platform/platform.h"
+
+#define CYCLE_MAX 16384           /* records per cycle before the read lock is released */
+#define IDLE_WAIT_NS 1000000LL    /* writer's sleep when every queue is empty */
+#define SPACE_WAIT_NS 10000000LL  /* a blocked producer re-checks at least this often */
+
+typedef struct producer {
+    nlog__ring ring;
+    struct producer *next;
+    int orphaned;                  /* atomic: its thread has exited, or it was replaced */
+    unsigned generation;           /* the writer generation it was made for */
+    /* Drops not yet reported; written by the owning thread only. */
+    uint64_t pending[NLOG_LEVEL_COUNT];
+    uint64_t pending_total;
+    int64_t first_drop_ns, last_drop_ns;
+    /* Writer-side state. */
+    uint8_t *staged;               /* one entry copied out, awaiting its turn */
+    uint32_t staged_size;
+    uint64_t target;               /* head snapshot of the current cycle */
+} producer;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;  /* the writer waits here */
+    pthread_cond_t done;  /* flushers wait here */
+    pthread_cond_t space; /* producers of a full queue wait here */
+    producer *producers;
+    pthread_t thread;
+    int running;          /* atomic */
+    int stop;
+    uint64_t flush_req, flush_done;
+    int flush_durable;
+    int space_waiters;
+    nlog_logger *self;    /* logger of the drop reports */
+} E = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+    .space = PTHREAD_COND_INITIALIZER,
+};
+
+static int on;             /* atomic: calls are queued */
+static unsigned generation;/* atomic: bumped when the queue size changes or at shutdown */
+static int paused;         /* atomic: tests hold the writer (nlog__async_test_pause) */
+static int policy;         /* atomic: nlog__overflow */
+static size_t queue_bytes; /* atomic: capacity of new queues */
+static size_t budget;      /* atomic: string bytes per record (max_record_size) */
+static int audit_sync;     /* atomic */
+
+static _Thread_local producer *mine;
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+
+static void on_thread_exit(void *p)
+{
+    producer *pr = p;
+    __atomic_store_n(&pr->orphaned, 1, __ATOMIC_RELEASE);
+    mine = NULL;
+}
+
+static void make_exit_key(void)
+{
+    (void) pthread_key_create(&exit_key, on_thread_exit);
+}
+
+int nlog__async_on(void)
+{
+    return __atomic_load_n(&on, __ATOMIC_RELAXED);
+}
+
+static int64_t now_ns(void)
+{
+    return nlog__clock_realtime_ns();
+}
+
+static void deadline_in(struct timespec *ts, int64_t ns)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    int64_t t = (int64_t) ts->tv_nsec + ns;
+    ts->tv_sec += (time_t) (t / 1000000000LL);
+    ts->tv_nsec = (long) (t % 1000000000LL);
+}
+
+/* ---- the writer ---------------------------------------------------------- */
+
+static size_t entry_cap(void)
+{
+    return __atomic_load_n(&queue_bytes, __ATOMIC_RELAXED) / 2;
+}
+
+/* Copies the next entry of `pr` (up to its target) into its staging area. */
+static int stage(producer *pr, size_t cap)
+{
+    pr->staged_size = 0;
+    if (__atomic_load_n(&pr->ring.tail, __ATOMIC_ACQUIRE) >= pr->target)
+        return 0;
+    uint32_t n = nlog__ring_pop(&pr->ring, pr->staged, cap);
+    pr->staged_size = n;
+    return n != 0;
+}
+
+static void emit(nlog__pipeline *p, producer *pr, nlog_field *fields, int64_t pid)
+{
+    nlog__record r;
+    nlog_category cat = nlog__qrec_read(pr->staged, &r, fields, pid);
+    int truncated = 0;
+    const nlog__qrec *q = (const nlog__qrec *) (const void *) pr->staged;
+    NLOG__COUNT(records[q->h.level_index], 1);
+    if (p)
+        (void) nlog__pipeline_emit_batched(p, &r, cat, &truncated);
+    else
+        NLOG__COUNT(records_failed, 1);
+    if (truncated || q->truncated)
+        NLOG__COUNT(records_truncated, 1);
+    pr->staged_size = 0;
+}
+
+/* One cycle over the producers in `list` (n of them). Returns records written. */
+static size_t cycle(producer **list, size_t n, nlog_field *fields)
+{
+    size_t cap = entry_cap();
+    nlog__pipeline *p = nlog__state_read_begin();
+    int64_t pid = nlog__process_id();
+    for (size_t i = 0; i < n; i++) {
+        producer *pr = list[i];
+        if (!pr->staged) {
+            pr->staged = malloc(cap);
+            if (!pr->staged)
+                continue;
+        }
+        pr->target = __atomic_load_n(&pr->ring.head, __ATOMIC_ACQUIRE);
+        stage(pr, cap);
+    }
+    size_t written = 0;
+    for (; written < CYCLE_MAX; written++) {
+        producer *best = NULL;
+        int64_t best_t = 0;
+        for (size_t i = 0; i < n; i++) {
+            producer *pr = list[i];
+            if (!pr->staged_size)
+                continue;
+            int64_t t = ((const nlog__qrec *) (const void *) pr->staged)->time_ns;
+            if (!best || t < best_t) {
+                best = pr;
+                best_t = t;
+            }
+        }
+        if (!best)
+            break;
+        emit(p, best, fields, pid);
+        stage(best, cap);
+    }
+    for (size_t i = 0; i < n; i++) { /* cycle limit reached: finish what is staged */
+        if (list[i]->staged_size) {
+            emit(p, list[i], fields, pid);
+            written++;
+        }
+    }
+    if (p)
+        (void) nlog__pipeline_drain_batches(p);
+    nlog__state_read_end();
+    return written;
+}
+
+static producer **snapshot(producer **list, size_t *cap, size_t *ret_n, int free_orphans)
+{
+    pthread_mutex_lock(&E.lock);
+    size_t n = 0;
+    for (producer **pp = &E.producers; *pp;) {
+        producer *pr = *pp;
+        if (free_orphans && __atomic_load_n(&pr->orphaned, __ATOMIC_ACQUIRE) &&
+            nlog__ring_used(&pr->ring) == 0) {
+            *pp = pr->next;
+            nlog__ring_deinit(&pr->ring);
+            free(pr->staged);
+            free(pr);
+            continue;
+        }
+        if (n == *cap) {
+            size_t nc = *cap ? *cap * 2 : 16;
+            producer **nl = realloc(list, nc * sizeof *nl);
+            if (!nl)
+                break;
+            list = nl;
+            *cap = nc;
+        }
+        list[n++] = pr;
+        pp = &pr->next;
+    }
+    pthread_mutex_unlock(&E.lock);
+    *ret_n = n;
+    return list;
+}
+
+static int all_empty(producer **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (nlog__ring_used(&list[i]->ring))
+            return 0;
+    return 1;
+}
+
+static void *writer_main(void *arg)
+{
+    (void) arg;
+    /* Asynchronous signals belong to the application's threads. */
+    sigset_t all;
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+    nlog_field *fields = malloc(NLOG_FIELDS_MAX * sizeof *fields);
+    producer **list = NULL;
+    size_t list_cap = 0, n = 0;
+    for (;;) {
+        pthread_mutex_lock(&E.lock);
+        while (__atomic_load_n(&paused, __ATOMIC_ACQUIRE) && !E.stop)
+            pthread_cond_wait(&E.wake, &E.lock);
+        uint64_t req = E.flush_req;
+        int durable = E.flush_durable;
+        int stop = E.stop;
+        pthread_mutex_unlock(&E.lock);
+
+        list = snapshot(list, &list_cap, &n, 1);
+        size_t written = fields ? cycle(list, n, fields) : 0;
+
+        pthread_mutex_lock(&E.lock);
+        if (E.space_waiters)
+            pthread_cond_broadcast(&E.space);
+        pthread_mutex_unlock(&E.lock);
+
+        if (req != E.flush_done) {
+            if (durable) {
+                nlog__pipeline *p = nlog__state_read_begin();
+                if (p)
+                    (void) nlog__pipeline_sync(p);
+                nlog__state_read_end();
+            }
+            pthread_mutex_lock(&E.lock);
+            E.flush_done = req;
+            if (E.flush_req == req)
+                E.flush_durable = 0;
+            pthread_cond_broadcast(&E.done);
+            pthread_mutex_unlock(&E.lock);
+        }
+        if (written)
+            continue;
+        if (stop && all_empty(list, n))
+            break;
+        pthread_mutex_lock(&E.lock);
+        if (E.flush_req == E.flush_done && !E.stop) {
+            struct timespec ts;
+            deadline_in(&ts, IDLE_WAIT_NS);
+            (void) pthread_cond_timedwait(&E.wake, &E.lock, &ts);
+        }
+        pthread_mutex_unlock(&E.lock);
+    }
+    free(list);
+    free(fields);
+    return NULL;
+}
+
+static nlog_status start_writer_locked(void)
+{
+    if (__atomic_load_n(&E.running, __ATOMIC_ACQUIRE))
+        return NLOG_OK;
+    E.stop = 0;
+    int err = pthread_create(&E.thread, NULL, writer_main, NULL);
+    if (err) {
+        nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ENOMEM, err, NULL,
+                   "cannot start the log writer thread: %s; logging synchronously",
+                   strerror(err));
+        return NLOG_ENOMEM;
+    }
+    __atomic_store_n(&E.running, 1, __ATOMIC_RELEASE);
+    return NLOG_OK;
+}
+
+nlog_status nlog__async_configure(const nlog_config *cfg)
+{
+    __atomic_store_n(&budget, (size_t) cfg->max_record_size, __ATOMIC_RELAXED);
+    if (__atomic_exchange_n(&queue_bytes, (size_t) cfg->queue_size, __ATOMIC_RELAXED) !=
+        (size_t) cfg->queue_size)
+        __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&policy, cfg->overflow_policy, __ATOMIC_RELAXED);
+    __atomic_store_n(&audit_sync, cfg->audit_sync, __ATOMIC_RELAXED);
+    if (!cfg->async) {
+        nlog__async_stop();
+        return NLOG_OK;
+    }
+    pthread_mutex_lock(&E.lock);
+    if (!E.self)
+        E.self = nlog__registry_get("nlog");
+    nlog_status st = start_writer_locked();
+    pthread_mutex_unlock(&E.lock);
+    __atomic_store_n(&on, st == NLOG_OK, __ATOMIC_RELAXED);
+    return st;
+}
+
+void nlog__async_stop(void)
+{
+    __atomic_store_n(&on, 0, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&E.lock);
+    E.self = NULL; /* loggers may be freed next (nlog_shutdown) */
+    if (!__atomic_load_n(&E.running, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_unlock(&E.lock);
+        return;
+    }
+    E.stop = 1;
+    pthread_cond_signal(&E.wake);
+    pthread_t t = E.thread;
+    pthread_mutex_unlock(&E.lock);
+    pthread_join(t, NULL);
+    pthread_mutex_lock(&E.lock);
+    __atomic_store_n(&E.running, 0, __ATOMIC_RELEASE);
+    E.flush_done = E.flush_req;
+    E.stop = 0;
+    pthread_cond_broadcast(&E.done);
+    pthread_cond_broadcast(&E.space);
+    pthread_mutex_unlock(&E.lock);
+}
+
+nlog_status nlog__async_flush(int durable)
+{
+    pthread_mutex_lock(&E.lock);
+    if (!__atomic_load_n(&E.running, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_unlock(&E.lock);
+        return NLOG_OK;
+    }
+    uint64_t req = ++E.flush_req;
+    E.flush_durable |= durable;
+    pthread_cond_signal(&E.wake);
+    while (E.flush_done < req && __atomic_load_n(&E.running, __ATOMIC_ACQUIRE))
+        pthread_cond_wait(&E.done, &E.lock);
+    pthread_mutex_unlock(&E.lock);
+    return NLOG_OK;
+}
+
+/* ---- the producer side ---------------------------------------------------- */
+
+static producer *producer_create(void)
+{
+    (void) pthread_once(&exit_once, make_exit_key);
+    producer *pr = calloc(1, sizeof *pr);
+    if (!pr || nlog__ring_init(&pr->ring, __atomic_load_n(&queue_bytes, __ATOMIC_RELAXED)) != 0) {
+        free(pr);
+        return NULL;
+    }
+    pr->generation = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+    pthread_mutex_lock(&E.lock);
+    pr->next = E.producers;
+    E.producers = pr;
+    pthread_mutex_unlock(&E.lock);
+    mine = pr;
+    (void) pthread_setspecific(exit_key, pr);
+    return pr;
+}
+
+static int droppable(const nlog__ring_hdr *h)
+{
+    return h->level_index < 6; /* never SECURITY (6) or AUDIT (7) */
+}
+
+static void count_drop(producer *pr, int level_index)
+{
+    int64_t t = now_ns();
+    if (pr->pending_total == 0)
+        pr->first_drop_ns = t;
+    pr->last_drop_ns = t;
+    pr->pending[level_index]++;
+    pr->pending_total++;
+    NLOG__COUNT(dropped[level_index], 1);
+}
+
+/* Waits for the writer to make room. Returns 0 if it stopped meanwhile. */
+static int wait_for_space(producer *pr, uint32_t size)
+{
+    pthread_mutex_lock(&E.lock);
+    E.space_waiters++;
+    while (pr->ring.cap - nlog__ring_used(&pr->ring) < 2 * (size_t) size &&
+           __atomic_load_n(&E.running, __ATOMIC_ACQUIRE)) {
+        pthread_cond_signal(&E.wake);
+        struct timespec ts;
+        deadline_in(&ts, SPACE_WAIT_NS);
+        (void) pthread_cond_timedwait(&E.space, &E.lock, &ts);
+    }
+    E.space_waiters--;
+    int running = __atomic_load_n(&E.running, __ATOMIC_ACQUIRE);
+    pthread_mutex_unlock(&E.lock);
+    return running;
+}
+
+static void *reserve(producer *pr, uint32_t size, nlog_level level)
+{
+    void *dst = nlog__ring_reserve(&pr->ring, size);
+    if (dst)
+        return dst;
+    int protect = level >= NLOG_LEVEL_SECURITY;
+    int pol = __atomic_load_n(&policy, __ATOMIC_RELAXED);
+    for (;;) {
+        if (!protect && pol == NLOG__OVERFLOW_DROP_NEWEST)
+            return NULL;
+        if (pol == NLOG__OVERFLOW_DROP_OLDEST) {
+            nlog__ring_hdr h;
+            while (nlog__ring_drop_oldest(&pr->ring, droppable, &h)) {
+                count_drop(pr, h.level_index);
+                if ((dst = nlog__ring_reserve(&pr->ring, size)) != NULL)
+                    return dst;
+            }
+        }
+        /* block (also the fallback for records that may never be dropped) */
+        if (!wait_for_space(pr, size))
+            return NULL;
+        if ((dst = nlog__ring_reserve(&pr->ring, size)) != NULL)
+            return dst;
+    }
+}
+
+/* Queues "N records dropped between T1 and T2" ahead of the next record. */
+static void report_drops(producer *pr)
+{
+    char t1[32], t2[32], msg[128];
+    nlog__fmt_rfc3339(pr->first_drop_ns, t1);
+    nlog__fmt_rfc3339(pr->last_drop_ns, t2);
+    t1[27] = t2[27] = '\0';
+    int n = snprintf(msg, sizeof msg, "%llu records dropped between %s and %s",
+                     (unsigned long long) pr->pending_total, t1, t2);
+    nlog_field f[NLOG_LEVEL_COUNT + 2];
+    size_t nf = 0;
+    f[nf++] = nlog_field_category(NLOG_CAT_SYSTEM);
+    f[nf++] = nlog_field_uint(NLOG_GROUP_METADATA, "dropped", pr->pending_total);
+    static const char *const keys[NLOG_LEVEL_COUNT] = {
+        "dropped_trace", "dropped_debug",    "dropped_info",     "dropped_warning",
+        "dropped_error", "dropped_critical", "dropped_security", "dropped_audit"};
+    for (int i = 0; i < NLOG_LEVEL_COUNT; i++)
+        if (pr->pending[i])
+            f[nf++] = nlog_field_uint(NLOG_GROUP_METADATA, keys[i], pr->pending[i]);
+    nlog_logger *self = __atomic_load_n(&E.self, __ATOMIC_ACQUIRE);
+    if (!self)
+        return;
+    nlog__qcall c = {
+        .logger = self,
+        .level = NLOG_LEVEL_WARNING,
+        .category = NLOG_CAT_SYSTEM,
+        .time_ns = now_ns(),
+        .tid = nlog__thread_id(),
+        .msg = msg,
+        .msg_len = n > 0 ? (size_t) n : 0,
+        .fields = f,
+        .n_fields = nf,
+    };
+    size_t b = __atomic_load_n(&budget, __ATOMIC_RELAXED);
+    uint32_t size = nlog__qrec_size(&c, b);
+    void *dst = nlog__ring_reserve(&pr->ring, size);
+    if (!dst)
+        return; /* still no room: report later, with the totals so far */
+    nlog__qrec_write(dst, size, &c, b);
+    nlog__ring_commit(&pr->ring, size);
+    memset(pr->pending, 0, sizeof pr->pending);
+    pr->pending_total = 0;
+}
+
+nlog_status nlog__async_submit(const nlog__qcall *c)
+{
+    producer *pr = mine;
+    if (NLOG_UNLIKELY(pr && pr->generation != __atomic_load_n(&generation, __ATOMIC_ACQUIRE))) {
+        /* the queue size changed or the library restarted: start a fresh queue;
+         * the writer frees the old one once it is empty */
+        __atomic_store_n(&pr->orphaned, 1, __ATOMIC_RELEASE);
+        pr = NULL;
+    }
+    if (NLOG_UNLIKELY(!pr)) {
+        pr = producer_create();
+        if (!pr) {
+            NLOG__COUNT(records_failed, 1);
+            return NLOG_ENOMEM;
+        }
+    }
+    if (NLOG_UNLIKELY(!__atomic_load_n(&E.running, __ATOMIC_ACQUIRE))) {
+        /* after fork() the child has no writer yet: start one */
+        pthread_mutex_lock(&E.lock);
+        if (__atomic_load_n(&on, __ATOMIC_RELAXED))
+            (void) start_writer_locked();
+        pthread_mutex_unlock(&E.lock);
+    }
+    if (NLOG_UNLIKELY(pr->pending_total))
+        report_drops(pr);
+    size_t b = __atomic_load_n(&budget, __ATOMIC_RELAXED);
+    uint32_t size = nlog__qrec_size(c, b);
+    if (NLOG_UNLIKELY(size > pr->ring.cap / 2)) {
+        b = pr->ring.cap / 4; /* a record never takes more than half a queue */
+        size = nlog__qrec_size(c, b);
+    }
+    void *dst = reserve(pr, size, c->level);
+    if (NLOG_UNLIKELY(!dst)) {
+        count_drop(pr, nlog_level_index(c->level));
+        return NLOG_EQUEUE_FULL;
+    }
+    nlog__qrec_write(dst, size, c, b);
+    nlog__ring_commit(&pr->ring, size);
+    if (NLOG_UNLIKELY(c->level == NLOG_LEVEL_AUDIT && __atomic_load_n(&audit_sync, __ATOMIC_RELAXED)))
+        return nlog__async_flush(1);
+    return NLOG_OK;
+}
+
+void nlog__async_test_pause(int pause)
+{
+    pthread_mutex_lock(&E.lock);
+    __atomic_store_n(&paused, pause, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&E.wake);
+    pthread_mutex_unlock(&E.lock);
+}
+
+/* fork(): the parent holds E.lock across the fork so no producer list or
+ * flush state is half-changed; the child drops what the parent had queued
+ * (the parent writes it) and starts its own writer on its first record. */
+void nlog__async_atfork_prepare(void)
+{
+    pthread_mutex_lock(&E.lock);
+}
+
+void nlog__async_atfork_parent(void)
+{
+    pthread_mutex_unlock(&E.lock);
+}
+
+void nlog__async_atfork_child(void)
+{
+    /* Condition variables may still list the parent's waiting threads, which
+     * do not exist here; a broadcast would wait for them forever. */
+    pthread_cond_init(&E.wake, NULL);
+    pthread_cond_init(&E.done, NULL);
+    pthread_cond_init(&E.space, NULL);
+    for (producer *pr = E.producers; pr; pr = pr->next) {
+        __atomic_store_n(&pr->ring.tail, pr->ring.head, __ATOMIC_RELEASE);
+        pr->ring.cached_tail = pr->ring.head;
+        pr->staged_size = 0;
+        if (pr != mine)
+            __atomic_store_n(&pr->orphaned, 1, __ATOMIC_RELEASE);
+        memset(pr->pending, 0, sizeof pr->pending);
+        pr->pending_total = 0;
+    }
+    __atomic_store_n(&E.running, 0, __ATOMIC_RELEASE);
+    E.stop = 0;
+    E.flush_done = E.flush_req;
+    E.flush_durable = 0;
+    E.space_waiters = 0;
+    pthread_mutex_unlock(&E.lock);
+}

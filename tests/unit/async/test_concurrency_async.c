@@ -1,0 +1,300 @@
+/* test_concurrency_async.c: the asynchronous pipeline end to end: exact
+ * counts with many threads, per-thread order, nlog_flush(), the three overflow
+ * policies with a held writer (exact drop counters and the drop report),
+ * SECURITY/AUDIT never dropped, fork() (the child logs through its own writer,
+ * nothing is written twice) and kill -9 (only whole lines). */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "async/async.h"
+#include "testutil.h"
+
+static const char *dir;
+
+static void init_async(const char *name, const char *policy, const char *queue)
+{
+    dir = tu_scratch(name);
+    nlog_config cfg;
+    tu_config(&cfg, dir);
+    nlog_error err;
+    assert_int_equal(nlog_config_set(&cfg, "async", "true", &err), NLOG_OK);
+    assert_int_equal(nlog_config_set(&cfg, "overflow_policy", policy, &err), NLOG_OK);
+    assert_int_equal(nlog_config_set(&cfg, "queue_size", queue, &err), NLOG_OK);
+    assert_int_equal(nlog_init(&cfg), NLOG_OK);
+}
+
+static nlog_counters counters(void)
+{
+    nlog_counters c = {.struct_size = sizeof c};
+    assert_int_equal(nlog_stats(&c), NLOG_OK);
+    return c;
+}
+
+typedef struct parsed {
+    json_object **objs;
+    size_t n;
+} parsed;
+
+static parsed read_all(const char *file)
+{
+    parsed p = {0};
+    size_t len;
+    char *text = tu_read_file(tu_path(dir, file), &len);
+    if (!text)
+        return p;
+    char **lines;
+    p.n = tu_split_lines(text, len, &lines);
+    p.objs = calloc(p.n + 1, sizeof *p.objs);
+    for (size_t i = 0; i < p.n; i++)
+        p.objs[i] = tu_parse_json(lines[i]);
+    free(lines);
+    free(text);
+    return p;
+}
+
+static void free_parsed(parsed *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        json_object_put(p->objs[i]);
+    free(p->objs);
+}
+
+static int64_t ctx_int(json_object *o, const char *key)
+{
+    json_object *ctx, *v;
+    if (!json_object_object_get_ex(o, "context", &ctx) || !json_object_object_get_ex(ctx, key, &v))
+        return -1;
+    return json_object_get_int64(v);
+}
+
+#define THREADS 4
+#define PER_THREAD 20000
+
+static void *producer(void *arg)
+{
+    int t = (int) (intptr_t) arg;
+    nlog_logger *lg = nlog_get_logger("async.worker");
+    for (int i = 0; i < PER_THREAD; i++)
+        NLOG_INFO(lg, "User authenticated successfully", NLOG_CATEGORY(NLOG_CAT_API),
+                  NLOG_CTX("thread", t), NLOG_CTX("seq", i), NLOG_META("auth_method", "password"));
+    return NULL;
+}
+
+static void many_threads_exact_and_ordered(void **state)
+{
+    (void) state;
+    init_async("async_threads", "block", "64KB"); /* small queues: producers really wait */
+    pthread_t th[THREADS];
+    for (int t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_create(&th[t], NULL, producer, (void *) (intptr_t) t), 0);
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(th[t], NULL);
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    parsed p = read_all("netlink.log");
+    assert_int_equal(p.n, THREADS * PER_THREAD);
+    int next[THREADS] = {0};
+    for (size_t i = 0; i < p.n; i++) {
+        int64_t t = ctx_int(p.objs[i], "thread"), s = ctx_int(p.objs[i], "seq");
+        assert_true(t >= 0 && t < THREADS);
+        assert_int_equal(s, next[t]); /* each thread's records in its order, none missing */
+        next[t]++;
+    }
+    free_parsed(&p);
+    nlog_shutdown();
+}
+
+static void flush_makes_everything_visible(void **state)
+{
+    (void) state;
+    init_async("async_flush", "block", "1MB");
+    nlog_logger *lg = nlog_get_logger("flush");
+    for (int round = 1; round <= 5; round++) {
+        for (int i = 0; i < 100; i++)
+            NLOG_INFO(lg, "r", NLOG_CTX("seq", i));
+        assert_int_equal(nlog_flush(), NLOG_OK);
+        assert_int_equal(tu_assert_json_lines(tu_path(dir, "netlink.log")), (size_t) round * 100);
+    }
+    nlog_shutdown();
+}
+
+static void drop_newest_counts_exactly(void **state)
+{
+    (void) state;
+    init_async("async_drop_newest", "drop_newest", "64KB");
+    nlog_logger *lg = nlog_get_logger("drops");
+    nlog_counters before = counters();
+    nlog__async_test_pause(1);
+    const int total = 5000; /* far more than 64 KB holds */
+    int refused = 0;
+    for (int i = 0; i < total; i++)
+        refused += nlog_log(lg, NLOG_LEVEL_INFO, NULL, "payload payload payload", NULL, 0) ==
+                   NLOG_EQUEUE_FULL;
+    nlog_counters mid = counters();
+    assert_true(refused > 0);
+    assert_int_equal(mid.dropped[2] - before.dropped[2], (uint64_t) refused);
+    nlog__async_test_pause(0);
+    assert_int_equal(nlog_flush(), NLOG_OK); /* the writer empties the queue */
+    NLOG_WARNING(lg, "after"); /* room again: the drop report goes first */
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    parsed p = read_all("netlink.log");
+    assert_int_equal(p.n, (size_t) (total - refused) + 2); /* kept + report + "after" */
+    char want[64];
+    snprintf(want, sizeof want, "%d records dropped between ", refused);
+    json_object *msg;
+    assert_true(json_object_object_get_ex(p.objs[p.n - 2], "message", &msg));
+    assert_non_null(strstr(json_object_get_string(msg), want));
+    json_object *meta, *v;
+    assert_true(json_object_object_get_ex(p.objs[p.n - 2], "metadata", &meta));
+    assert_true(json_object_object_get_ex(meta, "dropped_info", &v));
+    assert_int_equal(json_object_get_int(v), refused);
+    free_parsed(&p);
+    nlog_shutdown();
+}
+
+static void *security_when_full(void *arg)
+{
+    (void) arg;
+    NLOG_SECURITY(nlog_get_logger("drops"), "must not be lost");
+    NLOG_AUDIT(nlog_get_logger("drops"), "nor this");
+    return NULL;
+}
+
+static void drop_oldest_keeps_newest_and_protected(void **state)
+{
+    (void) state;
+    init_async("async_drop_oldest", "drop_oldest", "64KB");
+    nlog_logger *lg = nlog_get_logger("drops");
+    nlog_counters before = counters();
+    nlog__async_test_pause(1);
+    const int total = 5000;
+    for (int i = 0; i < total; i++)
+        assert_int_equal(nlog_log(lg, NLOG_LEVEL_DEBUG, NULL, "old and new",
+                                  &(nlog_field){.key = "seq", .group = 0, .type = NLOG_VALUE_INT, .v.i = i},
+                                  1),
+                         NLOG_OK);
+    nlog_counters mid = counters();
+    uint64_t dropped = mid.dropped[1] - before.dropped[1];
+    assert_true(dropped > 0);
+    /* SECURITY and AUDIT into a full queue wait for room instead of dropping;
+     * they run on their own thread, which the released writer unblocks. */
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, security_when_full, NULL), 0);
+    nlog__async_test_pause(0);
+    pthread_join(th, NULL);
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    parsed p = read_all("netlink.log");
+    /* the survivors are exactly the newest ones, in order */
+    size_t kept = 0;
+    int64_t expect = (int64_t) dropped;
+    for (size_t i = 0; i < p.n; i++) {
+        int64_t s = ctx_int(p.objs[i], "seq");
+        if (s < 0)
+            continue;
+        assert_int_equal(s, expect++);
+        kept++;
+    }
+    assert_int_equal(kept + dropped, (size_t) total);
+    free_parsed(&p);
+    parsed sec = read_all("security.log");
+    parsed aud = read_all("audit.log");
+    assert_int_equal(sec.n, 1);
+    assert_int_equal(aud.n, 1);
+    free_parsed(&sec);
+    free_parsed(&aud);
+    nlog_shutdown();
+}
+
+static void fork_child_logs_through_its_own_writer(void **state)
+{
+    (void) state;
+    init_async("async_fork", "block", "1MB");
+    nlog_logger *lg = nlog_get_logger("fork");
+    nlog__async_test_pause(1); /* the parent's records are still queued at fork */
+    for (int i = 0; i < 300; i++)
+        NLOG_INFO(lg, "parent", NLOG_CTX("seq", i));
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        nlog__async_test_pause(0);
+        for (int i = 0; i < 200; i++)
+            NLOG_INFO(lg, "child", NLOG_CTX("seq", i));
+        nlog_shutdown();
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(kid, &status, 0), kid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    nlog__async_test_pause(0);
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    parsed p = read_all("netlink.log");
+    assert_int_equal(p.n, 500); /* nothing lost, nothing written twice */
+    int parent = 0, child = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        json_object *pid;
+        assert_true(json_object_object_get_ex(p.objs[i], "process_id", &pid));
+        if (json_object_get_int(pid) == (int) getpid())
+            parent++;
+        else if (json_object_get_int(pid) == (int) kid)
+            child++;
+    }
+    assert_int_equal(parent, 300);
+    assert_int_equal(child, 200);
+    free_parsed(&p);
+    nlog_shutdown();
+}
+
+static void kill_9_leaves_whole_lines(void **state)
+{
+    (void) state;
+    dir = tu_scratch("async_kill");
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        nlog_config cfg;
+        tu_config(&cfg, dir);
+        nlog_error err;
+        if (nlog_config_set(&cfg, "async", "true", &err) != NLOG_OK || nlog_init(&cfg) != NLOG_OK)
+            _exit(2);
+        nlog_logger *lg = nlog_get_logger("victim");
+        char pad[700];
+        memset(pad, 'p', sizeof pad - 1);
+        pad[sizeof pad - 1] = '\0';
+        for (long i = 0;; i++) {
+            NLOG_INFO(lg, "until killed", NLOG_CTX("seq", i), NLOG_META("pad", pad));
+            if (i == 20000) {
+                (void) nlog_flush();
+                if (write(ready[1], "x", 1) != 1)
+                    _exit(3);
+            }
+        }
+    }
+    close(ready[1]); /* so a child that dies early ends the read */
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1); /* the child is writing at full speed */
+    assert_int_equal(kill(kid, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(kid, &status, 0), kid);
+    assert_true(WIFSIGNALED(status));
+    size_t n = tu_assert_json_lines(tu_path(dir, "netlink.log"));
+    assert_true(n >= 20000);
+    close(ready[0]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(many_threads_exact_and_ordered),
+        cmocka_unit_test(flush_makes_everything_visible),
+        cmocka_unit_test(drop_newest_counts_exactly),
+        cmocka_unit_test(drop_oldest_keeps_newest_and_protected),
+        cmocka_unit_test(fork_child_logs_through_its_own_writer),
+        cmocka_unit_test(kill_9_leaves_whole_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
