@@ -18,6 +18,7 @@
 #define NLOG_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <nlog/export.h>
 #include <nlog/level.h>
@@ -44,6 +45,27 @@ typedef enum nlog_overflow_policy {
     NLOG_OVERFLOW_DROP_NEWEST = 1, /* the new record is dropped and counted */
     NLOG_OVERFLOW_DROP_OLDEST = 2  /* the oldest queued record is dropped and counted */
 } nlog_overflow_policy;
+
+/* When files are fsync()ed. */
+typedef enum nlog_fsync_mode {
+    NLOG_FSYNC_NEVER = 0,    /* default: the kernel decides */
+    NLOG_FSYNC_ROTATE = 1,   /* when a file is rotated or closed */
+    NLOG_FSYNC_INTERVAL = 2, /* at most every fsync_interval_ms, and on rotation/close */
+    NLOG_FSYNC_ALWAYS = 3    /* after every write (every batch in async mode) */
+} nlog_fsync_mode;
+
+/* Time-based rotation of the log files, at UTC boundaries. */
+typedef enum nlog_rotate_period {
+    NLOG_ROTATE_NONE = 0,   /* default */
+    NLOG_ROTATE_HOURLY = 1,
+    NLOG_ROTATE_DAILY = 2
+} nlog_rotate_period;
+
+/* Compression of rotated files (with compression_enabled). */
+typedef enum nlog_compression {
+    NLOG_COMPRESSION_ZSTD = 0, /* default: NAME.log.zst */
+    NLOG_COMPRESSION_GZIP = 1  /* NAME.log.gz */
+} nlog_compression;
 
 /* One entry of the `loggers:` map: a dotted name and its threshold. */
 typedef struct nlog_logger_level {
@@ -83,8 +105,25 @@ typedef struct nlog_config {
     int overflow_policy;                       /* nlog_overflow_policy */
     int queue_size;                            /* bytes of each thread's queue */
     int audit_sync;                            /* AUDIT calls return once durable */
+    int fsync;                                 /* nlog_fsync_mode */
+    int fsync_interval_ms;                     /* with NLOG_FSYNC_INTERVAL, 1..3600000 */
     size_t n_loggers;                          /* used entries of loggers[] */
     nlog_logger_level loggers[NLOG_CONFIG_LOGGERS_MAX];
+
+    /* Rotation, compression and retention of the three files (appended in
+     * 0.1; see docs/internals/rotation.md). Sizes are int64_t bytes. */
+    int64_t max_file_size;                     /* bytes; 0 = no size rotation */
+    int rotate;                                /* nlog_rotate_period */
+    int compression;                           /* nlog_compression: algorithm of rotated files */
+    int retention_max_files;                   /* rotated netlink.log files kept; 0 = no limit */
+    int retention_max_age_days;                /* days; 0 = no limit */
+    int64_t retention_max_total_size;          /* bytes of rotated files; 0 = no limit */
+    int security_retention_max_files;          /* the same for security.log */
+    int security_retention_max_age_days;
+    int64_t security_retention_max_total_size;
+    int audit_retention_max_files;             /* the same for audit.log */
+    int audit_retention_max_age_days;
+    int64_t audit_retention_max_total_size;
 } nlog_config;
 
 /* Where a configuration problem was found and what is accepted. */

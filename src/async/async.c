@@ -280,6 +280,10 @@ static void *writer_main(void *arg)
             continue;
         if (stop && all_empty(list, n))
             break;
+        nlog__pipeline *tp = nlog__state_read_begin();
+        if (tp)
+            nlog__pipeline_tick(tp);
+        nlog__state_read_end();
         pthread_mutex_lock(&E.lock);
         if (E.flush_req == E.flush_done && !E.stop) {
             struct timespec ts;

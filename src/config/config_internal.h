@@ -46,7 +46,7 @@
 typedef enum nlog__cfg_type {
     NLOG__CFG_BOOL,   /* int member, 0 or 1 */
     NLOG__CFG_INT,    /* int member, min..max, decimal digits */
-    NLOG__CFG_SIZE,   /* int member, bytes min..max, "64KB"-style suffixes */
+    NLOG__CFG_SIZE,   /* int member (int64_t when .size says so), bytes min..max, "64KB" */
     NLOG__CFG_LEVEL,  /* nlog_level member */
     NLOG__CFG_ENUM,   /* int member, index into names[] */
     NLOG__CFG_PATH,   /* char[] member, non-empty, no control characters */

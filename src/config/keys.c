@@ -19,6 +19,9 @@
 
 static const char *const stream_names[] = {"stderr", "stdout", NULL};
 static const char *const overflow_names[] = {"block", "drop_newest", "drop_oldest", NULL};
+static const char *const rotate_names[] = {"none", "hourly", "daily", NULL};
+static const char *const compression_names[] = {"zstd", "gzip", NULL};
+static const char *const fsync_names[] = {"never", "rotate", "interval", "always", NULL};
 
 /* Profile columns: development, testing, production, debug. NULL leaves the
  * default in place. docs/configuration.md carries the same table. */
@@ -89,6 +92,55 @@ const nlog__cfg_key nlog__cfg_keys[] = {
     {.name = "audit_sync", .type = NLOG__CFG_BOOL, MEMBER(audit_sync), .def = "false",
      PROFILES(NULL, NULL, NULL, NULL),
      .help = "AUDIT calls return only once their record is on disk"},
+    {.name = "fsync", .type = NLOG__CFG_ENUM, MEMBER(fsync), .names = fsync_names,
+     .def = "never", PROFILES(NULL, NULL, "interval", NULL),
+     .help = "when files are synced to disk: never, rotate, interval or always"},
+    {.name = "fsync_interval_ms", .type = NLOG__CFG_INT, MEMBER(fsync_interval_ms), .min = 1,
+     .max = 3600000, .unit = "milliseconds", .def = "1000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "with fsync: interval, the longest time between syncs"},
+    {.name = "max_file_size", .type = NLOG__CFG_SIZE, MEMBER(max_file_size), .min = 0,
+     .max = 1099511627776L, .unit = "bytes", .def = "0", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "rotate a log file before it grows past this size; 0 for no size rotation"},
+    {.name = "rotate", .type = NLOG__CFG_ENUM, MEMBER(rotate), .names = rotate_names,
+     .def = "none", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "time-based rotation at UTC boundaries: none, hourly or daily"},
+    {.name = "compression", .type = NLOG__CFG_ENUM, MEMBER(compression),
+     .names = compression_names, .def = "zstd", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "how rotated files are compressed (with compression_enabled): zstd or gzip"},
+    {.name = "retention_max_files", .type = NLOG__CFG_INT, MEMBER(retention_max_files),
+     .min = 0, .max = 1000000, .unit = "files", .def = "0", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "rotated netlink.log files kept; 0 for no limit"},
+    {.name = "retention_max_age_days", .type = NLOG__CFG_INT, MEMBER(retention_max_age_days),
+     .min = 0, .max = 36500, .unit = "days", .def = "30", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "rotated netlink.log files older than this are deleted; 0 for no limit"},
+    {.name = "retention_max_total_size", .type = NLOG__CFG_SIZE,
+     MEMBER(retention_max_total_size), .min = 0, .max = 1099511627776L, .unit = "bytes",
+     .def = "0", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "bytes of rotated netlink.log files kept, oldest deleted first; 0 for no limit"},
+    {.name = "security_retention_max_files", .type = NLOG__CFG_INT,
+     MEMBER(security_retention_max_files), .min = 0, .max = 1000000, .unit = "files",
+     .def = "0", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "rotated security.log files kept; 0 for no limit"},
+    {.name = "security_retention_max_age_days", .type = NLOG__CFG_INT,
+     MEMBER(security_retention_max_age_days), .min = 0, .max = 36500, .unit = "days",
+     .def = "365", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "rotated security.log files older than this are deleted; 0 for no limit"},
+    {.name = "security_retention_max_total_size", .type = NLOG__CFG_SIZE,
+     MEMBER(security_retention_max_total_size), .min = 0, .max = 1099511627776L,
+     .unit = "bytes", .def = "0", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "bytes of rotated security.log files kept; 0 for no limit"},
+    {.name = "audit_retention_max_files", .type = NLOG__CFG_INT,
+     MEMBER(audit_retention_max_files), .min = 0, .max = 1000000, .unit = "files",
+     .def = "0", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "rotated audit.log files kept; 0 for no limit"},
+    {.name = "audit_retention_max_age_days", .type = NLOG__CFG_INT,
+     MEMBER(audit_retention_max_age_days), .min = 0, .max = 36500, .unit = "days",
+     .def = "365", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "rotated audit.log files older than this are deleted; 0 for no limit"},
+    {.name = "audit_retention_max_total_size", .type = NLOG__CFG_SIZE,
+     MEMBER(audit_retention_max_total_size), .min = 0, .max = 1099511627776L,
+     .unit = "bytes", .def = "0", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "bytes of rotated audit.log files kept; 0 for no limit"},
     {.name = "loggers", .type = NLOG__CFG_LEVELS, MEMBER(loggers), .def = "",
      PROFILES(NULL, NULL, NULL, NULL),
      .help = "per-logger thresholds: dotted logger name -> level"},
@@ -242,6 +294,20 @@ static int *int_member(const nlog__cfg_key *k, nlog_config *cfg)
 static const int *int_member_c(const nlog__cfg_key *k, const nlog_config *cfg)
 {
     return (const int *) (const void *) ((const char *) cfg + k->offset);
+}
+
+/* A SIZE row whose member is an int64_t (sizes beyond 2 GB), not an int. */
+static int is_size64(const nlog__cfg_key *k)
+{
+    return k->type == NLOG__CFG_SIZE && k->size == sizeof(int64_t);
+}
+
+/* The value of an int or int64_t member. */
+static long long num_member_c(const nlog__cfg_key *k, const nlog_config *cfg)
+{
+    if (is_size64(k))
+        return *(const int64_t *) (const void *) ((const char *) cfg + k->offset);
+    return *int_member_c(k, cfg);
 }
 
 static int eq_ci(const char *s, size_t len, const char *lit)
@@ -477,7 +543,9 @@ nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size
         return st;
     case NLOG__CFG_SIZE:
         st = parse_size(k, text, len, &v, why, why_size);
-        if (st == NLOG_OK)
+        if (st == NLOG_OK && is_size64(k))
+            *(int64_t *) (void *) ((char *) cfg + k->offset) = (int64_t) v;
+        else if (st == NLOG_OK)
             *int_member(k, cfg) = (int) v;
         return st;
     case NLOG__CFG_LEVEL:
@@ -513,7 +581,7 @@ nlog_status nlog__cfg_check_member(const nlog__cfg_key *k, const nlog_config *cf
                                    char *why, size_t why_size)
 {
     const char *base = (const char *) cfg + k->offset;
-    int v;
+    long long v;
 
     *is_set = 0;
     switch (k->type) {
@@ -521,21 +589,21 @@ nlog_status nlog__cfg_check_member(const nlog__cfg_key *k, const nlog_config *cf
     case NLOG__CFG_INT:
     case NLOG__CFG_SIZE:
     case NLOG__CFG_ENUM:
-        v = *int_member_c(k, cfg);
+        v = num_member_c(k, cfg);
         if (v == NLOG_UNSET)
             return NLOG_OK;
         *is_set = 1;
         if (k->type == NLOG__CFG_BOOL && v != 0 && v != 1)
-            return reject(k, why, why_size, "%d is not a boolean (set 1 or 0)", v);
+            return reject(k, why, why_size, "%lld is not a boolean (set 1 or 0)", v);
         if (k->type == NLOG__CFG_ENUM) {
             size_t n = 0;
             while (k->names[n])
                 n++;
             if (v < 0 || (size_t) v >= n)
-                return reject(k, why, why_size, "%d is not a valid value", v);
+                return reject(k, why, why_size, "%lld is not a valid value", v);
         }
         if ((k->type == NLOG__CFG_INT || k->type == NLOG__CFG_SIZE) && (v < k->min || v > k->max))
-            return reject(k, why, why_size, "%d is out of range", v);
+            return reject(k, why, why_size, "%lld is out of range", v);
         return NLOG_OK;
     case NLOG__CFG_LEVEL: {
         nlog_level lv = *(const nlog_level *) (const void *) base;
@@ -567,10 +635,10 @@ nlog_status nlog__cfg_check_member(const nlog__cfg_key *k, const nlog_config *cf
 void nlog__cfg_value_text(const nlog__cfg_key *k, const nlog_config *cfg, char *buf, size_t size)
 {
     const char *base = (const char *) cfg + k->offset;
-    int v = 0;
+    long long v = 0;
     if (k->type == NLOG__CFG_BOOL || k->type == NLOG__CFG_INT || k->type == NLOG__CFG_SIZE ||
         k->type == NLOG__CFG_ENUM)
-        v = *int_member_c(k, cfg);
+        v = num_member_c(k, cfg);
     switch (k->type) {
     case NLOG__CFG_BOOL:
         snprintf(buf, size, "%s", v == NLOG_UNSET ? "" : v ? "true" : "false");
@@ -580,7 +648,7 @@ void nlog__cfg_value_text(const nlog__cfg_key *k, const nlog_config *cfg, char *
         if (v == NLOG_UNSET)
             snprintf(buf, size, "%s", "");
         else
-            snprintf(buf, size, "%d", v);
+            snprintf(buf, size, "%lld", v);
         return;
     case NLOG__CFG_ENUM: {
         size_t n = 0;

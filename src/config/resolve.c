@@ -78,7 +78,10 @@ void nlog_config_init(nlog_config *cfg)
         case NLOG__CFG_INT:
         case NLOG__CFG_SIZE:
         case NLOG__CFG_ENUM:
-            *(int *) member(cfg, k) = NLOG_UNSET;
+            if (k->size == sizeof(int64_t)) /* a SIZE row over an int64_t member */
+                *(int64_t *) member(cfg, k) = NLOG_UNSET;
+            else
+                *(int *) member(cfg, k) = NLOG_UNSET;
             break;
         case NLOG__CFG_LEVEL:
             *(nlog_level *) member(cfg, k) = NLOG_LEVEL_INVALID;

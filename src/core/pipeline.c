@@ -18,6 +18,8 @@
 #include "platform/platform.h"
 #include "sink/sink.h"
 
+uint64_t nlog__pipeline_syncs;
+
 enum route { ROUTE_ALL, ROUTE_SECURITY, ROUTE_AUDIT };
 enum format { FORMAT_JSON, FORMAT_CONSOLE, FORMAT_TEXT };
 
@@ -39,6 +41,10 @@ struct nlog__pipeline {
     nlog__text_opts console_opts;
     nlog__text_opts text_opts; /* text main file: no colours, every field */
     size_t record_cap;         /* bytes per line */
+    int fsync_mode;            /* nlog_fsync_mode */
+    int64_t fsync_interval_ns;
+    int64_t next_sync_ns;      /* atomic: monotonic time the next interval sync is due */
+    int dirty;                 /* atomic: written since the last sync */
 };
 
 static int env_set(const char *name)
@@ -76,6 +82,8 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
     if (!p)
         return NLOG_ENOMEM;
     p->record_cap = (size_t) cfg->max_record_size;
+    p->fsync_mode = cfg->fsync;
+    p->fsync_interval_ns = (int64_t) cfg->fsync_interval_ms * 1000000;
     if (p->record_cap < NLOG__RECORD_MIN_CAP)
         p->record_cap = NLOG__RECORD_MIN_CAP;
     nlog_status st = NLOG_OK;
@@ -124,6 +132,8 @@ void nlog__pipeline_destroy(nlog__pipeline *p)
 {
     if (!p)
         return;
+    if (p->fsync_mode != NLOG_FSYNC_NEVER) /* closing counts as a rotation point */
+        (void) nlog__pipeline_sync(p);
     for (size_t i = 0; i < p->n_outs; i++) {
         p->outs[i].sink->ops->destroy(p->outs[i].sink);
         free(p->outs[i].batch);
@@ -188,6 +198,7 @@ nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_c
             st = NLOG_EIO;
     }
     *ret_truncated = truncated;
+    nlog__pipeline_after_write(p);
     return st;
 }
 
@@ -267,15 +278,48 @@ nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r
 nlog_status nlog__pipeline_drain_batches(nlog__pipeline *p)
 {
     nlog_status st = NLOG_OK;
-    for (size_t i = 0; i < p->n_outs; i++)
+    size_t wrote = 0;
+    for (size_t i = 0; i < p->n_outs; i++) {
+        wrote += p->outs[i].batch_len;
         if (write_batch(&p->outs[i]) != NLOG_OK)
             st = NLOG_EIO;
+    }
+    if (wrote)
+        nlog__pipeline_after_write(p);
     return st;
+}
+
+/* The fsync policy after a write: `always` syncs now; `interval` syncs when
+ * the interval has passed (one thread wins the due time), and the writer's
+ * idle loop calls nlog__pipeline_tick() so the last writes are synced too. */
+void nlog__pipeline_after_write(nlog__pipeline *p)
+{
+    if (p->fsync_mode == NLOG_FSYNC_ALWAYS) {
+        (void) nlog__pipeline_sync(p);
+    } else if (p->fsync_mode == NLOG_FSYNC_INTERVAL) {
+        __atomic_store_n(&p->dirty, 1, __ATOMIC_RELAXED);
+        nlog__pipeline_tick(p);
+    }
+}
+
+void nlog__pipeline_tick(nlog__pipeline *p)
+{
+    if (p->fsync_mode != NLOG_FSYNC_INTERVAL || !__atomic_load_n(&p->dirty, __ATOMIC_RELAXED))
+        return;
+    int64_t now = nlog__clock_monotonic_ns();
+    int64_t due = __atomic_load_n(&p->next_sync_ns, __ATOMIC_RELAXED);
+    if (now < due ||
+        !__atomic_compare_exchange_n(&p->next_sync_ns, &due, now + p->fsync_interval_ns, 0,
+                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        return;
+    __atomic_store_n(&p->dirty, 0, __ATOMIC_RELAXED);
+    (void) nlog__pipeline_sync(p);
 }
 
 nlog_status nlog__pipeline_sync(nlog__pipeline *p)
 {
     nlog_status st = NLOG_OK;
+    __atomic_fetch_add(&nlog__pipeline_syncs, 1, __ATOMIC_RELAXED);
     for (size_t i = 0; i < p->n_outs; i++)
         if (p->outs[i].sink->ops->sync(p->outs[i].sink) != NLOG_OK)
             st = NLOG_EIO;

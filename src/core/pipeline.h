@@ -39,6 +39,12 @@ nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r
 nlog_status nlog__pipeline_drain_batches(nlog__pipeline *p);
 /* In the child after fork(): forgets batched lines (the parent writes them). */
 void nlog__pipeline_forget_batches(nlog__pipeline *p);
+/* Applies the fsync policy after lines were written (any thread). */
+void nlog__pipeline_after_write(nlog__pipeline *p);
+/* Syncs if `fsync: interval` is due and something was written (idle writer). */
+void nlog__pipeline_tick(nlog__pipeline *p);
+/* Number of nlog__pipeline_sync() calls so far (for tests). */
+extern uint64_t nlog__pipeline_syncs;
 /* fsync()s every file output. */
 nlog_status nlog__pipeline_sync(nlog__pipeline *p);
 
