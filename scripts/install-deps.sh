@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
   build-essential cmake pkg-config git ca-certificates
   clang libclang-rt-14-dev
-  libfyaml-dev libjson-c-dev libcmocka-dev
+  libfyaml-dev libjson-c-dev libcmocka-dev libzstd-dev zlib1g-dev
   zstd
 "
 if [ "${1:-}" = bench ]; then

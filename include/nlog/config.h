@@ -105,6 +105,7 @@ typedef struct nlog_config {
     int overflow_policy;                       /* nlog_overflow_policy */
     int queue_size;                            /* bytes of each thread's queue */
     int audit_sync;                            /* AUDIT calls return once durable */
+    int crash_drain;                           /* async: write queued records on a fatal signal */
     int fsync;                                 /* nlog_fsync_mode */
     int fsync_interval_ms;                     /* with NLOG_FSYNC_INTERVAL, 1..3600000 */
     size_t n_loggers;                          /* used entries of loggers[] */

@@ -100,7 +100,9 @@ NLOG_API nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_sit
                                const char *fmt, va_list ap) NLOG_PRINTF(4, 0);
 
 /* Waits until every record logged before the call has been handed to the
- * operating system by every output. Since: 0.1 */
+ * operating system by every output. Returns NLOG_EIO if a file output is
+ * failing (disk full, ...): in asynchronous mode its records are then kept
+ * and retried, not lost, while the queues have room. Since: 0.1 */
 NLOG_API nlog_status nlog_flush(void);
 
 /* Internal: the first members of every logger are its thresholds, exposed so

@@ -20,12 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "async/async.h"
 #include "async/ring.h"
 #include "core/core.h"
 #include "core/pipeline.h"
 #include "core/state.h"
+#include "core/lifecycle_internal.h"
 #include "format/timefmt.h"
 #include "internal/diag.h"
 #include "platform/platform.h"
@@ -61,6 +63,7 @@ static struct {
     uint64_t flush_req, flush_done;
     int flush_durable;
     int space_waiters;
+    int stalled;          /* atomic: the last cycle could not write everything */
     nlog_logger *self;    /* logger of the drop reports */
 } E = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -72,6 +75,9 @@ static struct {
 static int on;             /* atomic: calls are queued */
 static unsigned generation;/* atomic: bumped when the queue size changes or at shutdown */
 static int paused;         /* atomic: tests hold the writer (nlog__async_test_pause) */
+/* Fatal-signal drain handshake (see crash.c-style notes at on_fatal_signal). */
+static int crashing;       /* atomic: a fatal signal handler wants the queues */
+static int writer_busy;    /* atomic: the writer is inside a cycle */
 static int policy;         /* atomic: nlog__overflow */
 static size_t queue_bytes; /* atomic: capacity of new queues */
 static size_t budget;      /* atomic: string bytes per record (max_record_size) */
@@ -113,15 +119,12 @@ static void deadline_in(struct timespec *ts, int64_t ns)
 
 /* ---- the writer ---------------------------------------------------------- */
 
-static size_t entry_cap(void)
-{
-    return __atomic_load_n(&queue_bytes, __ATOMIC_RELAXED) / 2;
-}
-
-/* Copies the next entry of `pr` (up to its target) into its staging area. */
+/* Copies the next entry of `pr` (up to its target) into its staging area,
+ * unless an entry is already staged (kept while the outputs cannot take it). */
 static int stage(producer *pr, size_t cap)
 {
-    pr->staged_size = 0;
+    if (pr->staged_size)
+        return 1;
     if (__atomic_load_n(&pr->ring.tail, __ATOMIC_ACQUIRE) >= pr->target)
         return 0;
     uint32_t n = nlog__ring_pop(&pr->ring, pr->staged, cap);
@@ -129,40 +132,43 @@ static int stage(producer *pr, size_t cap)
     return n != 0;
 }
 
-static void emit(nlog__pipeline *p, producer *pr, nlog_field *fields, int64_t pid)
+/* Hands the staged entry of `pr` to the outputs. Returns 0 if they cannot
+ * take it now (a file output is failing); the entry then stays staged. */
+static int emit(nlog__pipeline *p, producer *pr, nlog_field *fields, int64_t pid)
 {
     nlog__record r;
     nlog_category cat = nlog__qrec_read(pr->staged, &r, fields, pid);
     int truncated = 0;
     const nlog__qrec *q = (const nlog__qrec *) (const void *) pr->staged;
+    if (p && nlog__pipeline_emit_batched(p, &r, cat, &truncated) == NLOG_EQUEUE_FULL)
+        return 0;
     NLOG__COUNT(records[q->h.level_index], 1);
-    if (p)
-        (void) nlog__pipeline_emit_batched(p, &r, cat, &truncated);
-    else
+    if (!p)
         NLOG__COUNT(records_failed, 1);
     if (truncated || q->truncated)
         NLOG__COUNT(records_truncated, 1);
     pr->staged_size = 0;
+    return 1;
 }
 
 /* One cycle over the producers in `list` (n of them). Returns records written. */
 static size_t cycle(producer **list, size_t n, nlog_field *fields)
 {
-    size_t cap = entry_cap();
     nlog__pipeline *p = nlog__state_read_begin();
     int64_t pid = nlog__process_id();
     for (size_t i = 0; i < n; i++) {
         producer *pr = list[i];
         if (!pr->staged) {
-            pr->staged = malloc(cap);
+            pr->staged = malloc(pr->ring.cap / 2); /* a ring's entries are at most half of it */
             if (!pr->staged)
                 continue;
         }
         pr->target = __atomic_load_n(&pr->ring.head, __ATOMIC_ACQUIRE);
-        stage(pr, cap);
+        stage(pr, pr->ring.cap / 2);
     }
     size_t written = 0;
-    for (; written < CYCLE_MAX; written++) {
+    int stalled = 0;
+    for (; written < CYCLE_MAX && !__atomic_load_n(&crashing, __ATOMIC_RELAXED); written++) {
         producer *best = NULL;
         int64_t best_t = 0;
         for (size_t i = 0; i < n; i++) {
@@ -177,19 +183,17 @@ static size_t cycle(producer **list, size_t n, nlog_field *fields)
         }
         if (!best)
             break;
-        emit(p, best, fields, pid);
-        stage(best, cap);
-    }
-    for (size_t i = 0; i < n; i++) { /* cycle limit reached: finish what is staged */
-        if (list[i]->staged_size) {
-            emit(p, list[i], fields, pid);
-            written++;
+        if (!emit(p, best, fields, pid)) {
+            stalled = 1;
+            break;
         }
+        stage(best, best->ring.cap / 2);
     }
-    if (p)
-        (void) nlog__pipeline_drain_batches(p);
+    if (p && nlog__pipeline_drain_batches(p) != NLOG_OK)
+        stalled = 1;
     nlog__state_read_end();
-    return written;
+    __atomic_store_n(&E.stalled, stalled, __ATOMIC_RELAXED);
+    return stalled ? 0 : written;
 }
 
 static producer **snapshot(producer **list, size_t *cap, size_t *ret_n, int free_orphans)
@@ -199,7 +203,7 @@ static producer **snapshot(producer **list, size_t *cap, size_t *ret_n, int free
     for (producer **pp = &E.producers; *pp;) {
         producer *pr = *pp;
         if (free_orphans && __atomic_load_n(&pr->orphaned, __ATOMIC_ACQUIRE) &&
-            nlog__ring_used(&pr->ring) == 0) {
+            nlog__ring_used(&pr->ring) == 0 && pr->staged_size == 0) {
             *pp = pr->next;
             nlog__ring_deinit(&pr->ring);
             free(pr->staged);
@@ -225,7 +229,7 @@ static producer **snapshot(producer **list, size_t *cap, size_t *ret_n, int free
 static int all_empty(producer **list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (nlog__ring_used(&list[i]->ring))
+        if (nlog__ring_used(&list[i]->ring) || list[i]->staged_size)
             return 0;
     return 1;
 }
@@ -255,7 +259,14 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&E.lock);
 
         list = snapshot(list, &list_cap, &n, 1);
+        __atomic_store_n(&writer_busy, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&crashing, __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&writer_busy, 0, __ATOMIC_SEQ_CST);
+            for (;;)
+                pause(); /* the signal handler owns the queues now; the process is dying */
+        }
         size_t written = fields ? cycle(list, n, fields) : 0;
+        __atomic_store_n(&writer_busy, 0, __ATOMIC_SEQ_CST);
 
         pthread_mutex_lock(&E.lock);
         if (E.space_waiters)
@@ -278,7 +289,9 @@ static void *writer_main(void *arg)
         }
         if (written)
             continue;
-        if (stop && all_empty(list, n))
+        /* Stopping: done when everything is written, or when a failing file
+         * output still cannot take its records (they are counted as failed). */
+        if (stop && (all_empty(list, n) || __atomic_load_n(&E.stalled, __ATOMIC_RELAXED)))
             break;
         nlog__pipeline *tp = nlog__state_read_begin();
         if (tp)
@@ -292,6 +305,12 @@ static void *writer_main(void *arg)
         }
         pthread_mutex_unlock(&E.lock);
     }
+    /* Stopping while a file output still fails: what it could not take is lost. */
+    for (size_t i = 0; i < n; i++)
+        if (list[i]->staged_size) {
+            NLOG__COUNT(records_failed, 1);
+            list[i]->staged_size = 0;
+        }
     free(list);
     free(fields);
     return NULL;
@@ -322,9 +341,11 @@ nlog_status nlog__async_configure(const nlog_config *cfg)
     __atomic_store_n(&policy, cfg->overflow_policy, __ATOMIC_RELAXED);
     __atomic_store_n(&audit_sync, cfg->audit_sync, __ATOMIC_RELAXED);
     if (!cfg->async) {
+        nlog__async_crash_handlers(0);
         nlog__async_stop();
         return NLOG_OK;
     }
+    nlog__async_crash_handlers(cfg->crash_drain);
     pthread_mutex_lock(&E.lock);
     if (!E.self)
         E.self = nlog__registry_get("nlog");
@@ -336,6 +357,7 @@ nlog_status nlog__async_configure(const nlog_config *cfg)
 
 void nlog__async_stop(void)
 {
+    nlog__async_crash_handlers(0);
     __atomic_store_n(&on, 0, __ATOMIC_RELAXED);
     __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&E.lock);
@@ -371,7 +393,8 @@ nlog_status nlog__async_flush(int durable)
     while (E.flush_done < req && __atomic_load_n(&E.running, __ATOMIC_ACQUIRE))
         pthread_cond_wait(&E.done, &E.lock);
     pthread_mutex_unlock(&E.lock);
-    return NLOG_OK;
+    /* A failing file output keeps its records for later: not written yet. */
+    return __atomic_load_n(&E.stalled, __ATOMIC_RELAXED) ? NLOG_EIO : NLOG_OK;
 }
 
 /* ---- the producer side ---------------------------------------------------- */
@@ -487,12 +510,12 @@ static void report_drops(producer *pr)
         .fields = f,
         .n_fields = nf,
     };
-    size_t b = __atomic_load_n(&budget, __ATOMIC_RELAXED);
-    uint32_t size = nlog__qrec_size(&c, b);
+    nlog__qlens lens;
+    uint32_t size = nlog__qrec_measure(&c, __atomic_load_n(&budget, __ATOMIC_RELAXED), &lens);
     void *dst = nlog__ring_reserve(&pr->ring, size);
     if (!dst)
         return; /* still no room: report later, with the totals so far */
-    nlog__qrec_write(dst, size, &c, b);
+    nlog__qrec_write(dst, size, &c, &lens);
     nlog__ring_commit(&pr->ring, size);
     memset(pr->pending, 0, sizeof pr->pending);
     pr->pending_total = 0;
@@ -523,18 +546,21 @@ nlog_status nlog__async_submit(const nlog__qcall *c)
     }
     if (NLOG_UNLIKELY(pr->pending_total))
         report_drops(pr);
-    size_t b = __atomic_load_n(&budget, __ATOMIC_RELAXED);
-    uint32_t size = nlog__qrec_size(c, b);
-    if (NLOG_UNLIKELY(size > pr->ring.cap / 2)) {
-        b = pr->ring.cap / 4; /* a record never takes more than half a queue */
-        size = nlog__qrec_size(c, b);
+    nlog__qlens lens;
+    uint32_t size = nlog__qrec_measure(c, __atomic_load_n(&budget, __ATOMIC_RELAXED), &lens);
+    if (NLOG_UNLIKELY(size > pr->ring.cap / 2)) { /* a record never takes more than half a queue */
+        size = nlog__qrec_measure(c, pr->ring.cap / 4, &lens);
+        if (size > pr->ring.cap / 2) { /* the keys alone are too long for this queue */
+            NLOG__COUNT(records_failed, 1);
+            return NLOG_ELIMIT;
+        }
     }
     void *dst = reserve(pr, size, c->level);
     if (NLOG_UNLIKELY(!dst)) {
         count_drop(pr, nlog_level_index(c->level));
         return NLOG_EQUEUE_FULL;
     }
-    nlog__qrec_write(dst, size, c, b);
+    nlog__qrec_write(dst, size, c, &lens);
     nlog__ring_commit(&pr->ring, size);
     if (NLOG_UNLIKELY(c->level == NLOG_LEVEL_AUDIT && __atomic_load_n(&audit_sync, __ATOMIC_RELAXED)))
         return nlog__async_flush(1);
@@ -584,4 +610,106 @@ void nlog__async_atfork_child(void)
     E.flush_durable = 0;
     E.space_waiters = 0;
     pthread_mutex_unlock(&E.lock);
+}
+
+/* ---- fatal signals --------------------------------------------------------
+ *
+ * With crash_drain on (async mode), SIGSEGV, SIGBUS, SIGABRT, SIGFPE and SIGILL
+ * first write what the queues still hold, then run the handler that was
+ * installed before ours (or the default action, by re-raising). Best effort:
+ * the handler asks the writer to park (it does at its next cycle boundary, or
+ * at once if idle), waits at most ~200 ms for that, then drains every queue
+ * through the normal encoders straight to the outputs. Nothing is allocated.
+ * If the writer itself crashed, or does not park in time, nothing is drained.
+ * The JSON encoder formats some doubles with snprintf, which is not
+ * async-signal-safe; that is the accepted risk of a best-effort drain. */
+
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+#define N_FATAL (sizeof fatal_signals / sizeof fatal_signals[0])
+static struct sigaction previous[N_FATAL];
+static nlog_field crash_fields[NLOG_FIELDS_MAX];
+static uint8_t *crash_buf;   /* staging for queues the writer never staged from */
+static size_t crash_buf_cap;
+
+static void crash_drain(void)
+{
+    if (pthread_equal(pthread_self(), E.thread))
+        return; /* the writer itself is broken */
+    __atomic_store_n(&crashing, 1, __ATOMIC_SEQ_CST);
+    struct timespec ms = {0, 1000000};
+    for (int i = 0; __atomic_load_n(&writer_busy, __ATOMIC_SEQ_CST); i++) {
+        if (i == 200)
+            return;
+        nanosleep(&ms, NULL);
+    }
+    nlog__pipeline *p = nlog__state_peek();
+    if (!p)
+        return;
+    nlog__pipeline_no_alloc = 1;
+    int64_t pid = nlog__process_id();
+    (void) nlog__pipeline_drain_batches(p); /* lines a failing file kept */
+    for (producer *pr = E.producers; pr; pr = pr->next) {
+        if (!pr->staged) { /* the writer never staged from it: lend the crash buffer */
+            if (!crash_buf || pr->ring.cap / 2 > crash_buf_cap)
+                continue;
+            pr->staged = crash_buf;
+            pr->staged_size = 0;
+        }
+        do {
+            if (pr->staged_size && !emit(p, pr, crash_fields, pid))
+                break;
+            pr->target = __atomic_load_n(&pr->ring.head, __ATOMIC_ACQUIRE);
+        } while (stage(pr, pr->ring.cap / 2));
+    }
+    (void) nlog__pipeline_drain_batches(p);
+}
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *uctx)
+{
+    static int once;
+    if (!__atomic_exchange_n(&once, 1, __ATOMIC_ACQ_REL))
+        crash_drain();
+    for (size_t i = 0; i < N_FATAL; i++) {
+        if (fatal_signals[i] != sig)
+            continue;
+        const struct sigaction *old = &previous[i];
+        sigaction(sig, old, NULL);
+        if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
+            old->sa_sigaction(sig, info, uctx);
+        } else if (old->sa_handler == SIG_DFL) {
+            raise(sig); /* delivered when this handler returns: the default action */
+        } else if (old->sa_handler != SIG_IGN) {
+            old->sa_handler(sig);
+        }
+        return;
+    }
+}
+
+void nlog__async_crash_handlers(int install)
+{
+    size_t want = __atomic_load_n(&queue_bytes, __ATOMIC_RELAXED) / 2;
+    if (install && want > crash_buf_cap) {
+        uint8_t *b = malloc(want);
+        if (b) { /* the old buffer is kept: a handler may be using it right now */
+            crash_buf = b;
+            crash_buf_cap = want;
+        }
+    }
+    for (size_t i = 0; i < N_FATAL; i++) {
+        struct sigaction cur;
+        if (sigaction(fatal_signals[i], NULL, &cur) != 0)
+            continue;
+        int ours = (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == on_fatal_signal;
+        if (install && !ours) {
+            /* (re)install, remembering whatever is there now as the previous one */
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_sigaction = on_fatal_signal;
+            sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+            sigemptyset(&sa.sa_mask);
+            sigaction(fatal_signals[i], &sa, &previous[i]);
+        } else if (!install && ours) {
+            sigaction(fatal_signals[i], &previous[i], NULL);
+        }
+    }
 }

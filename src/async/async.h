@@ -40,6 +40,9 @@ nlog_status nlog__async_submit(const nlog__qcall *c);
  * with `durable`, synced to disk). */
 nlog_status nlog__async_flush(int durable);
 
+/* Installs (1) or removes (0) the fatal-signal drain handlers. */
+void nlog__async_crash_handlers(int install);
+
 /* pthread_atfork handlers, called by lifecycle.c in lock order. */
 void nlog__async_atfork_prepare(void);
 void nlog__async_atfork_parent(void);

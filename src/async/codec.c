@@ -6,19 +6,27 @@
 #include "async/codec.h"
 #include "core/logger_impl.h"
 
-static size_t str_len(const nlog_field *f)
+/* Copies n bytes; short copies (the usual keys and values) avoid a call. */
+static inline void copy(char *dst, const char *src, size_t n)
 {
-    if (f->type != NLOG_VALUE_STRING)
-        return 0;
-    return f->len == NLOG_LEN_NUL ? strlen(f->v.s) : f->len;
-}
-
-static size_t key_len(const nlog_field *f)
-{
-    if (!f->key)
-        return 0;
-    size_t n = strlen(f->key);
-    return n > NLOG__QKEY_MAX ? NLOG__QKEY_MAX : n;
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (size_t i = 0; i < n; i++)
+            dst[i] = src[i];
+    } else {
+        memcpy(dst, src, n);
+    }
 }
 
 static size_t take(size_t want, size_t *budget)
@@ -28,24 +36,42 @@ static size_t take(size_t want, size_t *budget)
     return got;
 }
 
-uint32_t nlog__qrec_size(const nlog__qcall *c, size_t budget)
+uint32_t nlog__qrec_measure(const nlog__qcall *c, size_t budget, nlog__qlens *L)
 {
-    size_t size = sizeof(nlog__qrec) + take(c->msg_len, &budget);
+    size_t m = take(c->msg_len, &budget);
+    L->cut = c->truncated | (m < c->msg_len);
+    L->msg = (uint32_t) m;
+    size_t size = sizeof(nlog__qrec) + m;
+    uint32_t n = 0;
     for (size_t i = 0; i < c->n_fields; i++) {
         const nlog_field *f = &c->fields[i];
         if (f->group > NLOG_GROUP_PERFORMANCE)
             continue;
-        size += sizeof(nlog__qfield) + key_len(f) + 1 + take(str_len(f), &budget);
+        size_t kl = f->key ? strlen(f->key) : 0;
+        if (kl > NLOG__QKEY_MAX)
+            kl = NLOG__QKEY_MAX;
+        size_t sl = 0;
+        if (f->type == NLOG_VALUE_STRING) {
+            size_t want = f->len == NLOG_LEN_NUL ? strlen(f->v.s) : f->len;
+            sl = take(want, &budget);
+            L->cut |= sl < want;
+        }
+        L->key[i] = (uint16_t) kl;
+        L->str[i] = (uint32_t) sl;
+        size += sizeof(nlog__qfield) + kl + 1 + sl;
+        n++;
     }
+    L->n_real = n;
     return (uint32_t) ((size + 7) & ~(size_t) 7);
 }
 
-void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, size_t budget)
+void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, const nlog__qlens *L)
 {
     nlog__qrec *q = dst;
     q->h.size = size;
     q->h.kind = NLOG__QKIND_RECORD;
-    q->h.level_index = (uint8_t) nlog_level_index(c->level);
+    /* dense index of a valid level: TRACE (5) is 0, the others are level/10 */
+    q->h.level_index = (uint8_t) (c->level < 10 ? 0 : c->level / 10);
     q->h.reserved = 0;
     q->level = (int32_t) c->level;
     q->line = c->site ? c->site->line : 0;
@@ -53,59 +79,37 @@ void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, size_t bud
     q->logger = c->logger;
     q->file = c->site ? c->site->file : NULL;
     q->function = c->site ? c->site->function : NULL;
+    q->msg_len = L->msg;
+    q->n_fields = (uint16_t) L->n_real;
     q->category = (uint16_t) c->category;
-    q->tid = c->tid;
+    q->truncated = (uint32_t) L->cut;
     q->reserved = 0;
-    int cut = c->truncated;
+    q->tid = c->tid;
 
-    /* category fields travel in q->category, not as fields */
-    size_t n_real = 0;
-    for (size_t i = 0; i < c->n_fields; i++)
-        n_real += c->fields[i].group <= NLOG_GROUP_PERFORMANCE;
-    nlog__qfield *qf = (nlog__qfield *) (q + 1);
-    char *p = (char *) (qf + n_real);
-    size_t m = take(c->msg_len, &budget);
-    cut |= m < c->msg_len;
-    memcpy(p, c->msg, m);
-    q->msg_len = (uint32_t) m;
-    p += m;
-
-    uint16_t n = 0;
+    nlog__qfield *o = (nlog__qfield *) (q + 1);
+    char *p = (char *) (o + L->n_real);
+    copy(p, c->msg, L->msg);
+    p += L->msg;
     for (size_t i = 0; i < c->n_fields; i++) {
         const nlog_field *f = &c->fields[i];
         if (f->group > NLOG_GROUP_PERFORMANCE)
             continue;
-        nlog__qfield *o = &qf[n++];
+        size_t kl = L->key[i];
         o->group = f->group;
         o->type = f->type;
-        size_t kl = key_len(f);
         o->key_len = (uint16_t) kl;
-        if (kl)
-            memcpy(p, f->key, kl);
+        o->str_len = L->str[i];
+        /* every value type is 8 bytes wide: copy the union as it is */
+        memcpy(&o->v, &f->v, sizeof o->v);
+        o++;
+        copy(p, f->key ? f->key : "", kl);
         p[kl] = '\0';
         p += kl + 1;
-        o->v.u = 0;
         if (f->type == NLOG_VALUE_STRING) {
-            size_t want = str_len(f);
-            size_t sl = take(want, &budget);
-            cut |= sl < want;
-            memcpy(p, f->v.s, sl);
-            p += sl;
-            o->str_len = (uint32_t) sl;
-        } else {
-            o->str_len = 0;
-            switch (f->type) {
-            case NLOG_VALUE_BOOL: o->v.b = f->v.b; break;
-            case NLOG_VALUE_INT: o->v.i = f->v.i; break;
-            case NLOG_VALUE_UINT: o->v.u = f->v.u; break;
-            case NLOG_VALUE_DOUBLE: o->v.d = f->v.d; break;
-            case NLOG_VALUE_POINTER: o->v.p = f->v.p; break;
-            default: break;
-            }
+            copy(p, f->v.s, L->str[i]);
+            p += L->str[i];
         }
     }
-    q->n_fields = n;
-    q->truncated = (uint32_t) cut;
 }
 
 nlog_category nlog__qrec_read(const void *entry, nlog__record *r, nlog_field *fields, int64_t pid)

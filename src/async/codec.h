@@ -73,12 +73,23 @@ typedef struct nlog__qcall {
 /* Longest key kept, in bytes; longer keys are cut. */
 #define NLOG__QKEY_MAX 1024
 
-/* Bytes the entry for `c` needs, with message and string values limited to
- * `budget` bytes in total (cut in order: message first, then fields). */
-uint32_t nlog__qrec_size(const nlog__qcall *c, size_t budget);
+/* String lengths of one call, measured once and used for both the size and
+ * the copy. */
+typedef struct nlog__qlens {
+    uint32_t msg;                      /* message bytes kept */
+    uint32_t n_real;                   /* fields kept (category fields excluded) */
+    int cut;                           /* a string was shortened to fit the budget */
+    uint16_t key[NLOG_FIELDS_MAX];     /* key bytes, by field index */
+    uint32_t str[NLOG_FIELDS_MAX];     /* string value bytes kept, by field index */
+} nlog__qlens;
 
-/* Writes the entry for `c` into `dst` (nlog__qrec_size() bytes, same budget). */
-void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, size_t budget);
+/* Measures `c` and returns the bytes of its entry, with message and string
+ * values limited to `budget` bytes in total (cut in order: message first,
+ * then fields). */
+uint32_t nlog__qrec_measure(const nlog__qcall *c, size_t budget, nlog__qlens *lens);
+
+/* Writes the entry for `c` into `dst` (the size nlog__qrec_measure() gave). */
+void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, const nlog__qlens *lens);
 
 /* Rebuilds the record view of an entry copied out of a ring. `fields` must
  * hold NLOG_FIELDS_MAX entries; pid is the caller's. Returns the category. */

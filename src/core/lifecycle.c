@@ -17,6 +17,7 @@
 
 #include "async/async.h"
 #include "core/core.h"
+#include "core/lifecycle_internal.h"
 #include "core/state.h"
 #include "internal/diag.h"
 
@@ -123,6 +124,11 @@ nlog__pipeline *nlog__state_read_begin(void)
 void nlog__state_read_end(void)
 {
     pthread_rwlock_unlock(&state_lock);
+}
+
+nlog__pipeline *nlog__state_peek(void)
+{
+    return __atomic_load_n(&pipeline, __ATOMIC_ACQUIRE);
 }
 
 /* Makes `resolved` the configuration in force. Called with config_lock held. */
@@ -252,11 +258,11 @@ nlog_status nlog_get_config(nlog_config *out)
 
 nlog_status nlog_flush(void)
 {
-    (void) nlog__async_flush(0);
+    nlog_status ast = nlog__async_flush(0);
     nlog__pipeline *p = nlog__state_read_begin();
     nlog_status st = p ? nlog__pipeline_flush(p) : NLOG_OK;
     nlog__state_read_end();
-    return st;
+    return ast != NLOG_OK ? ast : st;
 }
 
 void nlog_shutdown(void)

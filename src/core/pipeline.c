@@ -16,9 +16,14 @@
 #include "format/text.h"
 #include "internal/diag.h"
 #include "platform/platform.h"
+#include "sink/rotate.h"
 #include "sink/sink.h"
 
 uint64_t nlog__pipeline_syncs;
+int nlog__pipeline_no_alloc;
+
+struct output;
+static nlog_status write_batch_final(struct output *o);
 
 enum route { ROUTE_ALL, ROUTE_SECURITY, ROUTE_AUDIT };
 enum format { FORMAT_JSON, FORMAT_CONSOLE, FORMAT_TEXT };
@@ -30,6 +35,7 @@ typedef struct output {
     char *batch;      /* asynchronous mode: lines waiting for one write(2) */
     size_t batch_len; /* bytes used */
     size_t batch_lines;
+    int64_t retry_at_ns; /* a file batch that failed is retried from this time on */
 } output;
 
 /* Batch buffers hold this much beyond one record, so a write carries many. */
@@ -76,6 +82,20 @@ static nlog_status add(nlog__pipeline *p, nlog__sink *s, enum route r, enum form
     return NLOG_OK;
 }
 
+/* Rotation options of one file from the resolved configuration. */
+static void file_opts(const nlog_config *cfg, int keep_files, int keep_days, int64_t keep_bytes,
+                      nlog__file_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_size = cfg->max_file_size > 0 ? cfg->max_file_size : 0;
+    o->period = cfg->rotate > 0 ? cfg->rotate : NLOG_ROTATE_NONE;
+    o->policy.compress = cfg->compression_enabled > 0;
+    o->policy.algo = cfg->compression > 0 ? cfg->compression : NLOG_COMPRESSION_ZSTD;
+    o->policy.keep_files = keep_files > 0 ? keep_files : 0;
+    o->policy.keep_days = keep_days > 0 ? keep_days : 0;
+    o->policy.keep_bytes = keep_bytes > 0 ? keep_bytes : 0;
+}
+
 nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_pipeline)
 {
     nlog__pipeline *p = calloc(1, sizeof *p);
@@ -104,23 +124,34 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
         p->text_opts.utc = cfg->console_utc;
         p->text_opts.fields = 1;
         p->text_opts.caller = cfg->console_caller;
-        st = nlog__file_sink_create(cfg->directory, NLOG__FILE_MAIN, &s);
+        nlog__file_opts fo;
+        file_opts(cfg, cfg->retention_max_files, cfg->retention_max_age_days,
+                  cfg->retention_max_total_size, &fo);
+        st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_MAIN, &fo, &s);
         if (st != NLOG_OK)
             goto fail;
         add(p, s, ROUTE_ALL, cfg->structured_enabled ? FORMAT_JSON : FORMAT_TEXT);
         if (cfg->security_enabled) {
-            st = nlog__file_sink_create(cfg->directory, NLOG__FILE_SECURITY, &s);
+            file_opts(cfg, cfg->security_retention_max_files,
+                      cfg->security_retention_max_age_days,
+                      cfg->security_retention_max_total_size, &fo);
+            st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_SECURITY, &fo, &s);
             if (st != NLOG_OK)
                 goto fail;
             add(p, s, ROUTE_SECURITY, FORMAT_JSON);
         }
         if (cfg->audit_enabled) {
-            st = nlog__file_sink_create(cfg->directory, NLOG__FILE_AUDIT, &s);
+            file_opts(cfg, cfg->audit_retention_max_files, cfg->audit_retention_max_age_days,
+                      cfg->audit_retention_max_total_size, &fo);
+            st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_AUDIT, &fo, &s);
             if (st != NLOG_OK)
                 goto fail;
             add(p, s, ROUTE_AUDIT, FORMAT_JSON);
         }
     }
+    if (cfg->async) /* ready before any crash drain, which must not allocate */
+        for (size_t i = 0; i < p->n_outs; i++)
+            p->outs[i].batch = malloc(BATCH_BYTES + p->record_cap);
     *ret_pipeline = p;
     return NLOG_OK;
 fail:
@@ -135,8 +166,11 @@ void nlog__pipeline_destroy(nlog__pipeline *p)
     if (p->fsync_mode != NLOG_FSYNC_NEVER) /* closing counts as a rotation point */
         (void) nlog__pipeline_sync(p);
     for (size_t i = 0; i < p->n_outs; i++) {
-        p->outs[i].sink->ops->destroy(p->outs[i].sink);
-        free(p->outs[i].batch);
+        output *o = &p->outs[i];
+        if (o->batch_len && write_batch_final(o) != NLOG_OK)
+            NLOG__COUNT(records_failed, o->batch_lines);
+        o->sink->ops->destroy(o->sink);
+        free(o->batch);
     }
     free(p);
 }
@@ -211,15 +245,36 @@ nlog_status nlog__pipeline_flush(nlog__pipeline *p)
     return st;
 }
 
+#define BATCH_RETRY_NS (100 * 1000000LL)
+
+/* Last attempt for a batch kept because of a failure (the outputs close). */
+static nlog_status write_batch_final(struct output *o)
+{
+    return o->sink->ops->write(o->sink, o->batch, o->batch_len);
+}
+
+/* Writes a batch. A file batch that fails (disk full, I/O error) is kept and
+ * retried at most every 100 ms, so accepted records are not lost: meanwhile
+ * the writer stops taking records and the queues fill, where the overflow
+ * policy applies. A console batch that fails is dropped and counted (a closed
+ * terminal or pipe does not come back). */
 static nlog_status write_batch(output *o)
 {
     if (o->batch_len == 0)
         return NLOG_OK;
+    int64_t now = nlog__clock_monotonic_ns();
+    if (o->retry_at_ns && now < o->retry_at_ns)
+        return NLOG_EIO;
     nlog_status st = o->sink->ops->write(o->sink, o->batch, o->batch_len);
+    if (st != NLOG_OK && o->format != FORMAT_CONSOLE) {
+        o->retry_at_ns = now + BATCH_RETRY_NS;
+        return st;
+    }
     if (st != NLOG_OK && o->batch_lines > 1)
         NLOG__COUNT(records_failed, o->batch_lines - 1); /* the sink counted one */
     o->batch_len = 0;
     o->batch_lines = 0;
+    o->retry_at_ns = 0;
     return st;
 }
 
@@ -231,20 +286,23 @@ nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r
     const char *json = NULL;
     size_t json_len = 0;
     size_t cap = BATCH_BYTES + p->record_cap;
+    *ret_truncated = 0;
+    /* First make sure every output that takes the record has room for it, so
+     * a record is either given to all of its outputs or to none. */
     for (size_t i = 0; i < p->n_outs; i++) {
         output *o = &p->outs[i];
         if (!admits(o->route, r, cat))
             continue;
-        if (!o->batch) {
-            o->batch = malloc(cap);
-            if (!o->batch) {
-                NLOG__COUNT(records_failed, 1);
-                st = NLOG_ENOMEM;
-                continue;
-            }
-        }
-        if (cap - o->batch_len < p->record_cap && write_batch(o) != NLOG_OK)
-            st = NLOG_EIO;
+        if (!o->batch && (nlog__pipeline_no_alloc || !(o->batch = malloc(cap))))
+            return NLOG_EQUEUE_FULL;
+        if (cap - o->batch_len < p->record_cap && write_batch(o) != NLOG_OK &&
+            cap - o->batch_len < p->record_cap)
+            return NLOG_EQUEUE_FULL;
+    }
+    for (size_t i = 0; i < p->n_outs; i++) {
+        output *o = &p->outs[i];
+        if (!admits(o->route, r, cat))
+            continue;
         char *dst = o->batch + o->batch_len;
         size_t len;
         switch (o->format) {

@@ -32,7 +32,9 @@ nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_c
 nlog_status nlog__pipeline_flush(nlog__pipeline *p);
 
 /* Asynchronous writer only (one thread): encodes `r` into the outputs'
- * batch buffers, writing a buffer out when the next record might not fit. */
+ * batch buffers, writing a buffer out when the next record might not fit.
+ * Returns NLOG_EQUEUE_FULL, having taken nothing, while a file output cannot
+ * write its batch (disk full): the caller keeps the record and retries. */
 nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r,
                                         nlog_category cat, int *ret_truncated);
 /* Writes every batch buffer out. */
@@ -43,6 +45,8 @@ void nlog__pipeline_forget_batches(nlog__pipeline *p);
 void nlog__pipeline_after_write(nlog__pipeline *p);
 /* Syncs if `fsync: interval` is due and something was written (idle writer). */
 void nlog__pipeline_tick(nlog__pipeline *p);
+/* Set by the fatal-signal drain: batch buffers are not allocated any more. */
+extern int nlog__pipeline_no_alloc;
 /* Number of nlog__pipeline_sync() calls so far (for tests). */
 extern uint64_t nlog__pipeline_syncs;
 /* fsync()s every file output. */

@@ -15,21 +15,42 @@
  * a deleted, moved or replaced file or directory is reopened at its path.
  * A failure is reported once through the diagnostics callback when it starts
  * and once when writing works again; every failed record is counted.
- * Tested by: tests/unit/sink/test_file_sink.c */
+ *
+ * Rotation (max_size and/or a UTC period; docs/internals/rotation.md): before
+ * each write (one line in synchronous mode, one batch of whole lines from the
+ * asynchronous writer) the sink checks, with stat() of the path, that the
+ * path still names its file, and reopens at once if another thread or
+ * process rotated it; then, if the file is due, it takes flock(LOCK_EX) on
+ * the lock file ".<name>.lock", checks again that the path names its file
+ * and that the file is still due, renames it to its rotated name, opens a
+ * new file at the path and releases the lock. A write is never split: the
+ * check happens before it. While a file is open with rotation on, the sink
+ * holds flock(LOCK_SH) on it, which tells the compressor (retention.c) that
+ * the file may still grow. A failed rotation keeps the current file in use,
+ * is reported once and counted, and is retried a second later.
+ * Tested by: tests/unit/sink/test_file_sink.c, test_rotate.c,
+ * test_concurrency_rotation.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <nlog/config.h>
+
 #include "internal/diag.h"
 #include "platform/platform.h"
+#include "sink/retention.h"
+#include "sink/rotate.h"
 #include "sink/sink.h"
 
 #define RETRY_NS 1000000000LL /* reopen / identity check period */
+#define OPEN_TRIES 16         /* attempts to open the file a rotation just replaced */
+#define SEQ_TRIES 100000      /* sequence numbers tried for one rotated name */
 
 typedef struct file_sink {
     nlog__sink base;
@@ -43,6 +64,20 @@ typedef struct file_sink {
     int need_newline;     /* a fragment ends the file; start the next write with '\n' */
     int64_t retry_at_ns;  /* monotonic time of the next open attempt */
     int64_t check_at_ns;  /* monotonic time of the next identity check */
+    /* Rotation (all zero when off). */
+    nlog__file_opts opts;
+    int rotating;         /* max_size or period set */
+    char name[256];       /* "netlink.log" */
+    char stem[256];       /* "netlink" */
+    char ext[64];         /* ".log" */
+    char lock_path[4096]; /* "<dir>/.netlink.log.lock" */
+    int64_t period;       /* UTC period index of the open file's records */
+    int64_t rot_retry_at_ns; /* monotonic: no rotation attempt before this (after a failure) */
+    int rot_failed;       /* a rotation failure was reported and has not recovered */
+    int64_t seq_time_s;   /* last rotated name: its second ... */
+    unsigned seq;         /* ... and sequence number */
+    int started;          /* the start-up maintenance pass was asked for */
+    nlog__maint_job *job; /* compression and retention of the segments */
 } file_sink;
 
 static void report_failure(file_sink *f, int err, const char *what)
@@ -67,6 +102,31 @@ static void report_recovered(file_sink *f)
                f->path);
 }
 
+/* With rotation: takes LOCK_SH on the freshly opened fd and checks that the
+ * path still names it. Returns 0, 1 (raced with a rotation: open again) or
+ * an errno. */
+static int claim(file_sink *f, int fd, const struct stat *st)
+{
+    if (flock(fd, LOCK_SH | LOCK_NB) != 0)
+        return errno == EWOULDBLOCK ? 1 : errno; /* being compressed: it was rotated */
+    struct stat now;
+    if (stat(f->path, &now) != 0)
+        return errno == ENOENT ? 1 : errno;
+    return now.st_dev == st->st_dev && now.st_ino == st->st_ino ? 0 : 1;
+}
+
+/* The UTC period the records of a file just opened belong to: now for an
+ * empty file, else the earlier of now and the file's last modification. */
+static int64_t file_period(const file_sink *f, const struct stat *st)
+{
+    int64_t now = nlog__rot_period_index(f->opts.period, nlog__clock_realtime_ns());
+    if (st->st_size == 0)
+        return now;
+    int64_t m = nlog__rot_period_index(f->opts.period, (int64_t) st->st_mtim.tv_sec * 1000000000LL +
+                                                           st->st_mtim.tv_nsec);
+    return m < now ? m : now;
+}
+
 /* Opens (or reopens) the file. Returns 0 or an errno; `what` says which step. */
 static int open_locked(file_sink *f, const char **what)
 {
@@ -75,17 +135,30 @@ static int open_locked(file_sink *f, const char **what)
         *what = "create the directory of";
         return err;
     }
-    int fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-    if (fd < 0) {
-        *what = "open";
-        return errno;
-    }
+    int fd = -1;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        err = errno;
+    for (int tries = 0;; tries++) {
+        fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+        if (fd < 0) {
+            *what = "open";
+            return errno;
+        }
+        if (fstat(fd, &st) != 0) {
+            err = errno;
+            (void) close(fd);
+            *what = "inspect";
+            return err;
+        }
+        if (!f->rotating)
+            break;
+        err = claim(f, fd, &st);
+        if (err == 0)
+            break;
         (void) close(fd);
-        *what = "inspect";
-        return err;
+        if (err != 1 || tries + 1 >= OPEN_TRIES) {
+            *what = "lock";
+            return err == 1 ? EAGAIN : err;
+        }
     }
     if (f->fd >= 0)
         (void) close(f->fd);
@@ -93,7 +166,143 @@ static int open_locked(file_sink *f, const char **what)
     f->dev = st.st_dev;
     f->ino = st.st_ino;
     f->need_newline = 0;
+    if (f->rotating) {
+        f->period = file_period(f, &st);
+        if (!f->started && f->job) {
+            /* Start-up: leftovers of an earlier run (segments to compress or
+             * expire, .tmp files of an interrupted compression) get a pass;
+             * otherwise the thread waits for the first rotation. */
+            f->started = 1;
+            nlog__seg *segs;
+            size_t n;
+            if (nlog__rot_list(f->dir, f->stem, f->ext, &segs, &n) == 0 && n > 0)
+                nlog__maint_kick(f->job);
+            free(segs);
+        }
+    }
     return 0;
+}
+
+static void report_rotation_failure(file_sink *f, int err, const char *what, int64_t now)
+{
+    NLOG__COUNT(output_errors, 1);
+    f->rot_retry_at_ns = now + RETRY_NS;
+    if (f->rot_failed)
+        return;
+    f->rot_failed = 1;
+    nlog__diag(NLOG_DIAG_OUTPUT_FAILED, NLOG_EIO, err, f->path,
+               "cannot rotate %s (%s): %s; writing goes on to the current file and rotation is "
+               "retried at least once a second",
+               f->path, what, strerror(err));
+}
+
+/* Whether the open file (size `size`) is due for rotation before a write
+ * of `len` bytes. */
+static int due(file_sink *f, off_t size, size_t len)
+{
+    if (size <= 0)
+        return 0; /* never rotate an empty file: it would make an empty segment */
+    if (f->opts.max_size > 0 && (int64_t) size + (int64_t) len > f->opts.max_size)
+        return 1;
+    return f->opts.period != NLOG_ROTATE_NONE &&
+           nlog__rot_period_index(f->opts.period, nlog__clock_realtime_ns()) > f->period;
+}
+
+/* Renames the file at f->path to a fresh rotated name. Returns 0 or an errno. */
+static int rename_rotated(file_sink *f)
+{
+    int64_t t = nlog__clock_realtime_ns() / 1000000000LL;
+    unsigned seq = t == f->seq_time_s ? f->seq + 1 : 1;
+    char base[256], path[4400], probe[4500];
+    for (int i = 0; i < SEQ_TRIES; i++, seq++) {
+        if (seq > 999999) { /* a million rotations in one second: use the next second */
+            t++;
+            seq = 1;
+        }
+        if (nlog__rot_format(base, sizeof base, f->stem, f->ext, t, seq) != 0)
+            return ENAMETOOLONG;
+        snprintf(path, sizeof path, "%s/%s", f->dir, base);
+        /* a segment compressed (or being compressed) under this name counts too */
+        static const char *const sfx[] = {".zst", ".gz", ".zst.tmp", ".gz.tmp"};
+        int taken = 0;
+        for (size_t k = 0; k < sizeof sfx / sizeof sfx[0] && !taken; k++) {
+            snprintf(probe, sizeof probe, "%s%s", path, sfx[k]);
+            taken = access(probe, F_OK) == 0;
+        }
+        if (taken)
+            continue;
+        if (renameat2(AT_FDCWD, f->path, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+            f->seq_time_s = t;
+            f->seq = seq;
+            return 0;
+        }
+        if (errno != EEXIST)
+            return errno;
+    }
+    return EEXIST;
+}
+
+/* The rotation step, under the sink mutex. */
+static void rotate_locked(file_sink *f, size_t len, int64_t now)
+{
+    int lfd = open(f->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+    if (lfd < 0) {
+        report_rotation_failure(f, errno, "lock file", now);
+        return;
+    }
+    while (flock(lfd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            report_rotation_failure(f, errno, "lock", now);
+            (void) close(lfd);
+            return;
+        }
+    }
+    struct stat cur, mine;
+    const char *what = "reopen";
+    int err;
+    if (stat(f->path, &cur) != 0 || cur.st_dev != f->dev || cur.st_ino != f->ino) {
+        /* another process rotated it first: just follow */
+        err = open_locked(f, &what);
+        if (err)
+            report_failure(f, err, what);
+        goto out;
+    }
+    if (fstat(f->fd, &mine) != 0 || !due(f, mine.st_size, len))
+        goto out;
+    err = rename_rotated(f);
+    if (err) {
+        report_rotation_failure(f, err, "rename", now);
+        goto out; /* the current file stays in use */
+    }
+    err = open_locked(f, &what);
+    if (err) /* keep appending to the renamed file; the next write retries */
+        report_failure(f, err, what);
+    if (f->rot_failed) {
+        f->rot_failed = 0;
+        nlog__diag(NLOG_DIAG_OUTPUT_RECOVERED, NLOG_OK, 0, f->path, "rotating %s works again",
+                   f->path);
+    }
+    if (f->job)
+        nlog__maint_kick(f->job);
+out:
+    (void) flock(lfd, LOCK_UN);
+    (void) close(lfd);
+}
+
+/* With rotation, before every write: follow a rotation made elsewhere, then
+ * rotate if due. */
+static void before_write_locked(file_sink *f, size_t len, int64_t now)
+{
+    struct stat st;
+    if (stat(f->path, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino) {
+        const char *what = "reopen";
+        int err = open_locked(f, &what);
+        if (err) /* keep writing to the old file rather than losing records */
+            report_failure(f, err, what);
+    }
+    if (now < f->rot_retry_at_ns || fstat(f->fd, &st) != 0 || !due(f, st.st_size, len))
+        return;
+    rotate_locked(f, len, now);
 }
 
 /* Reopens if the path no longer names the open file (deleted, moved, replaced). */
@@ -164,9 +373,11 @@ static nlog_status file_write(nlog__sink *s, const char *line, size_t len)
             goto out;
         }
         f->check_at_ns = now + RETRY_NS;
-    } else if (now >= f->check_at_ns) {
+    } else if (!f->rotating && now >= f->check_at_ns) {
         check_identity_locked(f, now);
     }
+    if (f->rotating)
+        before_write_locked(f, len + (size_t) f->need_newline, now);
 
     size_t done;
     if (f->need_newline) {
@@ -216,6 +427,7 @@ static void file_destroy(nlog__sink *s)
     file_sink *f = (file_sink *) s;
     if (!f)
         return;
+    nlog__maint_unregister(f->job); /* stops the thread with the last sink */
     if (f->fd >= 0)
         (void) close(f->fd);
     pthread_mutex_destroy(&f->lock);
@@ -232,7 +444,14 @@ static const nlog__sink_ops file_ops = {
 
 nlog_status nlog__file_sink_create(const char *dir, const char *name, nlog__sink **ret_sink)
 {
-    if (!dir || !name)
+    static const nlog__file_opts none;
+    return nlog__file_sink_create_opts(dir, name, &none, ret_sink);
+}
+
+nlog_status nlog__file_sink_create_opts(const char *dir, const char *name,
+                                        const nlog__file_opts *opts, nlog__sink **ret_sink)
+{
+    if (!dir || !name || !opts)
         return NLOG_EINVAL;
     if (!*dir)
         dir = ".";
@@ -249,6 +468,23 @@ nlog_status nlog__file_sink_create(const char *dir, const char *name, nlog__sink
     memcpy(f->path, dir, dlen);
     f->path[dlen] = '/';
     memcpy(f->path + dlen + 1, name, nlen + 1);
+    f->opts = *opts;
+    f->rotating = opts->max_size > 0 || opts->period != NLOG_ROTATE_NONE;
+    if (f->rotating) {
+        if (nlen + 1 > sizeof f->name ||
+            nlog__rot_split(name, f->stem, sizeof f->stem, f->ext, sizeof f->ext) != 0 ||
+            snprintf(f->lock_path, sizeof f->lock_path, "%s/.%s.lock", dir, name) >=
+                (int) sizeof f->lock_path) {
+            file_destroy(&f->base);
+            return NLOG_EINVAL;
+        }
+        memcpy(f->name, name, nlen + 1);
+        nlog_status st = nlog__maint_register(dir, name, &opts->policy, &f->job);
+        if (st != NLOG_OK) {
+            file_destroy(&f->base);
+            return st;
+        }
+    }
     *ret_sink = &f->base;
     return NLOG_OK;
 }

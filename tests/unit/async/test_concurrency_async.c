@@ -286,6 +286,79 @@ static void kill_9_leaves_whole_lines(void **state)
     close(ready[0]);
 }
 
+static void disk_full_keeps_accepted_records(void **state)
+{
+    (void) state;
+    const int64_t SEC = 1000000000LL;
+    tu_clock_fake(1700000000 * SEC, 50000 * SEC);
+    tu_diag_capture();
+    init_async("async_diskfull", "block", "1MB");
+    /* every write to the main file fails with ENOSPC until the link goes */
+    assert_int_equal(symlink("/dev/full", tu_path(dir, "netlink.log")), 0);
+    nlog_logger *lg = nlog_get_logger("full");
+    for (int i = 0; i < 500; i++)
+        NLOG_INFO(lg, "accepted", NLOG_CTX("seq", i));
+    assert_int_equal(nlog_flush(), NLOG_EIO); /* kept, not written, not lost */
+    assert_true(tu_diag_contains("No space left on device"));
+    assert_int_equal(unlink(tu_path(dir, "netlink.log")), 0);
+    tu_clock_advance(2 * SEC); /* the retry and the file's identity check are due */
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    parsed p = read_all("netlink.log");
+    assert_int_equal(p.n, 500);
+    for (size_t i = 0; i < p.n; i++)
+        assert_int_equal(ctx_int(p.objs[i], "seq"), (int64_t) i);
+    free_parsed(&p);
+    nlog_shutdown();
+    nlog_set_diagnostics(NULL, NULL);
+    tu_clock_real();
+}
+
+/* A child queues records with its writer held, then dies of `sig`. */
+static size_t crash_child(const char *name, int sig, const char *drain)
+{
+    dir = tu_scratch(name);
+    pid_t kid = fork();
+    assert_true(kid >= 0);
+    if (kid == 0) {
+        /* cmocka catches these signals itself; the child must die of them */
+        int sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL};
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+            signal(sigs[i], SIG_DFL);
+        nlog_config cfg;
+        tu_config(&cfg, dir);
+        nlog_error err;
+        if (nlog_config_set(&cfg, "async", "true", &err) != NLOG_OK ||
+            nlog_config_set(&cfg, "crash_drain", drain, &err) != NLOG_OK || nlog_init(&cfg) != NLOG_OK)
+            _exit(2);
+        nlog__async_test_pause(1);
+        nlog_logger *lg = nlog_get_logger("crash");
+        for (int i = 0; i < 300; i++)
+            NLOG_ERROR(lg, "queued before the crash", NLOG_CTX("seq", i), NLOG_PERF("x", 0.5));
+        if (sig == SIGSEGV) {
+            /* a real invalid access; the volatile pointer hides it from the optimiser */
+            volatile int *volatile bad = (volatile int *) (uintptr_t) 8;
+            *bad = 1;
+        } else
+            abort();
+        _exit(3);
+    }
+    int status;
+    assert_int_equal(waitpid(kid, &status, 0), kid);
+    assert_true(WIFSIGNALED(status)); /* the default action still ran */
+    assert_int_equal(WTERMSIG(status), sig);
+    if (access(tu_path(dir, "netlink.log"), F_OK) != 0)
+        return 0;
+    return tu_assert_json_lines(tu_path(dir, "netlink.log"));
+}
+
+static void fatal_signals_drain_the_queues(void **state)
+{
+    (void) state;
+    assert_int_equal(crash_child("crash_segv", SIGSEGV, "true"), 300);
+    assert_int_equal(crash_child("crash_abrt", SIGABRT, "true"), 300);
+    assert_int_equal(crash_child("crash_off", SIGABRT, "false"), 0); /* opted out */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +368,8 @@ int main(void)
         cmocka_unit_test(drop_oldest_keeps_newest_and_protected),
         cmocka_unit_test(fork_child_logs_through_its_own_writer),
         cmocka_unit_test(kill_9_leaves_whole_lines),
+        cmocka_unit_test(disk_full_keeps_accepted_records),
+        cmocka_unit_test(fatal_signals_drain_the_queues),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
