@@ -3,7 +3,7 @@
  * The rotation step itself (lock, check, rename, reopen) lives in file.c,
  * next to the state it changes; this file holds what file.c, compress.c and
  * retention.c share about names. Dates are computed with the civil-calendar
- * arithmetic of H. Hinnant (no gmtime(), no time zone, no locale).
+ * arithmetic of H. Hinnant (no C library time conversion, no time zone, no locale).
  * Tested by: tests/unit/sink/test_rotate.c */
 #include <dirent.h>
 #include <errno.h>
