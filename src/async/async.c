@@ -630,6 +630,7 @@ static struct sigaction previous[N_FATAL];
 static nlog_field crash_fields[NLOG_FIELDS_MAX];
 static uint8_t *crash_buf;   /* staging for queues the writer never staged from */
 static size_t crash_buf_cap;
+static uint8_t *crash_buf_retired; /* the buffer crash_buf replaced */
 
 static void crash_drain(void)
 {
@@ -690,7 +691,12 @@ void nlog__async_crash_handlers(int install)
     size_t want = __atomic_load_n(&queue_bytes, __ATOMIC_RELAXED) / 2;
     if (install && want > crash_buf_cap) {
         uint8_t *b = malloc(want);
-        if (b) { /* the old buffer is kept: a handler may be using it right now */
+        if (b) {
+            /* A handler running right now may still use the old buffer, so
+             * it is retired rather than freed; the one retired before it
+             * has had a whole reconfiguration's time to finish. */
+            free(crash_buf_retired);
+            crash_buf_retired = crash_buf;
             crash_buf = b;
             crash_buf_cap = want;
         }
@@ -711,5 +717,11 @@ void nlog__async_crash_handlers(int install)
         } else if (!install && ours) {
             sigaction(fatal_signals[i], &previous[i], NULL);
         }
+    }
+    if (!install) { /* no handler of ours can start any more */
+        free(crash_buf_retired);
+        free(crash_buf);
+        crash_buf_retired = crash_buf = NULL;
+        crash_buf_cap = 0;
     }
 }
