@@ -125,6 +125,14 @@ typedef struct nlog_config {
     int audit_retention_max_files;             /* the same for audit.log */
     int audit_retention_max_age_days;
     int64_t audit_retention_max_total_size;
+
+    /* -- members: performance monitoring -- */
+
+    /* -- members: security, audit, masking, field encryption -- */
+
+    /* -- members: sealed logs -- */
+
+    /* -- members: server and remote output -- */
 } nlog_config;
 
 /* Where a configuration problem was found and what is accepted. */

@@ -35,7 +35,7 @@
 /* Largest configuration file read, in bytes. */
 #define NLOG__CONFIG_FILE_MAX (1024 * 1024)
 /* Most rows the key table may have (sizes the per-key arrays below). */
-#define NLOG__CFG_KEYS_MAX 64
+#define NLOG__CFG_KEYS_MAX 256
 /* Room for a "problem; accepted: ..." text. */
 #define NLOG__CFG_WHY_MAX 1024
 /* Room for a value rendered as text (the longest is a path). */

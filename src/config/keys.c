@@ -144,6 +144,14 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      MEMBER(audit_retention_max_total_size), .min = 0, .max = 1099511627776L,
      .unit = "bytes", .def = "0", PROFILES(NULL, NULL, NULL, NULL),
      .help = "bytes of rotated audit.log files kept; 0 for no limit"},
+    /* -- rows: performance monitoring -- */
+
+    /* -- rows: security, audit, masking, field encryption -- */
+
+    /* -- rows: sealed logs -- */
+
+    /* -- rows: server and remote output -- */
+
     {.name = "loggers", .type = NLOG__CFG_LEVELS, MEMBER(loggers), .def = "",
      PROFILES(NULL, NULL, NULL, NULL),
      .help = "per-logger thresholds: dotted logger name -> level"},
