@@ -96,6 +96,8 @@ void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, const nlog
     q->line = c->site ? c->site->line : 0;
     q->n_fields = (uint32_t) c->n_fields;
     q->flags = L->flags | c->time_flags;
+    if (!(L->flags & (NLOG__QF_FILE | NLOG__QF_FUNCTION | NLOG__QF_MSG)))
+        q->flags |= NLOG__QF_STATIC; /* cleared below if a field's string is copied */
     const char *file = c->site ? c->site->file : NULL;
     const char *function = c->site ? c->site->function : NULL;
     q->file = (L->flags & NLOG__QF_FILE) ? (const char *) put(base, &pos, file, L->file, 1) : file;
@@ -117,11 +119,13 @@ void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, const nlog
         if (L->key[i] != NLOG__QKEEP16) {
             o[i].key = (const char *) put(base, &pos, f->key, L->key[i], 1);
             o[i].flags |= NLOG__QFF_KEY;
+            q->flags &= ~NLOG__QF_STATIC;
         }
         if (L->str[i] != NLOG__QKEEP32) {
             o[i].v.s = (const char *) put(base, &pos, f->v.s, L->str[i], 0);
             o[i].len = L->str[i];
             o[i].flags |= NLOG__QFF_STR;
+            q->flags &= ~NLOG__QF_STATIC;
         }
     }
     memset(base + pos, 0, size - pos); /* padding */
@@ -149,8 +153,21 @@ nlog_category nlog__qrec_read(const void *entry, nlog__record *r, nlog_field *fi
     r->line = q->line;
     r->pid = pid;
     r->tid = tid;
+    r->flags = (q->flags & NLOG__QF_STATIC) ? NLOG__REC_STATIC : 0;
     nlog_category cat = NLOG_CAT_APPLICATION;
+    const nlog_field *view = fields;
     size_t n = 0, total = q->n_fields < NLOG_FIELDS_MAX ? q->n_fields : NLOG_FIELDS_MAX;
+    if (q->flags & NLOG__QF_STATIC) {
+        /* Nothing was copied: the entry's field array is the caller's, in
+         * nlog_field layout, and is used in place (the encoders skip the
+         * category entries themselves). */
+        for (size_t i = 0; i < total; i++)
+            if (qf[i].group == NLOG_GROUP_CATEGORY)
+                cat = (nlog_category) qf[i].v.i;
+        view = (const nlog_field *) (const void *) qf;
+        n = total;
+        total = 0;
+    }
     for (size_t i = 0; i < total; i++) {
         if (qf[i].group == NLOG_GROUP_CATEGORY) {
             cat = (nlog_category) qf[i].v.i;
@@ -168,7 +185,7 @@ nlog_category nlog__qrec_read(const void *entry, nlog__record *r, nlog_field *fi
         cat_name = "application";
     }
     r->category = cat_name;
-    r->fields = fields;
+    r->fields = view;
     r->n_fields = n;
     return cat;
 }

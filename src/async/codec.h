@@ -43,6 +43,7 @@
 #define NLOG__QF_FILE 0x4u      /* file was copied: the slot holds an offset */
 #define NLOG__QF_FUNCTION 0x8u  /* function was copied */
 #define NLOG__QF_MSG 0x10u      /* message was copied */
+#define NLOG__QF_STATIC 0x20u   /* no string was copied: all are static (NLOG__REC_STATIC) */
 
 /* nlog__qfield.flags */
 #define NLOG__QFF_KEY 0x1u      /* key was copied: the slot holds an offset */
@@ -163,7 +164,8 @@ nlog__qrec_write_static(void *dst, const nlog_logger *lg, int level_index, const
     uint64_t h = (uint64_t) NLOG__QREC_STATIC_SIZE(n) | (uint64_t) NLOG__QKIND_RECORD << 32 |
                  (uint64_t) (uint8_t) level_index << 40;
     uint64_t len_line = (uint64_t) NLOG_LEN_NUL | (uint64_t) (uint32_t) site->line << 32;
-    uint64_t count_flags = (uint64_t) (uint32_t) n | (uint64_t) time_flags << 32;
+    uint64_t count_flags = (uint64_t) (uint32_t) n | (uint64_t) (time_flags | NLOG__QF_STATIC)
+                                                          << 32;
     const char *file = site->file, *function = site->function;
     memcpy(&q->h, &h, 8);
     q->time = time;

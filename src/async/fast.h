@@ -45,6 +45,11 @@ nlog__async_try_static(const nlog_logger *lg, int level_index, const nlog_site *
     void *dst = nlog__ring_reserve(&pr->ring, NLOG__QREC_STATIC_SIZE(n));
     if (NLOG_UNLIKELY(!dst))
         return NLOG__ASYNC_AGAIN; /* full: the general path applies the policy */
+    /* The queue's lines were last touched by the writer on the other core:
+     * ask for the next call's lines now, so that it does not wait for them
+     * (a prefetch never faults, also past the end of the buffer). */
+    __builtin_prefetch((const char *) dst + 256, 1, 3);
+    __builtin_prefetch((const char *) dst + 320, 1, 3);
     if (NLOG_UNLIKELY(!nlog__qrec_write_static(dst, lg, level_index, site, msg, fields, n)))
         return NLOG__ASYNC_AGAIN;
     nlog__ring_commit(&nlog__async_mine->ring, NLOG__QREC_STATIC_SIZE(n)); /* pr, reloaded */

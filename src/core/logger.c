@@ -72,6 +72,7 @@ static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
     r.n_fields = n_fields;
     r.pid = nlog__process_id();
     r.tid = nlog__thread_id();
+    r.flags = 0; /* the caller's strings: borrowed, not cacheable */
     NLOG__COUNT(records[nlog_level_index(level)], 1);
     int cut = 0;
     nlog_status est = nlog__pipeline_emit(p, &r, cat, &cut);

@@ -95,23 +95,24 @@ static void every_type_survives(void **state)
     assert_int_equal(r.message_len, 11);
     assert_memory_equal(r.message, "hello world", 11);
     assert_int_equal(r.n_fields, 9); /* the category field is not a member */
-    assert_string_equal(f[0].key, "s");
-    assert_int_equal(f[0].len, 5);
-    assert_memory_equal(f[0].v.s, "value", 5);
-    assert_int_equal(f[1].len, 3);
-    assert_memory_equal(f[1].v.s, "a\0b", 3);
-    assert_ptr_equal(f[1].key, in[2].key); /* literals are kept by pointer */
-    assert_ptr_equal(f[1].v.s, in[2].v.s);
-    assert_true(f[2].v.i == INT64_MIN);
-    assert_true(f[3].v.u == UINT64_MAX);
-    assert_true(f[4].v.d == 0.045);
-    assert_int_equal(f[4].group, NLOG_GROUP_PERFORMANCE);
-    assert_true(f[5].v.b);
-    assert_int_equal(f[6].type, NLOG_VALUE_NULL);
-    assert_ptr_equal(f[7].v.p, &x);
-    assert_string_equal(f[8].key, "a-key-of-twenty-chars");
-    assert_int_equal(f[8].len, NLOG_LEN_NUL);
-    assert_int_equal(strlen(f[8].v.s), 0);
+    assert_false(r.flags & NLOG__REC_STATIC); /* strings were copied */
+    assert_string_equal(r.fields[0].key, "s");
+    assert_int_equal(r.fields[0].len, 5);
+    assert_memory_equal(r.fields[0].v.s, "value", 5);
+    assert_int_equal(r.fields[1].len, 3);
+    assert_memory_equal(r.fields[1].v.s, "a\0b", 3);
+    assert_ptr_equal(r.fields[1].key, in[2].key); /* literals are kept by pointer */
+    assert_ptr_equal(r.fields[1].v.s, in[2].v.s);
+    assert_true(r.fields[2].v.i == INT64_MIN);
+    assert_true(r.fields[3].v.u == UINT64_MAX);
+    assert_true(r.fields[4].v.d == 0.045);
+    assert_int_equal(r.fields[4].group, NLOG_GROUP_PERFORMANCE);
+    assert_true(r.fields[5].v.b);
+    assert_int_equal(r.fields[6].type, NLOG_VALUE_NULL);
+    assert_ptr_equal(r.fields[7].v.p, &x);
+    assert_string_equal(r.fields[8].key, "a-key-of-twenty-chars");
+    assert_int_equal(r.fields[8].len, NLOG_LEN_NUL);
+    assert_int_equal(strlen(r.fields[8].v.s), 0);
     assert_false(head()->flags & NLOG__QF_TRUNC);
     assert_int_equal(head()->h.size, size);
 }
@@ -129,9 +130,10 @@ static void literals_are_not_copied(void **state)
     uint32_t size;
     roundtrip(&c, 65536, &r, f, &size);
     assert_int_equal(size, NLOG__QREC_STATIC_SIZE(1)); /* header and field only */
+    assert_true(r.flags & NLOG__REC_STATIC);
     assert_ptr_equal(r.message, c.msg);
     assert_ptr_equal(r.file, site.file);
-    assert_ptr_equal(f[0].v.s, in[0].v.s);
+    assert_ptr_equal(r.fields[0].v.s, in[0].v.s);
 }
 
 static void fast_path_takes_static_calls_only(void **state)
@@ -162,10 +164,14 @@ static void fast_path_takes_static_calls_only(void **state)
     assert_int_equal(head()->h.size, NLOG__QREC_STATIC_SIZE(3));
     assert_int_equal(r.level, NLOG_LEVEL_INFO);
     assert_int_equal(r.message_len, 3);
-    assert_int_equal(r.n_fields, 2);
-    assert_int_equal(f[0].v.i, 7);
-    assert_string_equal(f[1].v.s, "user_789");
-    assert_int_equal(f[1].len, NLOG_LEN_NUL);
+    /* nothing copied: the entry's own field array is the view, category
+     * entry included (the encoders skip it) */
+    assert_true(r.flags & NLOG__REC_STATIC);
+    assert_int_equal(r.n_fields, 3);
+    assert_int_equal(r.fields[0].group, NLOG_GROUP_CATEGORY);
+    assert_int_equal(r.fields[1].v.i, 7);
+    assert_string_equal(r.fields[2].v.s, "user_789");
+    assert_int_equal(r.fields[2].len, NLOG_LEN_NUL);
 
     /* anything that would need copying goes to the general path */
     char buf[] = "dynamic";
@@ -197,8 +203,8 @@ static void budget_cuts_message_first_then_fields(void **state)
     uint32_t size;
     roundtrip(&c, 1000, &r, f, &size);
     assert_int_equal(r.message_len, 700);
-    assert_int_equal(f[0].len, 300);
-    assert_int_equal(f[1].len, 0);
+    assert_int_equal(r.fields[0].len, 300);
+    assert_int_equal(r.fields[1].len, 0);
     assert_true(head()->flags & NLOG__QF_TRUNC);
     /* a key longer than the cap is cut, the record is still readable */
     char *key = malloc(NLOG__QKEY_MAX + 100);
@@ -208,8 +214,8 @@ static void budget_cuts_message_first_then_fields(void **state)
     nlog__qcall c2 = {.logger = lg, .level_index = 2, .msg = "m", .msg_len = 1,
                       .fields = &lk, .n_fields = 1};
     roundtrip(&c2, 65536, &r, f, &size);
-    assert_int_equal(strlen(f[0].key), NLOG__QKEY_MAX);
-    assert_int_equal(f[0].v.i, 5);
+    assert_int_equal(strlen(r.fields[0].key), NLOG__QKEY_MAX);
+    assert_int_equal(r.fields[0].v.i, 5);
     free(key);
     free(big);
 }
