@@ -94,8 +94,10 @@ NLOG_API nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site
 
 /* Internal: what the NLOG_<LEVEL> macros call for TRACE..CRITICAL once
  * their inline level check has passed; `level_index` is the level's dense
- * index (nlog_level_index()), `site` and `fields` are never NULL. Not for use
- * by applications: call nlog_log(). Since: 0.1 */
+ * index (nlog_level_index()), with NLOG__HINT_MSG added when the message is
+ * a string literal (see NLOG__HINT_LITERAL in field.h); `site` and `fields`
+ * are never NULL. Not for use by applications: call nlog_log(). Since: 0.1 */
+#define NLOG__HINT_MSG 0x100
 NLOG_API nlog_status nlog__log_admitted(nlog_logger *lg, int level_index, const nlog_site *site,
                                         const char *message, const nlog_field *fields,
                                         size_t n_fields);
@@ -159,7 +161,8 @@ static inline int nlog_is_enabled(const nlog_logger *lg, nlog_level level)
 /* TRACE..CRITICAL: `li` is the level's dense index, a constant. */
 #define NLOG__LOGA(lv, li, lg, msg, ...)                                               \
     ((void) (nlog_is_enabled((lg), (lv))                                                \
-                 ? nlog__log_admitted((lg), (li), NLOG__SITE, (msg), NLOG__FIELDS(__VA_ARGS__), \
+                 ? nlog__log_admitted((lg), (li) | (NLOG__IS_LITERAL(msg) ? NLOG__HINT_MSG : 0), \
+                                      NLOG__SITE, (msg), NLOG__FIELDS(__VA_ARGS__),     \
                                       NLOG__NFIELDS(__VA_ARGS__))                       \
                  : NLOG_OK))
 #define NLOG_LOG(level, ...) NLOG__LOGS((level), __VA_ARGS__, NLOG__END)

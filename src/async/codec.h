@@ -45,7 +45,8 @@
 #define NLOG__QF_MSG 0x10u      /* message was copied */
 #define NLOG__QF_STATIC 0x20u   /* no string was copied: all are static (NLOG__REC_STATIC) */
 
-/* nlog__qfield.flags */
+/* nlog__qfield.flags (entries that copied something; the fast path leaves
+ * the caller's NLOG__HINT_LITERAL there) */
 #define NLOG__QFF_KEY 0x1u      /* key was copied: the slot holds an offset */
 #define NLOG__QFF_STR 0x2u      /* string value was copied */
 
@@ -93,7 +94,8 @@ _Static_assert(offsetof(nlog__qfield, group) == offsetof(nlog_field, group) &&
                    offsetof(nlog__qfield, type) == offsetof(nlog_field, type) &&
                    offsetof(nlog__qfield, len) == offsetof(nlog_field, len) &&
                    offsetof(nlog__qfield, v) == offsetof(nlog_field, v) &&
-                   offsetof(nlog__qfield, flags) == 10,
+                   offsetof(nlog__qfield, flags) == offsetof(nlog_field, hints) &&
+                   offsetof(nlog_field, hints) == 10,
                "nlog__qfield mirrors nlog_field");
 
 /* What one call contributes to an entry (the general path). */
@@ -134,15 +136,20 @@ uint32_t nlog__qrec_measure(const nlog__qcall *c, size_t budget, nlog__qlens *le
 void nlog__qrec_write(void *dst, uint32_t size, const nlog__qcall *c, const nlog__qlens *lens);
 
 /* The call path's fast case: writes the entry into `dst` (of
- * NLOG__QREC_STATIC_SIZE(n) bytes), stamped with the current time, if the
+ * NLOG__QREC_STATIC_SIZE(n) bytes), stamped with the current time (TSC
+ * ticks where the writer can convert them), if the
  * site strings, the message, every key and every string value are static
  * and every category is built in. Returns 1, or 0 (nothing useful written)
  * when the general path must do it. Only the main program's range is tried,
  * in registers. */
 #define NLOG__QREC_STATIC_SIZE(n) ((uint32_t) (sizeof(nlog__qrec) + (n) * sizeof(nlog__qfield)))
+#define NLOG__TRUST_SITE 0x1u   /* site->file and site->function are the main program's */
+#define NLOG__TRUST_MSG 0x2u    /* msg is a literal of the main program */
+#define NLOG__TRUST_FIELDS 0x4u /* fields with NLOG__HINT_LITERAL need no check */
 static inline __attribute__((always_inline)) int
-nlog__qrec_write_static(void *dst, const nlog_logger *lg, int level_index, const nlog_site *site,
-                        const char *msg, const nlog_field *fields, size_t n)
+nlog__qrec_write_static(void *dst, const nlog_logger *lg, int level_index, unsigned trust,
+                        const nlog_site *site, const char *msg, const nlog_field *fields,
+                        size_t n)
 {
     const uintptr_t lo = nlog__static_ranges[0].lo, span = nlog__static_ranges[0].len;
 #define NLOG__QST(p) ((uintptr_t) (p) - lo < span)
@@ -175,8 +182,10 @@ nlog__qrec_write_static(void *dst, const nlog_logger *lg, int level_index, const
     q->msg = msg;
     memcpy(&q->msg_len, &len_line, 8);
     memcpy(&q->n_fields, &count_flags, 8);
-    if (!NLOG__QST(msg) || !NLOG__QST(file) || !NLOG__QST(function))
+    if ((!(trust & NLOG__TRUST_MSG) && !NLOG__QST(msg)) ||
+        (!(trust & NLOG__TRUST_SITE) && (!NLOG__QST(file) || !NLOG__QST(function))))
         return 0;
+    const uint64_t proven = (trust & NLOG__TRUST_FIELDS) ? (uint64_t) NLOG__HINT_LITERAL << 16 : 0;
     char *o = (char *) (q + 1);
     const char *in = (const char *) fields, *end = in + n * sizeof(nlog_field);
     /* Three words per field: key, group|type|pad|len, value. */
@@ -185,17 +194,19 @@ nlog__qrec_write_static(void *dst, const nlog_logger *lg, int level_index, const
         memcpy(&w0, in, 8);
         memcpy(&w1, in + 8, 8);
         memcpy(&w2, in + 16, 8);
-        if ((uint8_t) w1 == NLOG_GROUP_CATEGORY) {
-            if (w2 >= NLOG_CAT_BUILTIN_COUNT)
+        if (!(w1 & proven)) { /* no proof from the macros: check the pointers */
+            if ((uint8_t) w1 == NLOG_GROUP_CATEGORY) {
+                if (w2 >= NLOG_CAT_BUILTIN_COUNT)
+                    return 0;
+            } else if (!NLOG__QST(w0) ||
+                       ((uint8_t) (w1 >> 8) == NLOG_VALUE_STRING && !NLOG__QST(w2))) {
                 return 0;
-        } else if (!NLOG__QST(w0) ||
-                   ((uint8_t) (w1 >> 8) == NLOG_VALUE_STRING && !NLOG__QST(w2))) {
-            return 0;
+            }
         }
-        const uint16_t no_flags = 0; /* the padding bytes become our (empty) flags */
+        /* The hints stay in the entry's flag bytes; the writer reads no
+         * per-field flags of an entry that copied nothing. */
         memcpy(o, &w0, 8);
         memcpy(o + 8, &w1, 8);
-        memcpy(o + 10, &no_flags, 2);
         memcpy(o + 16, &w2, 8);
     }
 #undef NLOG__QST

@@ -32,30 +32,34 @@ extern unsigned nlog__async_generation; /* atomic */
 extern int nlog__async_audit_sync;      /* atomic */
 
 /* Queues the call if the fast case applies. `site` must not be NULL and
- * n <= NLOG_FIELDS_MAX. Returns NLOG_OK (or an audit_sync flush's result)
- * or NLOG__ASYNC_AGAIN. */
+ * n <= NLOG_FIELDS_MAX; `trust` as for nlog__qrec_write_static(). Returns
+ * NLOG_OK or NLOG__ASYNC_AGAIN (also for AUDIT records under audit_sync,
+ * whose call must wait for durability on the general path). */
 static inline __attribute__((always_inline)) nlog_status
-nlog__async_try_static(const nlog_logger *lg, int level_index, const nlog_site *site,
-                       const char *msg, const nlog_field *fields, size_t n)
+nlog__async_try_static(const nlog_logger *lg, int level_index, unsigned trust,
+                       const nlog_site *site, const char *msg, const nlog_field *fields, size_t n)
 {
     nlog__producer_head *pr = nlog__async_mine;
     if (NLOG_UNLIKELY(!pr ||
                       pr->fast_gen != __atomic_load_n(&nlog__async_generation, __ATOMIC_RELAXED)))
         return NLOG__ASYNC_AGAIN;
-    void *dst = nlog__ring_reserve(&pr->ring, NLOG__QREC_STATIC_SIZE(n));
-    if (NLOG_UNLIKELY(!dst))
-        return NLOG__ASYNC_AGAIN; /* full: the general path applies the policy */
+    /* Room without a look at the tail or the end of the buffer, else the
+     * general path reserves (and applies the policy when full). */
+    uint64_t head = pr->ring.head;
+    if (NLOG_UNLIKELY(head + NLOG__QREC_STATIC_SIZE(n) > pr->ring.limit))
+        return NLOG__ASYNC_AGAIN;
+    if (NLOG_UNLIKELY(level_index == NLOG__AUDIT_INDEX &&
+                      __atomic_load_n(&nlog__async_audit_sync, __ATOMIC_RELAXED)))
+        return NLOG__ASYNC_AGAIN; /* the general path waits for durability */
+    void *dst = pr->ring.buf + ((size_t) head & (pr->ring.cap - 1));
     /* The queue's lines were last touched by the writer on the other core:
      * ask for the next call's lines now, so that it does not wait for them
      * (a prefetch never faults, also past the end of the buffer). */
     __builtin_prefetch((const char *) dst + 256, 1, 3);
     __builtin_prefetch((const char *) dst + 320, 1, 3);
-    if (NLOG_UNLIKELY(!nlog__qrec_write_static(dst, lg, level_index, site, msg, fields, n)))
+    if (NLOG_UNLIKELY(!nlog__qrec_write_static(dst, lg, level_index, trust, site, msg, fields, n)))
         return NLOG__ASYNC_AGAIN;
     nlog__ring_commit(&nlog__async_mine->ring, NLOG__QREC_STATIC_SIZE(n)); /* pr, reloaded */
-    if (NLOG_UNLIKELY(level_index == NLOG__AUDIT_INDEX &&
-                      __atomic_load_n(&nlog__async_audit_sync, __ATOMIC_RELAXED)))
-        return nlog__async_flush(1);
     return NLOG_OK;
 }
 

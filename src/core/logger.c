@@ -144,14 +144,16 @@ static inline int admit(nlog_logger *lg, nlog_level level, nlog_status *st)
 }
 
 /* Delivers a call that passed the level check: the common tail of
- * nlog_log() and nlog__log_admitted(). */
+ * nlog_log() and nlog__log_admitted(). `trust` (NLOG__TRUST_*) says which
+ * strings the macros proved to be literals of the main program. */
 static inline __attribute__((always_inline)) nlog_status
-dispatch(nlog_logger *lg, int li, const nlog_site *site, const char *message,
+dispatch(nlog_logger *lg, int li, unsigned trust, const nlog_site *site, const char *message,
          const nlog_field *fields, size_t n_fields)
 {
     if (NLOG_LIKELY(nlog__async_on())) {
         if (NLOG_LIKELY(site && n_fields <= NLOG_FIELDS_MAX)) {
-            nlog_status st = nlog__async_try_static(lg, li, site, message, fields, n_fields);
+            nlog_status st =
+                nlog__async_try_static(lg, li, trust, site, message, fields, n_fields);
             if (NLOG_LIKELY(st != NLOG__ASYNC_AGAIN))
                 return st;
         }
@@ -175,13 +177,37 @@ nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site *site,
     int li = admit(lg, level, &st);
     if (li < 0)
         return st;
-    return dispatch(lg, li, site, message ? message : "", fields, fields ? n_fields : 0);
+    return dispatch(lg, li, 0, site, message ? message : "", fields, fields ? n_fields : 0);
+}
+
+/* Everything but the fast case of nlog__log_admitted(), out of line so that
+ * the fast case keeps no values across calls (and saves no registers). */
+static __attribute__((noinline)) nlog_status admitted_slow(nlog_logger *lg, int li,
+                                                          const nlog_site *site,
+                                                          const char *message,
+                                                          const nlog_field *fields,
+                                                          size_t n_fields)
+{
+    return dispatch(lg, li, 0, site, message ? message : "", fields, n_fields);
 }
 
 nlog_status nlog__log_admitted(nlog_logger *lg, int level_index, const nlog_site *site,
                                const char *message, const nlog_field *fields, size_t n_fields)
 {
-    return dispatch(lg, level_index, site, message ? message : "", fields, n_fields);
+    int li = level_index & 0xFF;
+    if (NLOG_LIKELY(nlog__async_on() && message && n_fields <= NLOG_FIELDS_MAX)) {
+        /* The macros' hints hold for the main program only: a shared
+         * library's literals go away with dlclose(). The call site is where
+         * this function returns to. */
+        unsigned trust = 0;
+        if (nlog__is_main_code(__builtin_return_address(0)))
+            trust = NLOG__TRUST_SITE | NLOG__TRUST_FIELDS |
+                    ((level_index & NLOG__HINT_MSG) ? NLOG__TRUST_MSG : 0);
+        nlog_status st = nlog__async_try_static(lg, li, trust, site, message, fields, n_fields);
+        if (NLOG_LIKELY(st != NLOG__ASYNC_AGAIN))
+            return st;
+    }
+    return admitted_slow(lg, li, site, message, fields, n_fields);
 }
 
 nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, const char *fmt,

@@ -60,6 +60,13 @@ static inline int nlog__is_static(const void *p)
            a - nlog__static_ranges[1].lo < nlog__static_ranges[1].len;
 }
 
+/* Whether a code address (a return address) lies in the main program's
+ * range: its string literals are then in that range too. */
+static inline int nlog__is_main_code(const void *p)
+{
+    return (uintptr_t) p - nlog__static_ranges[0].lo < nlog__static_ranges[0].len;
+}
+
 /* The calling thread's kernel id, cached per thread. */
 int64_t nlog__thread_id(void);
 /* The process id, refreshed in the child after fork(). */

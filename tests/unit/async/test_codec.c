@@ -149,7 +149,7 @@ static void fast_path_takes_static_calls_only(void **state)
     memset(entry, 0xEE, sizeof entry);
     int64_t ns0 = nlog__clock_realtime_ns();
     uint64_t tick0 = nlog__tsc_read();
-    assert_true(nlog__qrec_write_static(entry, lg, 2, &site, "msg", in, 3));
+    assert_true(nlog__qrec_write_static(entry, lg, 2, 0, &site, "msg", in, 3));
     uint64_t tick1 = nlog__tsc_read();
     int64_t ns1 = nlog__clock_realtime_ns();
     /* stamped by the call: TSC ticks where the writer can convert them, else ns */
@@ -179,11 +179,57 @@ static void fast_path_takes_static_calls_only(void **state)
     nlog_field dyn_val[] = {nlog_field_str(NLOG_GROUP_CONTEXT, "k", buf)};
     nlog_field custom[] = {nlog_field_category((nlog_category) 200)};
     nlog_site dyn_site = {buf, "fn", 1};
-    assert_false(nlog__qrec_write_static(entry, lg, 2, &site, buf, in, 3));
-    assert_false(nlog__qrec_write_static(entry, lg, 2, &site, "m", dyn_key, 1));
-    assert_false(nlog__qrec_write_static(entry, lg, 2, &site, "m", dyn_val, 1));
-    assert_false(nlog__qrec_write_static(entry, lg, 2, &site, "m", custom, 1));
-    assert_false(nlog__qrec_write_static(entry, lg, 2, &dyn_site, "m", in, 3));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &site, buf, in, 3));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &site, "m", dyn_key, 1));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &site, "m", dyn_val, 1));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &site, "m", custom, 1));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &dyn_site, "m", in, 3));
+}
+
+/* The field macros mark literal keys and values (and built-in category
+ * constants) for the compiler-proven path; anything else gets no mark.
+ * (A variable the optimiser can prove holds a literal or a built-in id may
+ * be marked too, which is just as sound.) */
+static void macros_mark_literals_only(void **state)
+{
+    (void) state;
+    char buf[] = "dynamic";
+    const char *ptr = buf;
+    int n = 5;
+    volatile nlog_category cat = NLOG_CAT_API; /* a value the compiler cannot know */
+    nlog_field lit[] = {NLOG_CTX("k", "v"), NLOG_CTX("k", 5), NLOG_META("k", n), NLOG_PERF("k", 0.5),
+                        NLOG_CTX("k", true), NLOG_CTX("k", NULL), NLOG_CATEGORY(NLOG_CAT_API)};
+    for (size_t i = 0; i < sizeof lit / sizeof lit[0]; i++)
+        if (lit[i].hints != NLOG__HINT_LITERAL)
+            fail_msg("field %zu: no literal mark", i);
+    nlog_field dyn[] = {NLOG_CTX(buf, "v"), NLOG_CTX("k", buf), NLOG_CTX("k", ptr),
+                        NLOG_CTX(ptr, 1), NLOG_CATEGORY(cat), NLOG_CATEGORY(200)};
+    for (size_t i = 0; i < sizeof dyn / sizeof dyn[0]; i++)
+        if (dyn[i].hints != 0)
+            fail_msg("field %zu: marked although not a literal", i);
+    /* the constructors never mark */
+    assert_int_equal(nlog_field_str(NLOG_GROUP_CONTEXT, "k", "v").hints, 0);
+}
+
+/* With the macros' proof (trust), marked fields skip the pointer checks; an
+ * unmarked field is still checked, and without trust marks are ignored. */
+static void trust_uses_marks_only_when_given(void **state)
+{
+    (void) state;
+    nlog_logger *lg = nlog_get_logger("codec.trust");
+    char buf[] = "dynamic";
+    nlog_site site = {"file.c", "fn", 1};
+    nlog_field marked = nlog__field_hint(nlog_field_str(NLOG_GROUP_CONTEXT, "k", buf), 1);
+    nlog_field unmarked = nlog_field_str(NLOG_GROUP_CONTEXT, "k", buf);
+    unsigned all = NLOG__TRUST_SITE | NLOG__TRUST_MSG | NLOG__TRUST_FIELDS;
+    assert_true(nlog__qrec_write_static(entry, lg, 2, all, &site, "m", &marked, 1));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, all, &site, "m", &unmarked, 1));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &site, "m", &marked, 1));
+    assert_true(nlog__qrec_write_static(entry, lg, 2, NLOG__TRUST_MSG, &site, buf, NULL, 0));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &site, buf, NULL, 0));
+    nlog_site dyn_site = {buf, "fn", 1};
+    assert_true(nlog__qrec_write_static(entry, lg, 2, NLOG__TRUST_SITE, &dyn_site, "m", NULL, 0));
+    assert_false(nlog__qrec_write_static(entry, lg, 2, 0, &dyn_site, "m", NULL, 0));
 }
 
 static void budget_cuts_message_first_then_fields(void **state)
@@ -244,6 +290,8 @@ int main(void)
         cmocka_unit_test(every_type_survives),
         cmocka_unit_test(literals_are_not_copied),
         cmocka_unit_test(fast_path_takes_static_calls_only),
+        cmocka_unit_test(macros_mark_literals_only),
+        cmocka_unit_test(trust_uses_marks_only_when_given),
         cmocka_unit_test(budget_cuts_message_first_then_fields),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
