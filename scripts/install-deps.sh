@@ -9,6 +9,7 @@ PACKAGES="
   clang libclang-rt-14-dev
   libfyaml-dev libjson-c-dev libcmocka-dev libzstd-dev zlib1g-dev
   zstd
+  libcurl4-openssl-dev python3-aiosmtpd
 "
 if [ "${1:-}" = bench ]; then
   PACKAGES="$PACKAGES g++ libspdlog-dev liblog4c-dev libglib2.0-dev valgrind"
