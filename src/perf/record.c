@@ -1,0 +1,185 @@
+/* record.c: the recording calls — nlog_perf_record(), nlog_metric_get(),
+ * nlog_metric_observe() — on the calling thread.
+ *
+ * The whole cost on the calling thread: the checks of names.c (one pass
+ * over each string, which also measures it), one monotonic clock read, and
+ * a copy into the thread's own ring; no lock, no system call, no wait. A
+ * full ring drops the sample and counts it: recording never blocks.
+ * Tested by: tests/unit/perf/test_engine.c, bench/bench_perf.c */
+#include <math.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "perf/engine.h"
+#include "perf/names.h"
+#include "perf/store.h"
+#include "platform/platform.h"
+
+static nlog_status check_value(const char *name, nlog_metric_kind kind, double value)
+{
+    if (NLOG_UNLIKELY(!isfinite(value))) {
+        nlog__set_errmsg("metric '%.128s': the value is not a finite number", name);
+        return NLOG_EINVAL;
+    }
+    if (NLOG_UNLIKELY(kind == NLOG_METRIC_COUNTER && value < 0)) {
+        nlog__set_errmsg("counter '%.128s': increments must not be negative", name);
+        return NLOG_EINVAL;
+    }
+    return NLOG_OK;
+}
+
+/* Room in the ring, or NULL (counted) when it is full. */
+static void *reserve(nlog__ring *r, uint32_t size)
+{
+    void *dst = nlog__ring_reserve(r, size);
+    if (NLOG_UNLIKELY(!dst)) {
+        nlog__perf_nudge();
+        nlog__perf_count_drop();
+    }
+    return dst;
+}
+
+/* After a commit: wake the aggregator once a ring is half full, so a busy
+ * thread does not overflow while it sleeps out its period. */
+static void commit(nlog__ring *r, uint32_t size)
+{
+    nlog__ring_commit(r, size);
+    if (NLOG_UNLIKELY(r->head - r->cached_tail > r->cap / 2)) {
+        r->cached_tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+        if (r->head - r->cached_tail > r->cap / 2)
+            nlog__perf_nudge();
+    }
+}
+
+nlog_status nlog_perf_record(const char *name, nlog_metric_kind kind, double value,
+                             const char *unit, const nlog_tag *tags, size_t n_tags)
+{
+    return nlog__perf_record_at(name, kind, value, unit, tags, n_tags, 0);
+}
+
+nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double value,
+                                 const char *unit, const nlog_tag *tags, size_t n_tags,
+                                 int64_t t_ns)
+{
+    nlog__perf_lens lens;
+    if (NLOG_UNLIKELY(kind < NLOG_METRIC_TIMER || kind > NLOG_METRIC_COUNTER)) {
+        nlog__set_errmsg("unknown metric kind %d; accepted: NLOG_METRIC_TIMER, _VALUE, _GAUGE, "
+                         "_COUNTER", (int) kind);
+        return NLOG_EINVAL;
+    }
+    if (kind == NLOG_METRIC_TIMER)
+        unit = "seconds";
+    if (NLOG_UNLIKELY(nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK))
+        return NLOG_EINVAL;
+    if (NLOG_UNLIKELY(check_value(name, kind, value) != NLOG_OK))
+        return NLOG_EINVAL;
+    nlog__ensure_init();
+    nlog__ring *r = nlog__perf_ring();
+    if (NLOG_UNLIKELY(!r))
+        return NLOG_ENOMEM;
+    size_t bytes = sizeof(nlog__psent_named) + 4 * n_tags + lens.name + lens.unit;
+    for (size_t i = 0; i < n_tags; i++)
+        bytes += (size_t) lens.key[i] + lens.value[i];
+    uint32_t size = (uint32_t) ((bytes + 7) & ~(size_t) 7);
+    nlog__psent_named *e = reserve(r, size);
+    if (NLOG_UNLIKELY(!e))
+        return NLOG_EQUEUE_FULL;
+    e->s.h.size = size;
+    e->s.h.kind = NLOG__PS_NAMED;
+    e->s.h.level_index = 0;
+    e->s.h.reserved = 0;
+    e->s.t_ns = t_ns ? t_ns : nlog__clock_monotonic_ns();
+    e->s.value = value;
+    e->kind = (uint8_t) kind;
+    e->n_tags = (uint8_t) n_tags;
+    e->name_len = lens.name;
+    e->unit_len = lens.unit;
+    e->reserved = 0;
+    uint16_t *len_out = (uint16_t *) (void *) (e + 1);
+    char *p = (char *) (len_out + 2 * n_tags);
+    memcpy(p, name, lens.name);
+    p += lens.name;
+    memcpy(p, unit, lens.unit);
+    p += lens.unit;
+    for (size_t i = 0; i < n_tags; i++) {
+        len_out[2 * i] = lens.key[i];
+        len_out[2 * i + 1] = lens.value[i];
+        memcpy(p, tags[i].key, lens.key[i]);
+        p += lens.key[i];
+        memcpy(p, tags[i].value, lens.value[i]);
+        p += lens.value[i];
+    }
+    commit(r, size);
+    return NLOG_OK;
+}
+
+nlog_status nlog_metric_observe(nlog_metric *m, double value)
+{
+    return nlog__perf_observe_at(m, value, 0);
+}
+
+nlog_status nlog__perf_observe_at(nlog_metric *m, double value, int64_t t_ns)
+{
+    if (NLOG_UNLIKELY(!m)) {
+        nlog__set_errmsg("nlog_metric_observe: the handle is NULL");
+        return NLOG_EINVAL;
+    }
+    /* fam, name and kind never change once the series exists */
+    if (NLOG_UNLIKELY(check_value(m->fam->name, m->fam->kind, value) != NLOG_OK))
+        return NLOG_EINVAL;
+    nlog__ring *r = nlog__perf_ring();
+    if (NLOG_UNLIKELY(!r))
+        return NLOG_ENOMEM;
+    nlog__psent_handle *e = reserve(r, sizeof *e);
+    if (NLOG_UNLIKELY(!e))
+        return NLOG_EQUEUE_FULL;
+    e->s.h.size = sizeof *e;
+    e->s.h.kind = NLOG__PS_HANDLE;
+    e->s.h.level_index = 0;
+    e->s.h.reserved = 0;
+    e->s.t_ns = t_ns ? t_ns : nlog__clock_monotonic_ns();
+    e->s.value = value;
+    e->m = m;
+    commit(r, sizeof *e);
+    return NLOG_OK;
+}
+
+_Static_assert(sizeof(nlog__psent_handle) == 32, "a handle sample is 32 bytes");
+_Static_assert(sizeof(nlog__psent_named) % 8 == 0, "entries stay 8-byte aligned");
+
+nlog_status nlog_metric_get(const char *name, nlog_metric_kind kind, const char *unit,
+                            const nlog_tag *tags, size_t n_tags, nlog_metric **ret_metric)
+{
+    nlog__perf_lens lens;
+    nlog__clear_errmsg();
+    if (!ret_metric) {
+        nlog__set_errmsg("nlog_metric_get: ret_metric is NULL");
+        return NLOG_EINVAL;
+    }
+    if (kind < NLOG_METRIC_TIMER || kind > NLOG_METRIC_COUNTER) {
+        nlog__set_errmsg("unknown metric kind %d", (int) kind);
+        return NLOG_EINVAL;
+    }
+    if (kind == NLOG_METRIC_TIMER)
+        unit = "seconds";
+    if (nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK)
+        return NLOG_EINVAL;
+    nlog__ensure_init();
+    nlog__tagref refs[NLOG_PERF_TAGS_MAX];
+    for (size_t i = 0; i < n_tags; i++)
+        refs[i] = (nlog__tagref){tags[i].key, tags[i].value, lens.key[i], lens.value[i]};
+    nlog_status st = NLOG_OK;
+    nlog__store_lock();
+    nlog__series *s = nlog__store_intern(name, lens.name, kind, unit ? unit : "", lens.unit,
+                                         refs, n_tags, &st);
+    nlog__store_unlock();
+    if (!s) {
+        if (st == NLOG_ELIMIT)
+            nlog__set_errmsg("metric '%s': the series limit (performance_max_series) or the "
+                             "history memory cap (performance_history_memory) is reached",
+                             name);
+        return st;
+    }
+    *ret_metric = s;
+    return NLOG_OK;
+}
