@@ -76,6 +76,7 @@ static unsigned epoch;                     /* atomic */
 static size_t ring_bytes = 256 * 1024;     /* atomic: requested bytes of new rings */
 static size_t ring_cap = 256 * 1024;       /* atomic: the power of two they get */
 static int nudged;                         /* atomic: a pass was asked for */
+static int paused;                         /* atomic: tests hold the aggregator */
 static _Thread_local producer *mine;
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
@@ -472,6 +473,8 @@ static void *aggregator_main(void *arg)
     size_t list_cap = 0;
     for (;;) {
         pthread_mutex_lock(&P.lock);
+        while (__atomic_load_n(&paused, __ATOMIC_ACQUIRE) && !P.stop)
+            pthread_cond_wait(&P.wake, &P.lock);
         if (P.flush_req == P.flush_done && !P.stop &&
             !__atomic_load_n(&nudged, __ATOMIC_ACQUIRE)) {
             struct timespec ts;
@@ -544,6 +547,14 @@ nlog_status nlog_perf_flush(void)
         pthread_cond_wait(&P.done, &P.lock);
     pthread_mutex_unlock(&P.lock);
     return NLOG_OK;
+}
+
+void nlog__perf_test_pause(int pause)
+{
+    pthread_mutex_lock(&P.lock);
+    __atomic_store_n(&paused, pause, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&P.wake);
+    pthread_mutex_unlock(&P.lock);
 }
 
 int64_t nlog__perf_next_collect_ns(void)

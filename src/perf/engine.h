@@ -78,6 +78,9 @@ int nlog__perf_is_aggregator(void);
 /* Reports an allocation failure once. */
 void nlog__perf_report_oom(const char *what);
 
+/* Tests: holds the aggregation thread before its next pass (1) or lets it
+ * go (0). A flush waits while it is held. */
+void nlog__perf_test_pause(int pause);
 /* Tests: the monotonic time the system collector next runs at. */
 int64_t nlog__perf_next_collect_ns(void);
 

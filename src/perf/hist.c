@@ -121,6 +121,10 @@ double nlog__hist_quantile(const uint64_t *dense, uint64_t total, double q, doub
     /* nearest rank: the smallest value with at least ceil(q * total) samples at or below it */
     double r = ceil(q * (double) total);
     uint64_t rank = r < 1 ? 1 : r > (double) total ? total : (uint64_t) r;
+    if (rank == total)
+        return max; /* the largest sample is known exactly */
+    if (rank == 1)
+        return min;
     uint64_t seen = 0;
     for (unsigned i = 0; i < NLOG__HIST_BINS; i++) {
         seen += dense[i];

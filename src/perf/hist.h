@@ -61,7 +61,8 @@ void nlog__hist_free(nlog__hist *h);
 void nlog__hist_merge_dense(const nlog__hist *h, uint64_t *dense);
 
 /* The nearest-rank q-quantile (0 < q <= 1) of `total` samples counted in
- * `dense`, clamped to [min, max]. */
+ * `dense`, clamped to [min, max]; the first and last ranks are min and max
+ * exactly. */
 double nlog__hist_quantile(const uint64_t *dense, uint64_t total, double q, double min,
                            double max);
 

@@ -495,9 +495,13 @@ static int reserve(nlog__pbucket *b, unsigned bin)
     return 0;
 }
 
-static void bucket_add(nlog__pbucket *b, double v, unsigned bin)
+static void bucket_add(nlog__pbucket *b, int64_t t, double v, unsigned bin)
 {
     (void) nlog__hist_add(&b->h, bin, 1, 0); /* reserved: cannot fail */
+    if (b->count == 0 || t < b->first_ns)
+        b->first_ns = t;
+    if (b->count == 0 || t > b->last_ns)
+        b->last_ns = t;
     if (b->count == 0 || v < b->min)
         b->min = v;
     if (b->count == 0 || v > b->max)
@@ -554,9 +558,9 @@ int nlog__store_add(nlog__series *s, int64_t t, double v)
         goto out;
     }
     if (m)
-        bucket_add(m, v, bin);
+        bucket_add(m, t, v, bin);
     if (hr)
-        bucket_add(hr, v, bin);
+        bucket_add(hr, t, v, bin);
     raw_push(s, t, v);
     if (s->count == 0 || v < s->min)
         s->min = v;

@@ -39,6 +39,8 @@
 
 typedef struct nlog__pbucket {
     int64_t start_ns;  /* UTC, a multiple of the ring's width */
+    int64_t first_ns;  /* earliest and latest sample time in it */
+    int64_t last_ns;
     uint64_t count;
     double sum, min, max;
     nlog__hist h;

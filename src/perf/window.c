@@ -1,11 +1,15 @@
 /* window.c: see window.h. The pieces of a window, newest first:
  *
- *   raw samples   [max(t0, R), t1)   R: the first minute from which the raw
- *                                    ring holds every sample of the series
- *   minute rollups fully in [t0, R), from the first minute the minute ring
- *                                    still covers
- *   hour rollups  fully in [t0, start of the minute piece), from the first
- *                                    hour the hour ring still covers
+ *   raw samples     [max(t0, R), t1)  R: the first minute boundary from which
+ *                                     the raw ring holds every sample
+ *   minute rollups  whose samples all lie in [max(t0, M), min(R, t1)); M: the
+ *                                     end of the newest minute rollup dropped
+ *   hour rollups    whose samples all lie in [max(t0, H), M), when M > t0;
+ *                                     H: the same for the hour ring
+ *
+ * A rollup knows the times of its first and last sample, so one that
+ * reaches past an edge of its piece is still used when none of its samples
+ * does; the others are left out (the window is rounded inward).
  *
  * The regression uses West's weighted incremental update, which stays
  * accurate when the points are many and close together.
@@ -115,29 +119,22 @@ static int64_t ceil_to(int64_t t, int64_t w)
     return q * w;
 }
 
-/* Adds the rollups of r whose start lies in [from, to). */
+/* Adds the rollups of r whose samples all lie in [from, to). */
 static void add_rollups(nlog__wacc *a, const nlog__bring *r, int64_t from, int64_t to)
 {
     for (uint32_t i = 0; i < r->len; i++) {
         const nlog__pbucket *b = nlog__bring_at(r, i);
-        if (b->start_ns >= from && b->start_ns < to)
+        if (b->count && b->first_ns >= from && b->last_ns < to)
             add_bucket(a, b, r->width);
     }
-}
-
-static int64_t floor_to(int64_t t, int64_t w)
-{
-    int64_t q = t / w;
-    if (t % w < 0)
-        q--;
-    return q * w;
 }
 
 void nlog__wacc_add_series(nlog__wacc *a, const nlog__series *s, int64_t t0, int64_t t1)
 {
     if (t1 <= t0)
         return;
-    /* raw: every sample at or after R is in the ring (R: minute-aligned) */
+    /* raw: every sample at or after R is in the ring; R is a minute
+     * boundary, so the minute rollups before it are whole */
     int64_t raw_from = t0;
     if (s->raw_gone_ns != INT64_MIN) {
         int64_t R = ceil_to(s->raw_gone_ns + 1, NLOG__MINUTE_NS);
@@ -149,31 +146,31 @@ void nlog__wacc_add_series(nlog__wacc *a, const nlog__series *s, int64_t t0, int
         if (p->t_ns >= raw_from && p->t_ns < t1)
             add_value(a, p->t_ns, p->v);
     }
-    /* [front, t1) is covered; older parts come from rollups */
-    int64_t front = raw_from < t1 ? raw_from : t1;
-    if (front > t0) {
-        int64_t m0 = ceil_to(t0, NLOG__MINUTE_NS);
-        int minutes_short = s->minutes.gone_ns != INT64_MIN && s->minutes.gone_ns > m0;
-        if (minutes_short)
-            m0 = s->minutes.gone_ns;
-        int64_t mend = floor_to(front, NLOG__MINUTE_NS);
-        if (m0 < mend) {
-            add_rollups(a, &s->minutes, m0, mend);
-            front = m0;
+    int64_t covered = raw_from < t1 ? raw_from : t1;
+    if (covered > t0) {
+        /* minute rollups for [from, covered), where the minute ring is whole */
+        int64_t from = t0;
+        int short_minutes = s->minutes.gone_ns != INT64_MIN && s->minutes.gone_ns > t0;
+        if (short_minutes)
+            from = s->minutes.gone_ns;
+        if (from < covered) {
+            add_rollups(a, &s->minutes, from, covered);
+            covered = ceil_to(from, NLOG__MINUTE_NS);
         }
-        if (minutes_short && front > t0) {
-            int64_t h0 = ceil_to(t0, NLOG__HOUR_NS);
-            if (s->hours.gone_ns != INT64_MIN && s->hours.gone_ns > h0)
-                h0 = s->hours.gone_ns;
-            int64_t hend = floor_to(front, NLOG__HOUR_NS);
-            if (h0 < hend) {
-                add_rollups(a, &s->hours, h0, hend);
-                front = h0;
+        if (short_minutes) {
+            /* hour rollups for [from, the first minute still kept) */
+            int64_t hto = from;
+            int64_t hfrom = t0;
+            if (s->hours.gone_ns != INT64_MIN && s->hours.gone_ns > hfrom)
+                hfrom = s->hours.gone_ns;
+            if (hfrom < hto) {
+                add_rollups(a, &s->hours, hfrom, hto);
+                covered = ceil_to(hfrom, NLOG__HOUR_NS);
             }
         }
     }
-    if (front < a->cover)
-        a->cover = front;
+    if (covered < a->cover)
+        a->cover = covered;
 }
 
 void nlog__wacc_summary(const nlog__wacc *a, nlog_metric_kind kind, int64_t t0, int64_t t1,
@@ -209,7 +206,10 @@ void nlog__wacc_summary(const nlog__wacc *a, nlog_metric_kind kind, int64_t t0, 
             seen += a->dense[b];
             while (q < 4 && seen >= ranks[q]) {
                 double v = nlog__hist_value(b);
-                *dst[q++] = v < a->min ? a->min : v > a->max ? a->max : v;
+                v = v < a->min ? a->min : v > a->max ? a->max : v;
+                /* the smallest and largest samples are known exactly */
+                *dst[q] = ranks[q] == a->count ? a->max : ranks[q] == 1 ? a->min : v;
+                q++;
             }
         }
     } else {
