@@ -87,8 +87,8 @@ char *nlog__mail_format(const nlog_alert_event *ev, const char *from, const char
     const char *state = firing ? "FIRING" : "RESOLVED";
     nlog__tbuf b;
     nlog__tbuf_init(&b, 64 * 1024);
-    nlog__tbuf_str(&b, "Date: ");
-    rfc5322_date(&b, now_ns);
+    nlog__tbuf_str(&b, "Date: "); /* when it happened, not when the thread got to it */
+    rfc5322_date(&b, ev->time_ns);
     nlog__tbuf_str(&b, "\r\nFrom: ");
     hdr_text(&b, from, 255);
     nlog__tbuf_str(&b, "\r\nTo: ");
@@ -172,12 +172,12 @@ static int abort_cb(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, cur
     (void) dn;
     (void) ut;
     (void) un;
-    int64_t at = *(const int64_t *) user;
+    int64_t at = __atomic_load_n((const int64_t *) user, __ATOMIC_RELAXED);
     return at && nlog__clock_monotonic_ns() >= at; /* non-zero aborts the transfer */
 }
 
 int nlog__mail_send(const char *url, const char *from, const char *to, const char *msg,
-                    size_t len, int64_t abort_at, char *why, size_t why_size)
+                    size_t len, const int64_t *abort_at, char *why, size_t why_size)
 {
     char addr_from[300], addr_to[300];
     snprintf(addr_from, sizeof addr_from, "<%s>", from);
@@ -208,7 +208,7 @@ int nlog__mail_send(const char *url, const char *from, const char *to, const cha
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_cb);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &abort_at);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *) abort_at);
     CURLcode rc = rcpt ? curl_easy_perform(c) : CURLE_OUT_OF_MEMORY;
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

@@ -24,7 +24,6 @@
 #include "platform/sysinfo.h"
 
 #define QUEUE_MAX 256
-#define STOP_GRACE_NS (5 * 1000000000LL)
 
 enum { CH_MAIL = 0, CH_WEBHOOK = 1, CH_COUNT = 2 };
 static const char *const ch_name[CH_COUNT] = {"alert e-mail", "alert webhook"};
@@ -62,6 +61,7 @@ static struct {
     /* policy (tests shorten it) */
     int64_t backoff_base, backoff_max;
     int attempts_max;
+    int64_t grace_ns;    /* how long the last attempts at stop may take */
     uint64_t sent, retried, failed, dropped; /* atomics */
 } N = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -70,6 +70,7 @@ static struct {
     .backoff_base = 1000000000LL,
     .backoff_max = 60 * 1000000000LL,
     .attempts_max = 5,
+    .grace_ns = 5 * 1000000000LL,
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -170,7 +171,7 @@ static void append_locked(job *j)
     N.queued++;
 }
 
-static int deliver(job *j, int64_t abort_at, char *why, size_t why_size)
+static int deliver(job *j, const int64_t *abort_at, char *why, size_t why_size)
 {
     if (!curl_ready) {
         snprintf(why, why_size, "libcurl could not be initialised");
@@ -210,17 +211,16 @@ static void *notify_main(void *arg)
             continue;
         }
         N.busy = 1;
-        int stopping = N.stop;
-        int64_t abort_at = N.abort_at;
         pthread_mutex_unlock(&N.lock);
 
         char why[256] = "", where[NLOG_CONFIG_PATH_MAX + 16];
-        int r = deliver(j, abort_at, why, sizeof why);
+        int r = deliver(j, &N.abort_at, why, sizeof why);
         redact(j->url, where, sizeof where);
         j->attempts++;
 
         pthread_mutex_lock(&N.lock);
         N.busy = 0;
+        int stopping = N.stop; /* no retries once stopping */
         int ch = j->channel;
         if (r == NLOG__SEND_OK) {
             __atomic_fetch_add(&N.sent, 1, __ATOMIC_RELAXED);
@@ -356,7 +356,7 @@ void nlog__notify_stop(void)
     pthread_mutex_lock(&N.lock);
     if (N.running) {
         N.stop = 1;
-        N.abort_at = nlog__clock_monotonic_ns() + STOP_GRACE_NS;
+        __atomic_store_n(&N.abort_at, nlog__clock_monotonic_ns() + N.grace_ns, __ATOMIC_RELAXED);
         /* jobs waiting for a retry are not due: they are dropped below */
         int64_t now = nlog__clock_monotonic_ns();
         for (job **pp = &N.head; *pp;) {
@@ -390,7 +390,7 @@ void nlog__notify_stop(void)
     N.tail = NULL;
     N.queued = 0;
     N.stop = 0;
-    N.abort_at = 0;
+    __atomic_store_n(&N.abort_at, 0, __ATOMIC_RELAXED);
     N.failing[0] = N.failing[1] = 0;
     N.enabled = 0;
     pthread_mutex_unlock(&N.lock);
@@ -433,9 +433,11 @@ void nlog__notify_atfork_child(void)
     pthread_mutex_unlock(&N.lock);
 }
 
-void nlog__notify_test_backoff(int64_t base_ns, int64_t max_ns, int attempts)
+void nlog__notify_test_backoff(int64_t base_ns, int64_t max_ns, int attempts, int64_t grace_ns)
 {
     pthread_mutex_lock(&N.lock);
+    if (grace_ns)
+        N.grace_ns = grace_ns;
     if (base_ns)
         N.backoff_base = base_ns;
     if (max_ns)

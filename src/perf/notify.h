@@ -46,14 +46,16 @@ char *nlog__webhook_format(const nlog_alert_event *ev, const char *host, size_t 
 /* Delivery results. */
 enum { NLOG__SEND_OK = 0, NLOG__SEND_RETRY = 1, NLOG__SEND_REFUSED = 2 };
 /* One attempt (curl). `why` receives a short reason on failure, without
- * any part of the URL. `abort_at` (monotonic ns, 0: none) cuts it short. */
+ * any part of the URL. *abort_at (monotonic ns, 0: none; read atomically
+ * while the transfer runs) cuts it short. */
 int nlog__mail_send(const char *url, const char *from, const char *to, const char *msg,
-                    size_t len, int64_t abort_at, char *why, size_t why_size);
-int nlog__webhook_send(const char *url, const char *body, size_t len, int64_t abort_at,
+                    size_t len, const int64_t *abort_at, char *why, size_t why_size);
+int nlog__webhook_send(const char *url, const char *body, size_t len, const int64_t *abort_at,
                        char *why, size_t why_size);
 
-/* Tests: backoff base and cap (ns) and attempts (0 keeps a value). */
-void nlog__notify_test_backoff(int64_t base_ns, int64_t max_ns, int attempts);
+/* Tests: backoff base and cap (ns), attempts, and the stop grace (ns); 0
+ * keeps a value. */
+void nlog__notify_test_backoff(int64_t base_ns, int64_t max_ns, int attempts, int64_t grace_ns);
 /* Tests: waits (at most timeout_ms of real time) until no job is due and
  * none is being delivered; returns the jobs still queued (waiting for a
  * retry), or -1 on timeout. */

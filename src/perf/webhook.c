@@ -127,11 +127,11 @@ static int abort_cb(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, cur
     (void) dn;
     (void) ut;
     (void) un;
-    int64_t at = *(const int64_t *) user;
+    int64_t at = __atomic_load_n((const int64_t *) user, __ATOMIC_RELAXED);
     return at && nlog__clock_monotonic_ns() >= at;
 }
 
-int nlog__webhook_send(const char *url, const char *body, size_t len, int64_t abort_at,
+int nlog__webhook_send(const char *url, const char *body, size_t len, const int64_t *abort_at,
                        char *why, size_t why_size)
 {
     CURL *c = curl_easy_init();
@@ -157,7 +157,7 @@ int nlog__webhook_send(const char *url, const char *body, size_t len, int64_t ab
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_cb);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &abort_at);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *) abort_at);
     CURLcode rc = h ? curl_easy_perform(c) : CURLE_OUT_OF_MEMORY;
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
