@@ -322,7 +322,7 @@ void nlog__fs_usage_from(uint64_t frsize, uint64_t bsize, uint64_t blocks, uint6
     out->available = mul_sat(bavail, unit);
     double used = (double) (blocks - bfree);
     double denom = used + (double) bavail;
-    out->used_percent = denom > 0 ? 100.0 * used / denom : 0.0;
+    out->used_percent = denom > 0 ? 100.0 * (used / denom) : 0.0; /* a ratio <= 1 first: <= 100 */
     out->have = 1;
 }
 
@@ -354,5 +354,5 @@ double nlog__cpu_percent(const nlog__cpu_times *a, const nlog__cpu_times *b)
     double busy = total - idle;
     if (busy < 0)
         busy = 0;
-    return 100.0 * busy / total;
+    return 100.0 * (busy / total);
 }

@@ -99,7 +99,8 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
     char *p = (char *) (len_out + 2 * n_tags);
     memcpy(p, name, lens.name);
     p += lens.name;
-    memcpy(p, unit, lens.unit);
+    if (lens.unit) /* unit may be NULL when empty */
+        memcpy(p, unit, lens.unit);
     p += lens.unit;
     for (size_t i = 0; i < n_tags; i++) {
         len_out[2 * i] = lens.key[i];

@@ -212,7 +212,7 @@ int nlog__sysm_collect(nlog__sysm *s, const char *directory, int64_t mono_ns,
         put(out, NLOG__SYS_MACHINE, "memory_total", "bytes", NULL, NULL, (double) mi.total);
         put(out, NLOG__SYS_MACHINE, "memory_available", "bytes", NULL, NULL, (double) avail);
         put(out, NLOG__SYS_MACHINE, "memory_usage", "percent", NULL, NULL,
-            100.0 * (double) (mi.total - avail) / (double) mi.total);
+            100.0 * ((double) (mi.total - avail) / (double) mi.total));
     } else {
         errors++;
     }
