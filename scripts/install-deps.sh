@@ -13,6 +13,7 @@ PACKAGES="
 "
 if [ "${1:-}" = bench ]; then
   PACKAGES="$PACKAGES g++ libspdlog-dev liblog4c-dev libglib2.0-dev valgrind"
+  PACKAGES="$PACKAGES prometheus-cpp-dev" # peer of the performance-monitoring bench (bench/perf)
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,10 +1,11 @@
 /* record.c: the recording calls — nlog_perf_record(), nlog_metric_get(),
  * nlog_metric_observe() — on the calling thread.
  *
- * The whole cost on the calling thread: the checks of names.c (one pass
- * over each string, which also measures it), one monotonic clock read, and
- * a copy into the thread's own ring; no lock, no system call, no wait. A
- * full ring drops the sample and counts it: recording never blocks.
+ * The whole cost on the calling thread: the checks of names.c, one read of
+ * the coarse monotonic clock (sample times need milliseconds, not
+ * nanoseconds; timers pass their own precise stop time), and a copy into
+ * the thread's own ring; no lock, no system call, no wait. A full ring
+ * drops the sample and counts it: recording never blocks.
  * Tested by: tests/unit/perf/test_engine.c, bench/bench_perf.c */
 #include <math.h>
 #include <string.h>
@@ -57,11 +58,30 @@ nlog_status nlog_perf_record(const char *name, nlog_metric_kind kind, double val
     return nlog__perf_record_at(name, kind, value, unit, tags, n_tags, 0);
 }
 
+/* The largest named entry: header, lengths, and every string at its cap. */
+#define NAMED_MAX                                                                            \
+    ((sizeof(nlog__psent_named) + 4 * NLOG_PERF_TAGS_MAX + NLOG_PERF_NAME_MAX +             \
+      NLOG_PERF_UNIT_MAX + NLOG_PERF_TAGS_MAX * (NLOG_PERF_TAG_KEY_MAX + NLOG_PERF_TAG_VALUE_MAX) + \
+      7) & ~(size_t) 7)
+
+/* The slow path of a refused sample: the full check writes the message. */
+static nlog_status refuse(const char *name, const char *unit, const nlog_tag *tags,
+                          size_t n_tags)
+{
+    nlog__perf_lens lens;
+    if (nlog__perf_check(name, unit, tags, n_tags, &lens) == NLOG_OK)
+        nlog__set_errmsg("metric '%.128s': invalid sample", name); /* cannot happen */
+    return NLOG_EINVAL;
+}
+
+/* One pass per string: it is copied into the ring entry, measured and
+ * checked at the same time, so a sample costs no strlen() or memcpy()
+ * call. The entry is reserved at its largest size and committed at its
+ * real one. A refused sample is never committed. */
 nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double value,
                                  const char *unit, const nlog_tag *tags, size_t n_tags,
                                  int64_t t_ns)
 {
-    nlog__perf_lens lens;
     if (NLOG_UNLIKELY(kind < NLOG_METRIC_TIMER || kind > NLOG_METRIC_COUNTER)) {
         nlog__set_errmsg("unknown metric kind %d; accepted: NLOG_METRIC_TIMER, _VALUE, _GAUGE, "
                          "_COUNTER", (int) kind);
@@ -69,50 +89,76 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
     }
     if (kind == NLOG_METRIC_TIMER)
         unit = "seconds";
-    if (NLOG_UNLIKELY(nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK))
-        return NLOG_EINVAL;
+    if (NLOG_UNLIKELY(!name || n_tags > NLOG_PERF_TAGS_MAX || (n_tags && !tags)))
+        return refuse(name, unit, tags, n_tags);
     if (NLOG_UNLIKELY(check_value(name, kind, value) != NLOG_OK))
         return NLOG_EINVAL;
     nlog__ensure_init();
     nlog__ring *r = nlog__perf_ring();
     if (NLOG_UNLIKELY(!r))
         return NLOG_ENOMEM;
-    size_t bytes = sizeof(nlog__psent_named) + 4 * n_tags + lens.name + lens.unit;
-    for (size_t i = 0; i < n_tags; i++)
-        bytes += (size_t) lens.key[i] + lens.value[i];
-    uint32_t size = (uint32_t) ((bytes + 7) & ~(size_t) 7);
-    nlog__psent_named *e = reserve(r, size);
-    if (NLOG_UNLIKELY(!e))
+    nlog__psent_named *e = nlog__ring_reserve(r, (uint32_t) NAMED_MAX);
+    if (NLOG_UNLIKELY(!e)) {
+        nlog__perf_nudge();
+        nlog__perf_lens lens;
+        if (nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK)
+            return NLOG_EINVAL; /* a bad sample is refused as such, full buffer or not */
+        nlog__perf_count_drop();
         return NLOG_EQUEUE_FULL;
+    }
+    uint16_t *lens = (uint16_t *) (void *) (e + 1);
+    char *p = (char *) (lens + 2 * n_tags);
+    long n = nlog__perf_copy_checked(p, name, NLOG__C_NAME_FIRST, NLOG__C_NAME, NLOG_PERF_NAME_MAX);
+    if (NLOG_UNLIKELY(n < 0))
+        return refuse(name, unit, tags, n_tags);
+    e->name_len = (uint16_t) n;
+    p += n;
+    n = 0;
+    if (unit && unit[0]) {
+        n = nlog__perf_copy_checked(p, unit, NLOG__C_UNIT, NLOG__C_UNIT, NLOG_PERF_UNIT_MAX);
+        if (NLOG_UNLIKELY(n < 0))
+            return refuse(name, unit, tags, n_tags);
+    }
+    e->unit_len = (uint16_t) n;
+    p += n;
+    for (size_t i = 0; i < n_tags; i++) {
+        if (NLOG_UNLIKELY(!tags[i].key || !tags[i].value))
+            return refuse(name, unit, tags, n_tags);
+        char *key = p;
+        long kl = nlog__perf_copy_checked(p, tags[i].key, NLOG__C_KEY_FIRST, NLOG__C_KEY,
+                                          NLOG_PERF_TAG_KEY_MAX);
+        if (NLOG_UNLIKELY(kl < 0))
+            return refuse(name, unit, tags, n_tags);
+        p += kl;
+        long vl = nlog__perf_copy_value(p, tags[i].value, NLOG_PERF_TAG_VALUE_MAX);
+        if (NLOG_UNLIKELY(vl < 0))
+            return refuse(name, unit, tags, n_tags);
+        p += vl;
+        lens[2 * i] = (uint16_t) kl;
+        lens[2 * i + 1] = (uint16_t) vl;
+        /* keys must differ: compare with the earlier ones, already copied */
+        const char *other = (const char *) (lens + 2 * n_tags) + e->name_len + e->unit_len;
+        for (size_t j = 0; j < i; j++) {
+            if (lens[2 * j] == kl && other[0] == key[0] && memcmp(other, key, (size_t) kl) == 0)
+                return refuse(name, unit, tags, n_tags);
+            other += lens[2 * j] + lens[2 * j + 1];
+        }
+    }
+    uint32_t size = (uint32_t) (((size_t) (p - (char *) e) + 7) & ~(size_t) 7);
     e->s.h.size = size;
     e->s.h.kind = NLOG__PS_NAMED;
     e->s.h.level_index = 0;
     e->s.h.reserved = 0;
-    e->s.t_ns = t_ns ? t_ns : nlog__clock_monotonic_ns();
+    e->s.t_ns = t_ns ? t_ns : nlog__clock_monotonic_coarse_ns();
     e->s.value = value;
     e->kind = (uint8_t) kind;
     e->n_tags = (uint8_t) n_tags;
-    e->name_len = lens.name;
-    e->unit_len = lens.unit;
     e->reserved = 0;
-    uint16_t *len_out = (uint16_t *) (void *) (e + 1);
-    char *p = (char *) (len_out + 2 * n_tags);
-    memcpy(p, name, lens.name);
-    p += lens.name;
-    if (lens.unit) /* unit may be NULL when empty */
-        memcpy(p, unit, lens.unit);
-    p += lens.unit;
-    for (size_t i = 0; i < n_tags; i++) {
-        len_out[2 * i] = lens.key[i];
-        len_out[2 * i + 1] = lens.value[i];
-        memcpy(p, tags[i].key, lens.key[i]);
-        p += lens.key[i];
-        memcpy(p, tags[i].value, lens.value[i]);
-        p += lens.value[i];
-    }
     commit(r, size);
     return NLOG_OK;
 }
+
+_Static_assert(NAMED_MAX <= 4096, "a named entry fits the aggregator's 4 KiB staging");
 
 nlog_status nlog_metric_observe(nlog_metric *m, double value)
 {
@@ -138,7 +184,7 @@ nlog_status nlog__perf_observe_at(nlog_metric *m, double value, int64_t t_ns)
     e->s.h.kind = NLOG__PS_HANDLE;
     e->s.h.level_index = 0;
     e->s.h.reserved = 0;
-    e->s.t_ns = t_ns ? t_ns : nlog__clock_monotonic_ns();
+    e->s.t_ns = t_ns ? t_ns : nlog__clock_monotonic_coarse_ns();
     e->s.value = value;
     e->m = m;
     commit(r, sizeof *e);

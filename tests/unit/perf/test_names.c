@@ -71,7 +71,38 @@ static void test_record_rejects(void **state)
     expect_bad(nlog_record_metric("ok", 0.0 / 0.0, "count"), "not a finite number");
     expect_bad(nlog_counter_add("requests", -1, "requests"), "must not be negative");
     expect_bad(nlog_perf_record("m", (nlog_metric_kind) 9, 1, NULL, NULL, 0), "unknown metric kind");
+    /* every refusal of the one-pass copy, and none of them leaves a sample */
+    nlog_perf_counters before = {.struct_size = sizeof before}, after = before;
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(nlog_perf_stats(&before), NLOG_OK);
+    expect_bad(nlog_record_metric("ok", 1, "bad unit!"), "invalid unit");
+    expect_bad(nlog_record_metric("ok", 1, "count", NLOG_TAG("9key", "v")), "invalid tag key");
+    expect_bad(nlog_record_metric("ok", 1, "count", NLOG_TAG("k", NULL)), "NULL value");
+    expect_bad(nlog_record_metric("ok", 1, "count", NLOG_TAG("k", "1"), NLOG_TAG("k", "2")),
+               "given twice");
+    expect_bad(nlog_record_metric("ok", 1, "count", NLOG_TAG("a", "1"), NLOG_TAG("b", "2"),
+                                  NLOG_TAG("a", "3")),
+               "tag 'a' given twice");
+    char big[300];
+    memset(big, 'v', 257);
+    big[257] = '\0';
+    expect_bad(nlog_record_metric("ok", 1, "count", NLOG_TAG("k", big)), "longer than 256");
+    char longname[200];
+    memset(longname, 'n', 129);
+    longname[129] = '\0';
+    expect_bad(nlog_record_metric(longname, 1, "count"), "invalid metric name");
+    longname[128] = '\0';
+    big[256] = '\0';
+    assert_int_equal(nlog_record_metric(longname, 1, "count", NLOG_TAG("k", big)), NLOG_OK);
+    nlog_tag nine[9] = {{"a", ""}, {"b", ""}, {"c", ""}, {"d", ""}, {"e", ""},
+                        {"f", ""}, {"g", ""}, {"h", ""}, {"i", ""}};
+    expect_bad(nlog_perf_record("ok", NLOG_METRIC_VALUE, 1, NULL, nine, 9), "at most 8");
+    assert_int_equal(nlog_perf_record("ok8", NLOG_METRIC_VALUE, 1, NULL, nine, 8), NLOG_OK);
     assert_int_equal(nlog_record_metric("ok", 1, "count", NLOG_TAG("a", "b")), NLOG_OK);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(nlog_perf_stats(&after), NLOG_OK);
+    assert_int_equal(after.samples - before.samples, 3);
+    assert_int_equal(after.samples_rejected - before.samples_rejected, 0);
     nlog_shutdown();
 }
 
