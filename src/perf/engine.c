@@ -265,6 +265,17 @@ static void act(pass_state *ps)
     ps->used = 0;
 }
 
+/* The memory cap made the store drop a sample: said once. */
+static void memory_refusal(void)
+{
+    static int reported;
+    if (!__atomic_exchange_n(&reported, 1, __ATOMIC_RELAXED))
+        nlog__diag(NLOG_DIAG_INPUT, NLOG_ELIMIT, 0, "performance_history_memory",
+                   "the metric history is at its memory cap (performance_history_memory) and "
+                   "nothing more can be evicted: samples are dropped and counted in "
+                   "samples_rejected (reported once)");
+}
+
 /* Ingests ps->items under the store lock, then acts on them without it. */
 static void process_chunk(pass_state *ps)
 {
@@ -290,8 +301,10 @@ static void process_chunk(pass_state *ps)
             }
         }
         int64_t t = e->t_ns + ps->offset;
-        if (nlog__store_add(s, t, e->value) != 0)
-            continue; /* the memory cap: counted by the store */
+        if (nlog__store_add(s, t, e->value) != 0) {
+            memory_refusal(); /* counted by the store */
+            continue;
+        }
         samples++;
         if (s->alerts)
             nlog__alerts_eval(s, t, e->value, &ps->evs, &lost);
@@ -395,8 +408,10 @@ static void collect(pass_state *ps, int64_t mono_now)
             COUNT(rejected, 1);
             continue;
         }
-        if (nlog__store_add(s, t, v->value) != 0)
+        if (nlog__store_add(s, t, v->value) != 0) {
+            memory_refusal();
             continue;
+        }
         samples++;
         if (s->alerts)
             nlog__alerts_eval(s, t, v->value, &ps->evs, &lost);

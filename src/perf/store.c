@@ -277,12 +277,16 @@ static int make_room(size_t need)
 
 /* ---- series --------------------------------------------------------------- */
 
+/* Doubles the series table. At the memory cap it stays as it is (chains
+ * get longer), unless it does not exist yet. */
 static int grow_table(void)
 {
     size_t nb = S.n_buckets ? S.n_buckets * 2 : 256;
+    if (make_room((nb - S.n_buckets) * sizeof(nlog__series *)) != 0)
+        return S.n_buckets ? 0 : -1;
     nlog__series **t = calloc(nb, sizeof *t);
     if (!t)
-        return -1;
+        return S.n_buckets ? 0 : -1;
     for (size_t b = 0; b < S.n_buckets; b++) {
         nlog__series *s = S.table[b];
         while (s) {
@@ -303,9 +307,11 @@ static int grow_table(void)
 static int grow_ftable(void)
 {
     size_t nb = S.nf_buckets ? S.nf_buckets * 2 : 64;
+    if (make_room((nb - S.nf_buckets) * sizeof(nlog__family *)) != 0)
+        return S.nf_buckets ? 0 : -1;
     nlog__family **t = calloc(nb, sizeof *t);
     if (!t)
-        return -1;
+        return S.nf_buckets ? 0 : -1;
     for (size_t b = 0; b < S.nf_buckets; b++) {
         nlog__family *f = S.ftable[b];
         while (f) {
