@@ -148,6 +148,9 @@ nlog__ring *nlog__perf_ring(void)
         return &pr->ring;
     if (pr) /* the library restarted or the buffer size changed: a fresh ring */
         __atomic_store_n(&pr->orphaned, 1, __ATOMIC_RELEASE);
+    /* The first sample of a thread, and the first after a shutdown, is where
+     * an uninitialised library starts (from the environment). */
+    nlog__ensure_init();
     pr = producer_create();
     return pr ? &pr->ring : NULL;
 }

@@ -62,7 +62,8 @@ void nlog__perf_atfork_prepare(void);
 void nlog__perf_atfork_parent(void);
 void nlog__perf_atfork_child(void);
 
-/* The calling thread's ring, created on first use; NULL if memory ran out. */
+/* The calling thread's ring, created on first use (which initialises the
+ * library if nothing did yet); NULL if memory ran out. */
 nlog__ring *nlog__perf_ring(void);
 /* Counts a sample dropped on a full ring (the recording thread). */
 void nlog__perf_count_drop(void);

@@ -93,7 +93,6 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
         return refuse(name, unit, tags, n_tags);
     if (NLOG_UNLIKELY(check_value(name, kind, value) != NLOG_OK))
         return NLOG_EINVAL;
-    nlog__ensure_init();
     nlog__ring *r = nlog__perf_ring();
     if (NLOG_UNLIKELY(!r))
         return NLOG_ENOMEM;
@@ -121,28 +120,28 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
     }
     e->unit_len = (uint16_t) n;
     p += n;
+    const char *keys[NLOG_PERF_TAGS_MAX]; /* where each key was copied */
     for (size_t i = 0; i < n_tags; i++) {
-        if (NLOG_UNLIKELY(!tags[i].key || !tags[i].value))
+        const char *k = tags[i].key, *v = tags[i].value;
+        if (NLOG_UNLIKELY(!k || !v))
             return refuse(name, unit, tags, n_tags);
-        char *key = p;
-        long kl = nlog__perf_copy_checked(p, tags[i].key, NLOG__C_KEY_FIRST, NLOG__C_KEY,
+        long kl = nlog__perf_copy_checked(p, k, NLOG__C_KEY_FIRST, NLOG__C_KEY,
                                           NLOG_PERF_TAG_KEY_MAX);
         if (NLOG_UNLIKELY(kl < 0))
             return refuse(name, unit, tags, n_tags);
+        keys[i] = p;
+        /* keys must differ: compare with the earlier ones, already copied */
+        for (size_t j = 0; j < i; j++)
+            if (NLOG_UNLIKELY(lens[2 * j] == kl && keys[j][0] == p[0] &&
+                              memcmp(keys[j], p, (size_t) kl) == 0))
+                return refuse(name, unit, tags, n_tags);
         p += kl;
-        long vl = nlog__perf_copy_value(p, tags[i].value, NLOG_PERF_TAG_VALUE_MAX);
+        long vl = nlog__perf_copy_value(p, v, NLOG_PERF_TAG_VALUE_MAX);
         if (NLOG_UNLIKELY(vl < 0))
             return refuse(name, unit, tags, n_tags);
         p += vl;
         lens[2 * i] = (uint16_t) kl;
         lens[2 * i + 1] = (uint16_t) vl;
-        /* keys must differ: compare with the earlier ones, already copied */
-        const char *other = (const char *) (lens + 2 * n_tags) + e->name_len + e->unit_len;
-        for (size_t j = 0; j < i; j++) {
-            if (lens[2 * j] == kl && other[0] == key[0] && memcmp(other, key, (size_t) kl) == 0)
-                return refuse(name, unit, tags, n_tags);
-            other += lens[2 * j] + lens[2 * j + 1];
-        }
     }
     uint32_t size = (uint32_t) (((size_t) (p - (char *) e) + 7) & ~(size_t) 7);
     e->s.h.size = size;
