@@ -10,7 +10,12 @@
  * BURSTS bursts; the runs of the rows are interleaved so drift of the
  * machine falls on all of them alike. Prints one Markdown table.
  *
- * Usage: nlog_bench_perf [--reps N] [--bursts N]   (scripts/bench-perf.sh) */
+ * Usage: nlog_bench_perf [--reps N] [--bursts N]   (scripts/bench-perf.sh)
+ *        nlog_bench_perf --cg N    runs each one-thread loop twice with N calls, for
+ *                                  valgrind --tool=callgrind --toggle-collect=loop_*
+ *                                  (the script turns the counts into instructions per call)
+ *        nlog_bench_perf --cg-table FILE N   prints the table of a run with those
+ *                                  counts added (FILE: "function count" lines) */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +45,7 @@ static volatile long long sink;
 static uint64_t atomic_counter;
 static nlog_metric *handle;
 
-static long long loop_clock(int n, int seed)
+__attribute__((noinline)) static long long loop_clock(int n, int seed)
 {
     long long t0 = now_ns(), acc = seed;
     for (int i = 0; i < n; i++) {
@@ -53,7 +58,7 @@ static long long loop_clock(int n, int seed)
     return d;
 }
 
-static long long loop_two_clocks(int n, int seed)
+__attribute__((noinline)) static long long loop_two_clocks(int n, int seed)
 {
     long long t0 = now_ns(), acc = seed;
     for (int i = 0; i < n; i++) {
@@ -67,7 +72,7 @@ static long long loop_two_clocks(int n, int seed)
     return d;
 }
 
-static long long loop_atomic(int n, int seed)
+__attribute__((noinline)) static long long loop_atomic(int n, int seed)
 {
     long long t0 = now_ns();
     for (int i = 0; i < n; i++)
@@ -75,7 +80,7 @@ static long long loop_atomic(int n, int seed)
     return now_ns() - t0;
 }
 
-static long long loop_record_plain(int n, int seed)
+__attribute__((noinline)) static long long loop_record_plain(int n, int seed)
 {
     long long t0 = now_ns();
     for (int i = 0; i < n; i++)
@@ -83,7 +88,7 @@ static long long loop_record_plain(int n, int seed)
     return now_ns() - t0;
 }
 
-static long long loop_record_tags(int n, int seed)
+__attribute__((noinline)) static long long loop_record_tags(int n, int seed)
 {
     long long t0 = now_ns();
     for (int i = 0; i < n; i++)
@@ -92,7 +97,7 @@ static long long loop_record_tags(int n, int seed)
     return now_ns() - t0;
 }
 
-static long long loop_observe(int n, int seed)
+__attribute__((noinline)) static long long loop_observe(int n, int seed)
 {
     long long t0 = now_ns();
     for (int i = 0; i < n; i++)
@@ -100,7 +105,7 @@ static long long loop_observe(int n, int seed)
     return now_ns() - t0;
 }
 
-static long long loop_counter(int n, int seed)
+__attribute__((noinline)) static long long loop_counter(int n, int seed)
 {
     (void) seed;
     long long t0 = now_ns();
@@ -109,7 +114,7 @@ static long long loop_counter(int n, int seed)
     return now_ns() - t0;
 }
 
-static long long loop_timer(int n, int seed)
+__attribute__((noinline)) static long long loop_timer(int n, int seed)
 {
     (void) seed;
     nlog_tag tags[] = {{"table", "users"}};
@@ -122,7 +127,7 @@ static long long loop_timer(int n, int seed)
     return now_ns() - t0;
 }
 
-static long long loop_timed_block(int n, int seed)
+__attribute__((noinline)) static long long loop_timed_block(int n, int seed)
 {
     long long t0 = now_ns(), acc = seed;
     for (int i = 0; i < n; i++) {
@@ -149,6 +154,33 @@ typedef struct row {
 } row;
 
 static int reps = 9, bursts = 50;
+static long cg_calls;         /* --cg: calls per loop */
+static const char *cg_file;   /* --cg-table: instruction counts per loop function */
+
+/* Loop functions as callgrind names them, in row order (NULL: two threads). */
+static const char *const cg_names[] = {
+    "loop_clock", "loop_atomic", "loop_record_plain", "loop_record_tags", "loop_observe",
+    "loop_counter", "peer_prom_histogram", "peer_prom_summary", "peer_prom_histogram_by_labels",
+    "peer_prom_counter", NULL, NULL, "loop_two_clocks", "loop_timer", "loop_timed_block",
+    "peer_prom_timer"};
+
+/* Instructions per call of `fn` from the --cg-table file, or -1. */
+static double cg_per_call(const char *fn)
+{
+    if (!cg_file || !fn)
+        return -1;
+    FILE *f = fopen(cg_file, "r");
+    if (!f)
+        return -1;
+    char name[128];
+    double count;
+    double found = -1;
+    while (fscanf(f, "%127s %lf", name, &count) == 2)
+        if (strcmp(name, fn) == 0)
+            found = count / (2.0 * (double) cg_calls); /* --cg runs each loop twice */
+    fclose(f);
+    return found;
+}
 
 typedef struct thread_arg {
     row *r;
@@ -225,11 +257,23 @@ static void fmt_ns(char *buf, size_t size, double ns)
 
 int main(int argc, char **argv)
 {
+    int cg_run = 0;
     for (int i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], "--reps") == 0)
+        if (strcmp(argv[i], "--reps") == 0) {
             reps = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--bursts") == 0)
+        } else if (strcmp(argv[i], "--bursts") == 0) {
             bursts = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--cg") == 0) {
+            cg_calls = atol(argv[++i]);
+            cg_run = 1;
+        } else if (strcmp(argv[i], "--cg-table") == 0 && i + 2 < argc) {
+            cg_file = argv[++i];
+            cg_calls = atol(argv[++i]);
+        }
+    }
+    if ((cg_run || cg_file) && (cg_calls < 1 || cg_calls > 1000000)) {
+        fprintf(stderr, "nlog_bench_perf: --cg N takes 1 to 1000000 calls\n");
+        return 2;
     }
     if (reps < 1 || bursts < 1) {
         fprintf(stderr, "usage: nlog_bench_perf [--reps N] [--bursts N]\n");
@@ -277,6 +321,20 @@ int main(int argc, char **argv)
          0, 0},
     };
     size_t n_rows = sizeof rows / sizeof rows[0];
+    _Static_assert(sizeof rows / sizeof rows[0] == sizeof cg_names / sizeof cg_names[0],
+                   "one callgrind name per row");
+    if (cg_run) { /* each one-thread loop once, under callgrind; nothing printed */
+        for (size_t i = 0; i < n_rows; i++) {
+            if (rows[i].threads != 1)
+                continue;
+            for (int k = 0; k < 2; k++) { /* the first time also creates the ring and series */
+                (void) rows[i].fn((int) cg_calls, k);
+                (void) nlog_perf_flush();
+            }
+        }
+        nlog_shutdown();
+        return 0;
+    }
     for (size_t i = 0; i < n_rows; i++)
         rows[i].reps = calloc((size_t) reps, sizeof(double));
 
@@ -297,7 +355,7 @@ int main(int argc, char **argv)
            "samples dropped during the run: %llu.\n\n",
            reps, bursts, BURST, (unsigned long long) dropped);
     printf("| measure | target | ns per call (median) | spread (min–max) | × the nlog reference "
-           "row |\n|---|---|---|---|---|\n");
+           "row | instructions per call |\n|---|---|---|---|---|---|\n");
     for (size_t g = 0; g < 2; g++) {
         const char *group = g == 0 ? "sample" : "timer";
         double ref = 0;
@@ -320,8 +378,12 @@ int main(int argc, char **argv)
             if (r->target_ns > 0)
                 snprintf(tgt, sizeof tgt, "≤ %.0f ns", r->target_ns);
             const char *mark = r->target_ns > 0 ? (m <= r->target_ns ? " **met**" : " **missed**") : "";
-            printf("| %s | %s | %s%s | %s – %s | %.2f× |\n", r->name, tgt, ms, mark, los, his,
-                   ref > 0 ? m / ref : 0.0);
+            double ins = cg_per_call(cg_names[i]);
+            char inss[32] = "—";
+            if (ins >= 0)
+                snprintf(inss, sizeof inss, "%.0f", ins);
+            printf("| %s | %s | %s%s | %s – %s | %.2f× | %s |\n", r->name, tgt, ms, mark, los,
+                   his, ref > 0 ? m / ref : 0.0, inss);
         }
     }
     if (dropped)
