@@ -127,6 +127,16 @@ typedef struct nlog_config {
     int64_t audit_retention_max_total_size;
 
     /* -- members: performance monitoring -- */
+    nlog_level performance_record_level;       /* level of the records samples become */
+    int performance_record_every;              /* one record per this many samples of a
+                                                  series; 0: samples make no records */
+    int performance_buffer_size;               /* bytes of each recording thread's buffer */
+    int performance_max_series;                /* metric + tag sets kept */
+    int performance_raw_samples;               /* recent raw samples kept per series */
+    int64_t performance_history_memory;        /* bytes: cap of the in-memory history */
+    char alert_email_from[NLOG_CONFIG_EMAIL_MAX]; /* sender; "" = nlog@<host name> */
+    char alert_smtp_url[NLOG_CONFIG_PATH_MAX]; /* smtp:// or smtps:// relay; "" = no e-mail */
+    char alert_webhook_url[NLOG_CONFIG_PATH_MAX]; /* http(s) incoming webhook; "" = none */
 
     /* -- members: security, audit, masking, field encryption -- */
 

@@ -51,7 +51,9 @@ typedef enum nlog__cfg_type {
     NLOG__CFG_ENUM,   /* int member, index into names[] */
     NLOG__CFG_PATH,   /* char[] member, non-empty, no control characters */
     NLOG__CFG_EMAIL,  /* char[] member, name@domain or empty for none */
-    NLOG__CFG_LEVELS  /* the loggers[] map: logger name -> level */
+    NLOG__CFG_LEVELS, /* the loggers[] map: logger name -> level */
+    NLOG__CFG_URL     /* char[] member, a URL whose scheme is one of names[], or empty for
+                         none; shown with its secrets redacted (config/url.h) */
 } nlog__cfg_type;
 
 /* Profiles, in the order of nlog_profile_names(). */
@@ -70,7 +72,8 @@ typedef struct nlog__cfg_key {
     size_t size;                              /* sizeof the member (char[]: with the NUL) */
     long min, max;                            /* INT and SIZE: accepted range */
     const char *unit;                         /* INT and SIZE: "seconds", "bytes" */
-    const char *const *names;                 /* ENUM: names by value, NULL-terminated */
+    const char *const *names;                 /* ENUM: names by value, NULL-terminated;
+                                                 URL: the accepted schemes */
     const char *def;                          /* built-in default, as text */
     const char *profile[NLOG__PROFILE_COUNT]; /* value in each profile, NULL: not set by it */
     const char *help;                         /* one line of English */

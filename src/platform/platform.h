@@ -15,6 +15,11 @@ typedef int64_t (*nlog__clock_fn)(void);
 int64_t nlog__clock_realtime_ns(void);
 /* Monotonic clock in ns, for intervals and retry pacing. */
 int64_t nlog__clock_monotonic_ns(void);
+/* The same clock at the kernel's tick resolution (CLOCK_MONOTONIC_COARSE,
+ * typically 1 to 4 ms, never ahead of nlog__clock_monotonic_ns()), at a
+ * fraction of the cost: for timestamps that need no finer resolution.
+ * Follows nlog__clock_override() exactly. */
+int64_t nlog__clock_monotonic_coarse_ns(void);
 /* Replaces the clocks (NULL restores the system clock). For tests only:
  * not thread-safe against concurrent clock reads of the replaced clock. */
 void nlog__clock_override(nlog__clock_fn realtime, nlog__clock_fn monotonic);

@@ -217,6 +217,7 @@ static void test_every_row_refuses_a_bad_value(void **state)
         case NLOG__CFG_ENUM: bad = "no_such_choice"; break;
         case NLOG__CFG_PATH: bad = "\"\""; break;
         case NLOG__CFG_EMAIL: bad = "nobody"; break;
+        case NLOG__CFG_URL: bad = "ftp://files.example.com/"; break;
         case NLOG__CFG_LEVELS: bad = "[a]"; break;
         }
         const char *dot = strchr(k->name, '.');
