@@ -36,6 +36,16 @@ static inline uint64_t nlog__tsc_read(void)
     return 0; /* never called: nlog__tsc_on stays 0 */
 #endif
 }
+/* The same, not executed before the loads that precede it. */
+static inline uint64_t nlog__tsc_read_after_loads(void)
+{
+#if defined(__x86_64__)
+    __builtin_ia32_lfence();
+    return __builtin_ia32_rdtsc();
+#else
+    return 0;
+#endif
+}
 /* Turns TSC mode on (if the machine and the clocks allow it) or off. Called
  * with the library's configuration lock held. */
 void nlog__tsc_enable(int enable);

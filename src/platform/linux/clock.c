@@ -134,9 +134,9 @@ void nlog__tsc_reference(void)
         return;
     while (sys_monotonic() - cal.mono0 < 2000000)
         ; /* once per process: a first tick length measured over 2 ms at least */
-    /* the fence keeps the TSC read after the queue heads the caller loaded */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    uint64_t t = nlog__tsc_read();
+    /* rdtsc may run ahead of earlier loads; lfence keeps it after the
+     * queue heads the caller loaded (Intel SDM: "LFENCE ... RDTSC") */
+    uint64_t t = nlog__tsc_read_after_loads();
     int64_t mono = sys_monotonic();
     cal.ref_real = sys_realtime();
     cal.ref_tsc = t;
