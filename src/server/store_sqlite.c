@@ -961,11 +961,14 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
     char sql[1024], resid[256], fts[NLOGD_SEARCH_MAX * 2 + 64];
     resid[0] = '\0';
     if (f->search[0]) {
-        nlogd_search q;
+        nlogd_search *q = malloc(sizeof *q); /* 8 KiB: CivetWeb workers have 100 KiB stacks */
         char why[128];
-        if (nlogd_search_compile(f->search, strlen(f->search), &q, why, sizeof why) != 0)
+        if (!q || nlogd_search_compile(f->search, strlen(f->search), q, why, sizeof why) != 0) {
+            free(q);
             goto done;
-        nlogd_search_fts(&q, fts, sizeof fts);
+        }
+        nlogd_search_fts(q, fts, sizeof fts);
+        free(q);
         snprintf(resid, sizeof resid, "%s%s%s%s",
                  f->only_level ? " AND e.level = ?3" : f->min_level ? " AND e.level >= ?3" : "",
                  cat >= 0 ? " AND e.category = ?4" : "", lg >= 0 ? " AND e.logger = ?5" : "",

@@ -181,22 +181,29 @@ static int gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
         return nlogd_fail(e, 500, "internal", "", "cannot start gzip decoding");
     z.next_in = (unsigned char *) in;
     z.avail_in = (uInt) n;
-    unsigned char tmp[65536];
+    enum { TMP = 65536 }; /* on the heap: worker threads have small stacks */
+    unsigned char *tmp = malloc(TMP);
+    if (!tmp) {
+        inflateEnd(&z);
+        return nlogd_fail(e, 503, "internal", "", "out of memory reading the body");
+    }
     int rc;
     do {
         z.next_out = tmp;
-        z.avail_out = sizeof tmp;
+        z.avail_out = TMP;
         rc = inflate(&z, Z_NO_FLUSH);
         if (rc != Z_OK && rc != Z_STREAM_END) {
             inflateEnd(&z);
+            free(tmp);
             return nlogd_fail(e, 400, "malformed_body", "Content-Encoding",
                               "body: not a valid gzip stream (%s); accepted: gzip "
                               "(Content-Encoding: gzip) or an uncompressed body",
                               z.msg ? z.msg : "truncated");
         }
-        size_t got = sizeof tmp - z.avail_out;
+        size_t got = TMP - z.avail_out;
         if (out->len + got > cap) {
             inflateEnd(&z);
+            free(tmp);
             return nlogd_fail(e, 413, "payload_too_large", "body",
                               "body: more than %zu bytes once decompressed; accepted: at most "
                               "server.max_body_size (%zu bytes) after gzip decoding",
@@ -204,6 +211,7 @@ static int gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
         }
         if (nlogd_buf_add(out, tmp, got) != 0) {
             inflateEnd(&z);
+            free(tmp);
             return nlogd_fail(e, 500, "internal", "", "out of memory reading the body");
         }
         if (rc == Z_STREAM_END && z.avail_in > 0) {
@@ -214,6 +222,7 @@ static int gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
         }
     } while (rc != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
     inflateEnd(&z);
+    free(tmp);
     if (rc != Z_STREAM_END)
         return nlogd_fail(e, 400, "malformed_body", "Content-Encoding",
                           "body: the gzip stream ends early; accepted: a complete gzip stream");
@@ -238,19 +247,24 @@ int nlogd_read_body(nlogd_req *req, size_t cap, nlogd_buf *out, nlogd_err *e)
                           cl, cap);
     nlogd_buf raw;
     nlogd_buf_init(&raw, cap + 1);
-    char tmp[65536];
+    enum { TMP = 65536 };
+    char *tmp = malloc(TMP);
+    if (!tmp)
+        return nlogd_fail(e, 503, "internal", "", "out of memory reading the body");
     for (;;) {
-        int n = mg_read(req->conn, tmp, sizeof tmp);
+        int n = mg_read(req->conn, tmp, TMP);
         if (n <= 0)
             break;
         if (nlogd_buf_add(&raw, tmp, (size_t) n) != 0) {
             nlogd_buf_free(&raw);
+            free(tmp);
             /* drain nothing more: the connection closes after the reply */
             return nlogd_fail(e, 413, "payload_too_large", "body",
                               "body: more than %zu bytes; accepted: at most "
                               "server.max_body_size (%zu bytes)", cap, cap);
         }
     }
+    free(tmp);
     int rc = 0;
     if (gz) {
         rc = gunzip((const unsigned char *) (raw.data ? raw.data : ""), raw.len, cap, out, e);
