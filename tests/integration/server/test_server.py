@@ -606,7 +606,8 @@ def group_watch(a):
     c.request("POST", "/api/v2/logs/export", body=json.dumps({"format": "ndjson"}))
     msgs = [json.loads(x)["message"] for x in c.getresponse().read().decode().splitlines()]
     check(len(msgs) == len(set(msgs)) == 1001, "no line stored twice")
-    check(srv.get_json("/api/v2/logs/stats")["ingest"]["watched_files"] == 1001, "counted")
+    check(srv.get_json("/api/v2/logs/stats")["ingest"]["watched_files"] == 200,
+          "counted (since this nlogd started)")
     srv.stop()
 
 
@@ -682,7 +683,7 @@ def group_cli(a):
     check(len(out.splitlines()) == 5, "since/until")
     dest = os.path.join(a.work, "out.csv")
     out, err = run("export", "--server", url, "--format", "csv", "--category", "api", "-o", dest)
-    check(len(open(dest).read().split("\r\n")) == 32, "export -o FILE writes every row")
+    check(len(open(dest, newline="").read().split("\r\n")) == 32, "export -o FILE writes every row")
     check("\r" not in err, "no progress bar when stderr is not a terminal")
     out, _ = run("stats", "--server", url)
     check("total_entries" in out or "30" in out, "stats prints")
