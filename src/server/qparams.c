@@ -78,7 +78,7 @@ int nlogd_qp_parse(const char *qs, const char *const *accepted, nlogd_qparams *o
             const char *eq = memchr(p, '=', len);
             size_t nlen = eq ? (size_t) (eq - p) : len;
             nlogd_qparam *qp = &out->p[out->n];
-            size_t dlen;
+            size_t dlen = 0;
             if (nlen >= sizeof qp->name || decode(p, nlen, qp->name, sizeof qp->name - 1, &dlen,
                                                   "query string", e) != 0) {
                 nlogd_quote(q, sizeof q, p, nlen);

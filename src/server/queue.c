@@ -11,6 +11,8 @@
 #define GROUP_RECORDS 10000           /* records per transaction, about */
 #define FTS_LAG_HIGH 1000000          /* beyond this lag the index gets writer time */
 #define IDLE_WAIT_NS 1000000000LL     /* writer wakes at least this often */
+#define IDLE_GRACE_NS 300000000LL     /* idle work starts this long after the last batch,
+                                         so a steady client never waits for a slice */
 
 typedef struct item {
     nlogd_batch *b;
@@ -54,12 +56,18 @@ static void *writer_main(void *arg)
     item *group[4096];
     nlogd_batch *bs[4096];
     int idle_more = 1;
+    struct timespec last_batch = {0, 0};
     for (;;) {
         pthread_mutex_lock(&q->lock);
-        while (!q->head && !q->stop && !idle_more) {
-            struct timespec ts;
-            deadline(&ts, IDLE_WAIT_NS);
-            if (pthread_cond_timedwait(&q->work, &q->lock, &ts) != 0)
+        while (!q->head && !q->stop) {
+            struct timespec now, ts;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            int64_t since = (int64_t) (now.tv_sec - last_batch.tv_sec) * 1000000000LL +
+                            (now.tv_nsec - last_batch.tv_nsec);
+            if (idle_more && since >= IDLE_GRACE_NS)
+                break;
+            deadline(&ts, idle_more ? IDLE_GRACE_NS - since : IDLE_WAIT_NS);
+            if (pthread_cond_timedwait(&q->work, &q->lock, &ts) != 0 && !idle_more)
                 idle_more = 1; /* periodic: retention may have work now */
         }
         if (!q->head && q->stop) {
@@ -102,6 +110,7 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&q->room);
         pthread_mutex_unlock(&q->lock);
         idle_more = 1;
+        clock_gettime(CLOCK_MONOTONIC, &last_batch);
         /* Under sustained ingest, keep the text index within reach. */
         if (nlogd_store_fts_lag(q->store) > FTS_LAG_HIGH) {
             int more;

@@ -698,6 +698,31 @@ def group_cli(a):
     srv.stop()
 
 
+def group_demo(a):
+    if not a.demo:
+        print("skipped: examples not built")
+        return
+    srv = Nlogd(a.nlogd, a.work).start()
+    url = "http://127.0.0.1:%d" % srv.port
+    p = subprocess.run([a.demo, url, "3000"], capture_output=True, timeout=120, cwd=a.work)
+    check(p.returncode == 0 and b"acknowledged" in p.stdout, "the demo runs: %s" % p.stdout)
+    st = srv.get_json("/api/v2/logs/stats")
+    for cat in ("api", "database", "security", "performance", "audit"):
+        check(st["by_category"].get(cat, 0) > 0, "demo logs category %s" % cat)
+    check(st["total_entries"] >= 3000, "demo volume: %d" % st["total_entries"])
+    ev = srv.get_json("/api/v2/logs/security/events?severity=CRITICAL")["events"]
+    check(any(e["event_type"] == "BRUTE_FORCE" and e["ip_address"] == "203.0.113.66" for e in ev),
+          "the brute-force burst is flagged")
+    ev = srv.get_json("/api/v2/logs/security/events?event_type=LOGIN_FAILURE&"
+                      "ip_address=203.0.113.66&limit=1000")["events"]
+    check(len(ev) == 25, "25 failed logins from one address: %d" % len(ev))
+    pm = srv.get_json("/api/v2/logs/performance/metrics?metric_names=response_time,cpu_usage,"
+                      "query_time_ms")["metrics"]
+    check(all(pm[m]["count"] > 0 for m in pm), "demo metrics: %s" %
+          {k: v["count"] for k, v in pm.items()})
+    srv.stop()
+
+
 class Args:
     pass
 
@@ -707,6 +732,7 @@ def main():
     group = sys.argv[1]
     a.nlogd, a.producer = sys.argv[2], sys.argv[3]
     a.tool = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+    a.demo = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
     a.work = os.environ.get("NLOG_TEST_TMP") or "/tmp/nlogd-test-%d" % os.getpid()
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
