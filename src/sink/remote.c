@@ -31,6 +31,7 @@
 #define BACKOFF_MIN_NS 100000000LL    /* 100 ms */
 #define BACKOFF_MAX_NS 30000000000LL  /* 30 s */
 #define SHUTDOWN_DRAIN_NS 5000000000LL
+#define SHUTDOWN_BACKOFF_WAIT_NS 1000000000LL
 #define CONNECT_TIMEOUT_MS 2000L
 #define REQUEST_TIMEOUT_MS 15000L
 #define SPOOL_RETRY_NS 1000000000LL
@@ -423,8 +424,10 @@ static void drain_spool(remote_sink *r, int64_t deadline)
         if (deadline && now >= deadline)
             return;
         if (r->down && now < r->retry_at_ns) {
-            /* At shutdown, wait out the backoff if the deadline allows. */
-            if (!deadline || r->retry_at_ns >= deadline)
+            /* At shutdown, wait out a short backoff (a server that just came
+             * back); a long one means the server is away: keep the spool. */
+            if (!deadline || r->retry_at_ns >= deadline ||
+                r->retry_at_ns - now > SHUTDOWN_BACKOFF_WAIT_NS)
                 return;
             struct timespec ts = {(time_t) ((r->retry_at_ns - now) / 1000000000LL),
                                   (long) ((r->retry_at_ns - now) % 1000000000LL)};
