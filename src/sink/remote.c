@@ -74,7 +74,45 @@ typedef struct remote_sink {
 
     /* Episode flags for once-per-condition diagnostics (atomic). */
     int reported_down, reported_full, reported_refused, reported_nospool;
+    struct remote_sink *next_live; /* the fork-safety list below */
 } remote_sink;
+
+/* fork(): the child has only the forking thread. Taking the outputs' locks
+ * around fork() could deadlock with the state lock the logging path holds,
+ * so the child instead starts every live remote output afresh: new locks, no
+ * inherited batches (the parent sends them; the child's copies are left
+ * untouched rather than freed, since a sender may have been changing them),
+ * no spool (it is the parent's), and a sender of its own on its first record. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static remote_sink *live;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void fork_child(void)
+{
+    pthread_mutex_init(&live_lock, NULL);
+    for (remote_sink *r = live; r; r = r->next_live) {
+        pthread_mutex_init(&r->lock, NULL);
+        pthread_mutex_init(&r->slock, NULL);
+        pthread_cond_init(&r->wake, NULL);
+        pthread_cond_init(&r->done, NULL);
+        r->ready = r->ready_tail = r->open = NULL;
+        r->mem_bytes = 0;
+        r->running = 0;
+        r->stop = 0;
+        r->flush_done = r->flush_req;
+        r->spool = NULL;
+        r->spool_disabled = 1;
+        r->curl = NULL;
+        r->headers = NULL;
+        r->down = 0;
+        r->backoff_ns = 0;
+    }
+}
+
+static void atfork_register(void)
+{
+    (void) pthread_atfork(NULL, NULL, fork_child);
+}
 
 static int64_t mono(void)
 {
@@ -539,29 +577,8 @@ static void curl_start(void)
 static int ensure_running(remote_sink *r)
 {
     int64_t pid = nlog__process_id();
-    if (r->running && r->pid == pid)
+    if (r->running)
         return 1;
-    if (r->running && r->pid != pid) {
-        /* A forked child: the parent's batches are the parent's to send, and
-         * the spool lock is the parent's too. */
-        for (rbatch *b = r->ready; b;) {
-            rbatch *n = b->next;
-            batch_free(b);
-            b = n;
-        }
-        batch_free(r->open);
-        r->ready = r->ready_tail = r->open = NULL;
-        r->mem_bytes = 0;
-        r->spool = NULL; /* the descriptor stays open: closing it would be harmless, but the
-                            parent's entries must not be touched */
-        r->spool_disabled = 1;
-        r->curl = NULL;
-        r->headers = NULL;
-        r->running = 0;
-        r->flush_done = r->flush_req;
-        pthread_cond_init(&r->wake, NULL);
-        pthread_cond_init(&r->done, NULL);
-    }
     (void) pthread_once(&curl_once, curl_start);
     if (pthread_create(&r->thread, NULL, sender_main, r) != 0)
         return 0;
@@ -633,7 +650,7 @@ static nlog_status remote_flush(nlog__sink *s)
 {
     remote_sink *r = (remote_sink *) s;
     pthread_mutex_lock(&r->lock);
-    if (!r->running || r->pid != nlog__process_id()) {
+    if (!r->running) {
         pthread_mutex_unlock(&r->lock);
         return NLOG_OK;
     }
@@ -656,8 +673,15 @@ static void remote_destroy(nlog__sink *s)
     remote_sink *r = (remote_sink *) s;
     if (!r)
         return;
+    pthread_mutex_lock(&live_lock);
+    for (remote_sink **pp = &live; *pp; pp = &(*pp)->next_live)
+        if (*pp == r) {
+            *pp = r->next_live;
+            break;
+        }
+    pthread_mutex_unlock(&live_lock);
     pthread_mutex_lock(&r->lock);
-    int join = r->running && r->pid == nlog__process_id();
+    int join = r->running;
     r->stop = 1;
     pthread_cond_signal(&r->wake);
     pthread_mutex_unlock(&r->lock);
@@ -714,6 +738,11 @@ nlog_status nlog__remote_sink_create(const nlog_config *cfg, nlog__sink **ret_si
     r->spool_cap = cfg->server_spool_max_size > 0 ? cfg->server_spool_max_size : 64 << 20;
     r->interval_ns = (int64_t) (cfg->server_flush_interval_ms > 0 ? cfg->server_flush_interval_ms
                                                                    : 200) * 1000000LL;
+    (void) pthread_once(&atfork_once, atfork_register);
+    pthread_mutex_lock(&live_lock);
+    r->next_live = live;
+    live = r;
+    pthread_mutex_unlock(&live_lock);
     *ret_sink = &r->base;
     return NLOG_OK;
 }
