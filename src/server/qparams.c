@@ -75,6 +75,9 @@ int nlogd_qp_parse(const char *qs, const char *const *accepted, nlogd_qparams *o
         const char *amp = strchr(p, '&');
         size_t len = amp ? (size_t) (amp - p) : strlen(p);
         if (len) {
+            if (out->n >= NLOGD_QP_MAX)
+                return nlogd_fail(e, 400, "invalid_parameter", "",
+                                  "too many parameters; at most %d", NLOGD_QP_MAX);
             const char *eq = memchr(p, '=', len);
             size_t nlen = eq ? (size_t) (eq - p) : len;
             nlogd_qparam *qp = &out->p[out->n];
@@ -106,9 +109,6 @@ int nlogd_qp_parse(const char *qs, const char *const *accepted, nlogd_qparams *o
                     return nlogd_fail(e, 400, "duplicate_parameter", qp->name,
                                       "parameter '%s' is given more than once; give it once",
                                       qp->name);
-            if (out->n + 1 >= NLOGD_QP_MAX)
-                return nlogd_fail(e, 400, "invalid_parameter", "",
-                                  "too many parameters; at most %d", NLOGD_QP_MAX - 1);
             if (eq) {
                 if (decode(eq + 1, len - nlen - 1, qp->value, NLOGD_QP_VALUE_MAX, &qp->value_len,
                            qp->name, e) != 0)
