@@ -2,6 +2,7 @@
  * Every response carries a JSON body except /metrics and exports; every
  * error has the one shape of error.h. No handler can make a 500 out of bad
  * input: parsers return 4xx errors, and 500/503 are reserved for the store. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,19 @@ double nlogd_uptime_s(const nlogd_server *srv)
     return (double) ((int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec - srv->started_mono_ns) / 1e9;
 }
 
+/* CivetWeb 1.15 formats the Date header with gmtime(), which is not
+ * reentrant (ThreadSanitizer reports the race between workers): header
+ * sends are serialised. */
+static pthread_mutex_t header_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int header_send(struct mg_connection *conn)
+{
+    pthread_mutex_lock(&header_lock);
+    int rc = mg_response_header_send(conn);
+    pthread_mutex_unlock(&header_lock);
+    return rc;
+}
+
 static void count_status(nlogd_req *req, int status)
 {
     req->status = status;
@@ -66,7 +80,7 @@ static void send_head(nlogd_req *req, int status, const char *type, long long le
         snprintf(l, sizeof l, "%lld", len);
         mg_response_header_add(req->conn, "Content-Length", l, -1);
     }
-    mg_response_header_send(req->conn);
+    (void) header_send(req->conn);
 }
 
 void nlogd_reply_text(nlogd_req *req, int status, const char *content_type, const char *body,
@@ -134,7 +148,7 @@ int nlogd_stream_begin(nlogd_req *req, int status, const char *content_type,
         mg_response_header_add(req->conn, "Content-Disposition", disposition, -1);
     mg_response_header_add(req->conn, "Transfer-Encoding", "chunked", -1);
     req->chunked = 1;
-    return mg_response_header_send(req->conn) >= 0 ? 0 : -1;
+    return header_send(req->conn) >= 0 ? 0 : -1;
 }
 
 int nlogd_stream_chunk(nlogd_req *req, const char *data, size_t len)
