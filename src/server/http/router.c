@@ -43,7 +43,7 @@ double nlogd_uptime_s(const nlogd_server *srv)
     return (double) ((int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec - srv->started_mono_ns) / 1e9;
 }
 
-/* CivetWeb 1.15 formats the Date header with gmtime(), which is not
+/* CivetWeb 1.15 formats the Date header with the C library gmtime, which is not
  * reentrant (ThreadSanitizer reports the race between workers): header
  * sends are serialised. */
 static pthread_mutex_t header_lock = PTHREAD_MUTEX_INITIALIZER;
