@@ -14,6 +14,7 @@
 #include "core/pipeline.h"
 #include "core/scratch.h"
 #include "format/json.h"
+#include "format/json_cache.h"
 #include "format/text.h"
 #include "internal/diag.h"
 #include "platform/platform.h"
@@ -53,6 +54,7 @@ struct nlog__pipeline {
     int64_t fsync_interval_ns;
     int64_t next_sync_ns;      /* atomic: monotonic time the next interval sync is due */
     int dirty;                 /* atomic: written since the last sync */
+    nlog__json_cache *jcache;  /* asynchronous writer only: call-site templates */
 };
 
 static int env_set(const char *name)
@@ -157,9 +159,11 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
             goto fail;
         add(p, s, ROUTE_ALL, FORMAT_JSON);
     }
-    if (cfg->async) /* ready before any crash drain, which must not allocate */
+    if (cfg->async) { /* ready before any crash drain, which must not allocate */
         for (size_t i = 0; i < p->n_outs; i++)
             p->outs[i].batch = malloc(BATCH_BYTES + p->record_cap);
+        p->jcache = nlog__json_cache_create(); /* NULL: encode without templates */
+    }
     *ret_pipeline = p;
     return NLOG_OK;
 fail:
@@ -180,6 +184,7 @@ void nlog__pipeline_destroy(nlog__pipeline *p)
         o->sink->ops->destroy(o->sink);
         free(o->batch);
     }
+    nlog__json_cache_destroy(p->jcache);
     free(p);
 }
 
@@ -316,7 +321,7 @@ nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r
         switch (o->format) {
         case FORMAT_JSON:
             if (!json) {
-                json_len = nlog__json_encode(r, dst, p->record_cap, &t);
+                json_len = nlog__json_encode_cached(p->jcache, r, dst, p->record_cap, &t);
                 truncated |= t;
                 json = dst;
             } else {
