@@ -43,8 +43,8 @@ Try:
   curl '$url/api/v2/logs/stats'
   curl -X POST -d '{"format":"csv","level":"WARNING"}' '$url/api/v2/logs/export' -o warnings.csv
   curl '$url/metrics'
-  ../release/tools/nlog/nlog query --server $url --level warning --limit 10
-  ../release/tools/nlog/nlog stats --server $url
+  build/release/tools/nlog/nlog query --server $url --level warning --limit 10
+  build/release/tools/nlog/nlog stats --server $url
 MSG
 if [ "${NLOG_DEMO_EXIT:-0}" = 1 ]; then
   exit 0
