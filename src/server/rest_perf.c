@@ -151,7 +151,8 @@ static void num(nlogd_buf *b, const char *name, double v)
 
 static void write_metric(nlogd_buf *b, metric *m, size_t max_points, int64_t t0, int64_t t1)
 {
-    qsort(m->s, m->n, sizeof *m->s, cmp_sample);
+    if (m->n) /* qsort() of a NULL array, even empty, is undefined */
+        qsort(m->s, m->n, sizeof *m->s, cmp_sample);
     double *vals = malloc((m->n ? m->n : 1) * sizeof *vals);
     double sum = 0, mn = INFINITY, mx = -INFINITY;
     for (size_t i = 0; i < m->n; i++) {

@@ -142,7 +142,8 @@ nlog_status nlog__spool_open(const char *dir, int64_t cap, nlog__spool **ret_spo
             s->next_seq = seq + 1;
     }
     closedir(d);
-    qsort(s->e, s->n, sizeof *s->e, cmp_entry);
+    if (s->n)
+        qsort(s->e, s->n, sizeof *s->e, cmp_entry);
     *ret_spool = s;
     return NLOG_OK;
 }
