@@ -187,7 +187,7 @@ nlog__qrec_write_static(void *dst, const nlog_logger *lg, int level_index, unsig
         return 0;
     const uint64_t proven = (trust & NLOG__TRUST_FIELDS) ? (uint64_t) NLOG__HINT_LITERAL << 16 : 0;
     char *o = (char *) (q + 1);
-    const char *in = (const char *) fields, *end = in + n * sizeof(nlog_field);
+    const char *in = (const char *) fields, *end = n ? in + n * sizeof(nlog_field) : in;
     /* Three words per field: key, group|type|pad|len, value. */
     for (; in != end; in += sizeof(nlog_field), o += sizeof(nlog__qfield)) {
         uint64_t w0, w1, w2;
