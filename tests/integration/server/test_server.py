@@ -531,8 +531,11 @@ def group_export_1m(a):
     growth = (peak[0] - baseline) / 1024.0
     print("nlogd anonymous memory: %.1f MB before exports, peak %.1f MB during" %
           (baseline / 1024.0, peak[0] / 1024.0), flush=True)
-    check(growth < 64, "export memory is bounded: grew %.1f MB while streaming %.0f MB" %
-          (growth, size / 1e6))
+    if float(os.environ.get("NLOG_TEST_SCALE", "1")) >= 1:
+        check(growth < 64, "export memory is bounded: grew %.1f MB while streaming %.0f MB" %
+              (growth, size / 1e6))
+    else:  # sanitizer builds: ASan's quarantine keeps freed memory, RSS says nothing here
+        print("memory bound not checked in a sanitizer build", flush=True)
     srv.stop()
 
 
