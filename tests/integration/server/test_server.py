@@ -274,6 +274,10 @@ def group_api(a):
     ev = srv.get_json("/api/v2/logs/security/events?ip_address=10.0.0.3")["events"]
     check(len(ev) == 1 and ev[0]["severity"] == "CRITICAL" and ev[0]["event_type"] == "BRUTE_FORCE",
           "ip_address filter and fields")
+    ev = srv.get_json("/api/v2/logs/security/events?start_time=%s&end_time=%s" % (
+        urllib.parse.quote(ts(base + datetime.timedelta(seconds=501))),
+        urllib.parse.quote(ts(base + datetime.timedelta(seconds=502)))))["events"]
+    check(sorted(x["message"] for x in ev) == ["event 1", "event 2"], "security time window")
     p1 = srv.get_json("/api/v2/logs/security/events?limit=2")
     p2 = srv.get_json("/api/v2/logs/security/events?limit=2&cursor=" + p1["next_cursor"])
     check(len(p1["events"]) == 2 and len(p2["events"]) == 2 and
@@ -288,6 +292,13 @@ def group_api(a):
           "response_time summary: %s" % {k: rt[k] for k in ("count", "min", "max")})
     check(len(rt["series"]) == 241 and pm["metrics"]["cpu_usage"]["count"] == 0,
           "series and an empty asked-for metric")
+    win = "&start_time=" + urllib.parse.quote(ts(base - datetime.timedelta(hours=1)))
+    pm = srv.get_json("/api/v2/logs/performance/metrics?metric_names=response_time&category=api" + win)
+    check(pm["metrics"]["response_time"]["count"] == 81, "metrics by category: %s" %
+          pm["metrics"]["response_time"]["count"])
+    pm = srv.get_json("/api/v2/logs/performance/metrics?logger=svc.2" + win)
+    check(list(pm["metrics"]) == ["response_time"] and pm["metrics"]["response_time"]["count"] == 60,
+          "metrics by logger, every metric found by default")
     pm = srv.get_json("/api/v2/logs/performance/metrics?metric_names=response_time&max_points=10"
                       "&start_time=" + urllib.parse.quote(ts(base - datetime.timedelta(hours=1))))
     check(len(pm["metrics"]["response_time"]["series"]) <= 10, "max_points downsamples")
