@@ -14,5 +14,6 @@
 #include <nlog/lifecycle.h>
 #include <nlog/diag.h>
 #include <nlog/perf.h>
+#include <nlog/format.h>
 
 #endif /* NLOG_NLOG_H */

@@ -90,6 +90,7 @@ void nlog_config_init(nlog_config *cfg)
         case NLOG__CFG_EMAIL:
         case NLOG__CFG_URL:
         case NLOG__CFG_LEVELS:
+        case NLOG__CFG_STRING:
             break; /* "" and no entries, from the memset */
         }
     }

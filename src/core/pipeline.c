@@ -1,6 +1,7 @@
 /* pipeline.c: outputs and routing.
  *
- * Routing: the console and the main file receive every record; the security
+ * Routing: the console, the main file and the remote output (server_url,
+ * sink/remote.c) receive every record; the security
  * file receives SECURITY records and records of category "security"; the
  * audit file receives AUDIT records and records of category "audit". Each
  * format is encoded at most once per record, into the calling thread's
@@ -17,6 +18,7 @@
 #include "format/text.h"
 #include "internal/diag.h"
 #include "platform/platform.h"
+#include "sink/remote.h"
 #include "sink/rotate.h"
 #include "sink/sink.h"
 
@@ -43,7 +45,7 @@ typedef struct output {
 #define BATCH_BYTES (256 * 1024)
 
 struct nlog__pipeline {
-    output outs[4];
+    output outs[8];     /* console, three files, remote: room to grow */
     size_t n_outs;
     nlog__text_opts console_opts;
     nlog__text_opts text_opts; /* text main file: no colours, every field */
@@ -150,6 +152,12 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
                 goto fail;
             add(p, s, ROUTE_AUDIT, FORMAT_JSON);
         }
+    }
+    if (cfg->server_url[0]) { /* remote output: JSON lines to an nlogd */
+        st = nlog__remote_sink_create(cfg, &s);
+        if (st != NLOG_OK)
+            goto fail;
+        add(p, s, ROUTE_ALL, FORMAT_JSON);
     }
     if (cfg->async) { /* ready before any crash drain, which must not allocate */
         for (size_t i = 0; i < p->n_outs; i++)

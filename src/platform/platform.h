@@ -99,6 +99,9 @@ extern nlog__write_fn nlog__sys_write;
  * reads the environment outside src/config/. */
 const char *nlog__env(const char *name);
 
+/* Fills buf with n bytes from the kernel's random source. Returns 0 or -1. */
+int nlog__random(void *buf, size_t n);
+
 /* Creates `path` and its missing parents with `mode`. Returns 0 or an errno. */
 int nlog__mkdir_p(const char *path, unsigned mode);
 #endif /* NLOG_PLATFORM_H */
