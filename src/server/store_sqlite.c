@@ -586,6 +586,7 @@ static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
             (rc = name_id(s, KIND_LOGGER, r->logger, &lg)) != SQLITE_OK ||
             (rc = insert_record(s, r, cat, lg, &last_us, &last_id, &id)) != SQLITE_OK)
             return rc;
+        b->recs[i].id = id; /* for the live stream (queue hook) */
         int li = nlog_level_index((nlog_level) r->level);
         if (li >= 0)
             t->level[li]++;
@@ -969,10 +970,11 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
         }
         nlogd_search_fts(q, fts, sizeof fts);
         free(q);
-        snprintf(resid, sizeof resid, "%s%s%s%s",
+        snprintf(resid, sizeof resid, "%s%s%s%s%s",
                  f->only_level ? " AND e.level = ?3" : f->min_level ? " AND e.level >= ?3" : "",
                  cat >= 0 ? " AND e.category = ?4" : "", lg >= 0 ? " AND e.logger = ?5" : "",
-                 f->need_perf ? " AND e.perf IS NOT NULL" : "");
+                 f->need_perf ? " AND e.perf IS NOT NULL" : "",
+                 f->max_level ? " AND e.level <= ?8" : "");
         snprintf(sql, sizeof sql,
                  "SELECT " COLS " FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid"
                  " WHERE entries_fts MATCH ?6 AND entries_fts.rowid BETWEEN ?1 AND ?2%s"
@@ -990,7 +992,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
                 sqlite3_bind_text(streams[i].st, 6, fts, -1, SQLITE_TRANSIENT);
                 sqlite3_bind_text(streams[i].st, 7, f->search, -1, SQLITE_TRANSIENT);
             }
-    } else if (cat >= 0 || lg >= 0 || f->min_level > NLOG_LEVEL_TRACE || f->only_level) {
+    } else if (cat >= 0 || lg >= 0 || f->min_level > NLOG_LEVEL_TRACE || f->only_level ||
+               f->max_level) {
         const char *idx = cat >= 0 ? "entries_category" : lg >= 0 ? "entries_logger"
                                                                   : "entries_level";
         snprintf(sql, sizeof sql,
@@ -1002,6 +1005,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
         for (int li = 0; li < 8; li++) {
             int lv = nlog_level_from_index(li);
             if (f->only_level ? lv != f->only_level : lv < f->min_level)
+                continue;
+            if (f->max_level && lv > f->max_level)
                 continue;
             sqlite3_stmt *st = reader_stmt(r, sql, li);
             if (st)
@@ -1028,6 +1033,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
             sqlite3_bind_int64(st, 4, cat);
         if (lg >= 0)
             sqlite3_bind_int64(st, 5, lg);
+        if (f->search[0] && f->max_level)
+            sqlite3_bind_int(st, 8, f->max_level);
     }
     for (size_t i = 0; i < ns; i++) {
         int rc = sqlite3_step(streams[i].st);
