@@ -338,6 +338,7 @@ int nlogd_hub_start(nlogd_server *srv, nlogd_hub **ret)
         return -1;
     }
     nlogd_queue_set_hook(srv->queue, nlogd_hub_publish, h);
+    nlogd_live_metrics_register(srv);
     *ret = h;
     return 0;
 }

@@ -127,6 +127,8 @@ int nlogd_live_encode(struct nlogd_buf *b, const nlogd_entry *e);
 
 void nlogd_hub_stats_get(nlogd_hub *h, nlogd_hub_stats *out);
 void nlogd_hub_count_connection(nlogd_hub *h, int refused);
+/* Adds the stream's and access control's lines to /metrics (metrics_live.c). */
+void nlogd_live_metrics_register(struct nlogd_server *srv);
 /* Entries a sender wrote to its client. */
 void nlogd_hub_count_sent(nlogd_hub *h, uint64_t n);
 

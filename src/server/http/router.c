@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <civetweb.h>
+#include <nlog/level.h>
 #include <zlib.h>
 
 #include "server/http/router.h"
@@ -418,6 +419,39 @@ int nlogd_req_audit(nlogd_req *req, const char *action, const char *details)
     return -1;
 }
 
+static void opt_str(nlogd_buf *b, const char *name, const char *v)
+{
+    nlogd_buf_printf(b, ",\"%s\":", name);
+    if (v && v[0])
+        nlogd_buf_json_str(b, v, strlen(v));
+    else
+        nlogd_buf_adds(b, "null");
+}
+
+void nlogd_filter_json(nlogd_buf *b, const nlogd_filter *f)
+{
+    const char *lv = f->min_level ? nlog_level_name((nlog_level) f->min_level) : NULL;
+    nlogd_buf_adds(b, "{\"level\":");
+    if (lv)
+        nlogd_buf_printf(b, "\"%s\"", lv);
+    else
+        nlogd_buf_adds(b, "null");
+    opt_str(b, "category", f->category);
+    opt_str(b, "logger", f->logger);
+    opt_str(b, "search_query", f->search);
+    nlogd_buf_adds(b, ",\"start_time\":");
+    if (f->has_start)
+        nlogd_buf_json_time(b, f->start_ns);
+    else
+        nlogd_buf_adds(b, "null");
+    nlogd_buf_adds(b, ",\"end_time\":");
+    if (f->has_end)
+        nlogd_buf_json_time(b, f->end_ns);
+    else
+        nlogd_buf_adds(b, "null");
+    nlogd_buf_addc(b, '}');
+}
+
 void nlogd_rest_stream_plain(nlogd_req *req)
 {
     nlogd_err e;
@@ -513,6 +547,9 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
         "keep_alive_timeout_ms", "30000",
         "max_request_size", headers,
         "enable_directory_listing", "no",
+        /* CivetWeb 1.15 starts its TLS set-up only when this names a file;
+         * the certificate and key are then loaded by tls.c (init_ssl). */
+        srv->tls ? "ssl_certificate" : NULL, srv->cfg.server_tls_certificate,
         NULL,
     };
     struct mg_callbacks cb;
@@ -520,7 +557,9 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
     cb.log_message = log_message;
     if (srv->tls)
         cb.init_ssl = nlogd_tls_init_ssl;
-    mg_init_library(0);
+    if (srv->tls && nlogd_tls_load_compat(why, why_size) != 0)
+        return -1;
+    mg_init_library(srv->tls ? MG_FEATURES_TLS : 0); /* TLS: CivetWeb loads and initialises OpenSSL */
     struct mg_init_data init;
     struct mg_error_data err;
     char msg[256] = "";

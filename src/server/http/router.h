@@ -92,5 +92,7 @@ int nlogd_req_restrict(nlogd_req *req, nlogd_filter *f, nlogd_err *e);
 /* Writes an AUDIT record for the caller (selflog.h); on failure answers
  * 503 and returns -1: the audited action must not run. */
 int nlogd_req_audit(nlogd_req *req, const char *action, const char *details);
+/* A filter as JSON for audit details: {"level":...,"category":...,...}. */
+void nlogd_filter_json(nlogd_buf *b, const nlogd_filter *f);
 
 #endif
