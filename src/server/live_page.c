@@ -16,6 +16,14 @@ extern const size_t nlogd_asset_index_html_size, nlogd_asset_live_js_size,
 void nlogd_live_page(nlogd_req *req)
 {
     const char *path = req->ri->local_uri ? req->ri->local_uri : "/";
+    if (strcmp(path, "/favicon.ico") == 0) {
+        /* no icon: say so without an error the browser would log */
+        req->status = 204;
+        mg_response_header_start(req->conn, 204);
+        mg_response_header_add(req->conn, "Cache-Control", "max-age=86400", -1);
+        (void) nlogd_http_header_send(req->conn);
+        return;
+    }
     const unsigned char *body = nlogd_asset_index_html;
     size_t len = nlogd_asset_index_html_size;
     const char *type = "text/html; charset=utf-8";

@@ -42,6 +42,7 @@ static const struct route {
     {"/", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
     {"/live.js", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
     {"/live.css", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
+    {"/favicon.ico", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

@@ -83,7 +83,7 @@ void nlogd_rest_config_get(nlogd_req *req);   /* rest_config.c */
 void nlogd_rest_keys_get(nlogd_req *req);
 void nlogd_rest_keys_post(nlogd_req *req);
 void nlogd_rest_keys_delete(nlogd_req *req);
-void nlogd_live_page(nlogd_req *req);         /* live_page.c: /, /live.js, /live.css */
+void nlogd_live_page(nlogd_req *req);         /* live_page.c: /, /live.js, /live.css, /favicon.ico */
 
 /* Applies the caller's role to a record filter: a viewer's filter gets a
  * level bound below SECURITY; asking a viewer-only key for SECURITY or
