@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/buf.h"
 #include "server/search.h"
 #include "server/store.h"
 
@@ -123,7 +124,7 @@ void nlogd_hub_replay_done(nlogd_live_client *c);
 /* The client's current filter applied to a store entry (store replay). */
 int nlogd_hub_match_stored(nlogd_live_client *c, const nlogd_entry *e);
 /* Encodes a stored entry as a stream message into b (for the store replay). */
-int nlogd_live_encode(struct nlogd_buf *b, const nlogd_entry *e);
+int nlogd_live_encode(nlogd_buf *b, const nlogd_entry *e);
 
 void nlogd_hub_stats_get(nlogd_hub *h, nlogd_hub_stats *out);
 void nlogd_hub_count_connection(nlogd_hub *h, int refused);
