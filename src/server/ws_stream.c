@@ -54,7 +54,7 @@ typedef struct wsconn {
 typedef struct nlogd_ws {
     pthread_mutex_t lock;        /* the list of connections */
     wsconn *conns;
-    int stopping;
+    int stopping;                /* atomic */
 } nlogd_ws;
 
 static nlogd_ws *ws_of(nlogd_server *srv)
@@ -526,7 +526,8 @@ static int on_connect(const struct mg_connection *cconn, void *cbdata)
     static const char *const accepted[] = {"level", "category", "logger", "search_query",
                                            "resume_from", "api_key", NULL};
     nlogd_count(srv, http_requests, 1);
-    if (srv->cfg.server_stream_max_clients == 0 || ws_of(srv)->stopping) {
+    if (srv->cfg.server_stream_max_clients == 0 ||
+        __atomic_load_n(&ws_of(srv)->stopping, __ATOMIC_ACQUIRE)) {
         nlogd_count(srv, http_5xx, 1);
         http_refuse(conn, 503, "stream_unavailable", "",
                     srv->cfg.server_stream_max_clients == 0
@@ -875,7 +876,7 @@ void nlogd_ws_shutdown(nlogd_server *srv)
     if (!ws)
         return;
     pthread_mutex_lock(&ws->lock);
-    ws->stopping = 1;
+    __atomic_store_n(&ws->stopping, 1, __ATOMIC_RELEASE);
     for (wsconn *w = ws->conns; w; w = w->next)
         close_with(w, 1001, "server_stopping", "nlogd is stopping; reconnect with resume_from");
     pthread_mutex_unlock(&ws->lock);
