@@ -173,6 +173,8 @@ typedef struct nlog_config {
     int server_stream_idle_timeout_ms;         /* silence after which a client is closed */
     int server_stream_replay_records;          /* recent entries kept for resume_from */
     int server_stream_resume_max;              /* entries replayed per resume, at most */
+    char server_api_key[260];                  /* "" = none; sent as Authorization: Bearer
+                                                  by the remote output and nlog (secret) */
 } nlog_config;
 
 /* Where a configuration problem was found and what is accepted. */

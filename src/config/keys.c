@@ -261,6 +261,11 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      PROFILES(NULL, NULL, NULL, NULL),
      .help = "nlogd: requests per second per API key (bursts of one second's worth); beyond, "
              "429; 0 for no limit"},
+    {.name = "server_api_key", .type = NLOG__CFG_STRING, MEMBER(server_api_key), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_api_key, .secret = 1,
+     .accepted = "empty for none, or an nlogd API key: 16 to 256 of A-Z a-z 0-9 - . _ ~ + / =",
+     .help = "API key the remote output and the nlog client send to nlogd (Bearer); never "
+             "shown"},
     /* nlogd live streaming (src/server/live_hub.c, ws_stream.c; docs/internals/live.md). */
     {.name = "server.stream_max_clients", .type = NLOG__CFG_INT,
      MEMBER(server_stream_max_clients), .min = 0, .max = 10000, .unit = "clients",
@@ -701,7 +706,10 @@ static nlog_status check_string(const nlog__cfg_key *k, const char *s, size_t le
 {
     char q[128];
     char problem[NLOG__CFG_WHY_MAX / 2];
-    nlog__cfg_quote(q, sizeof q, s, len);
+    if (k->secret)
+        snprintf(q, sizeof q, "the value"); /* a secret is never quoted back */
+    else
+        nlog__cfg_quote(q, sizeof q, s, len);
     if (len >= k->size)
         return reject(k, why, why_size, "value is %zu bytes long", len);
     if (has_control(s, len))
@@ -886,7 +894,10 @@ void nlog__cfg_value_text(const nlog__cfg_key *k, const nlog_config *cfg, char *
     case NLOG__CFG_PATH:
     case NLOG__CFG_EMAIL:
     case NLOG__CFG_STRING:
-        snprintf(buf, size, "%.*s", (int) strnlen(base, k->size), base);
+        if (k->secret && base[0])
+            snprintf(buf, size, "***");
+        else
+            snprintf(buf, size, "%.*s", (int) strnlen(base, k->size), base);
         return;
     case NLOG__CFG_URL: {
         size_t n = strnlen(base, k->size);

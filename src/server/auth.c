@@ -259,8 +259,8 @@ int nlogd_keys_load(nlogd_keyset *ks, const char *path, char *why, size_t why_si
     if (!path || !path[0])
         return 0;
     snprintf(ks->path, sizeof ks->path, "%s", path);
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     if (read_file(path, &text, &len, why, why_size) != 0)
         return -1;
     char w[512];

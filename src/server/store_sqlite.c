@@ -578,7 +578,7 @@ static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
             return SQLITE_OK;
         }
     }
-    int64_t last_us = INT64_MIN, last_id = 0, id;
+    int64_t last_us = INT64_MIN, last_id = 0, id = 0;
     for (size_t i = 0; i < b->n; i++) {
         const nlogd_record *r = &b->recs[i];
         int64_t cat, lg;

@@ -28,20 +28,22 @@ static int load(SSL_CTX *ctx, const nlog_config *cfg, char *why, size_t why_size
     char r[256];
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg->server_tls_certificate) != 1) {
         ossl_reason(r, sizeof r);
-        snprintf(why, why_size, "server.tls_certificate %s: cannot load a PEM certificate: %s",
+        snprintf(why, why_size,
+                 "server.tls_certificate %.300s: cannot load a PEM certificate: %s",
                  cfg->server_tls_certificate, r);
         return -1;
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, cfg->server_tls_key, SSL_FILETYPE_PEM) != 1) {
         ossl_reason(r, sizeof r);
-        snprintf(why, why_size, "server.tls_key %s: cannot load a PEM private key matching "
-                                "server.tls_certificate %s: %s",
+        snprintf(why, why_size, "server.tls_key %.300s: cannot load a PEM private key matching "
+                                "server.tls_certificate %.300s: %s",
                  cfg->server_tls_key, cfg->server_tls_certificate, r);
         return -1;
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
         ossl_reason(r, sizeof r);
-        snprintf(why, why_size, "server.tls_key %s does not belong to server.tls_certificate %s: %s",
+        snprintf(why, why_size,
+                 "server.tls_key %.300s does not belong to server.tls_certificate %.300s: %s",
                  cfg->server_tls_key, cfg->server_tls_certificate, r);
         return -1;
     }
@@ -119,7 +121,7 @@ int nlogd_tls_load_compat(char *why, size_t why_size)
 int nlogd_tls_init_ssl(void *ssl_ctx, void *user_data)
 {
     nlogd_server *srv = user_data;
-    char why[512];
+    char why[2048];
     if (load(ssl_ctx, &srv->cfg, why, sizeof why) != 0) {
         fprintf(stderr, "nlogd: %s\n", why);
         return -1;
