@@ -12,6 +12,7 @@
 #include "server/http/router.h"
 #include "server/live_hub.h"
 #include "server/qparams.h"
+#include "server/ws_stream.h"
 
 static void str_member(nlogd_buf *b, const char *name, const char *v, int comma)
 {
@@ -204,6 +205,7 @@ void nlogd_rest_keys_delete(nlogd_req *req)
         nlogd_reply_error(req, &e);
         return;
     }
+    nlogd_ws_revoke(req->srv, name); /* streams opened with it end now too */
     nlogd_buf b;
     nlogd_buf_init(&b, 1024);
     nlogd_buf_adds(&b, "{");

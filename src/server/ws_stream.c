@@ -882,6 +882,22 @@ void nlogd_ws_shutdown(nlogd_server *srv)
     pthread_mutex_unlock(&ws->lock);
 }
 
+void nlogd_ws_revoke(nlogd_server *srv, const char *name)
+{
+    nlogd_ws *ws = ws_of(srv);
+    if (!ws)
+        return;
+    pthread_mutex_lock(&ws->lock);
+    for (wsconn *w = ws->conns; w; w = w->next) {
+        pthread_mutex_lock(&w->lock);
+        int hit = w->authed && strcmp(w->caller, name) == 0;
+        pthread_mutex_unlock(&w->lock);
+        if (hit)
+            close_with(w, 4401, "unauthorized", "the API key of this stream was revoked");
+    }
+    pthread_mutex_unlock(&ws->lock);
+}
+
 void nlogd_ws_free(nlogd_server *srv)
 {
     nlogd_ws *ws = ws_of(srv);

@@ -24,6 +24,9 @@ struct nlogd_server;
 int nlogd_ws_start(struct nlogd_server *srv);
 /* Sends every client a 1001 close; call before nlogd_http_stop(). */
 void nlogd_ws_shutdown(struct nlogd_server *srv);
+/* Closes (4401) every stream authorised with the key called `name`: what
+ * revoking a key means for streams already open. */
+void nlogd_ws_revoke(struct nlogd_server *srv, const char *name);
 /* Frees what nlogd_ws_start made; after nlogd_http_stop(). */
 void nlogd_ws_free(struct nlogd_server *srv);
 

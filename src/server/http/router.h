@@ -43,7 +43,7 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size);
 void nlogd_http_stop(nlogd_server *srv);
 
 /* mg_response_header_send() serialised (CivetWeb formats Date with the
- * non-reentrant gmtime()): every header send goes through this. */
+ * non-reentrant gmtime): every header send goes through this. */
 int nlogd_http_header_send(struct mg_connection *conn);
 
 /* Responses. Each sends headers and body once. */

@@ -687,8 +687,14 @@ def group_keys(a):
         st, _, data = srv.request("POST", "/api/v2/keys", body)
         check(st == code and "accepted" in data.decode() or st == 409,
               "bad key request %s: %s %s" % (body, st, data[:160]))
-    st, _, data = srv.request("DELETE", "/api/v2/keys?name=dash-01")
-    check(st == 200, "revoked: %s" % data)
+    async def revoke_while_streaming():
+        async with connect(srv, "", made["api_key"]) as w:
+            await hello(w)
+            st, _, data = srv.request("DELETE", "/api/v2/keys?name=dash-01")
+            check(st == 200, "revoked: %s" % data)
+            msgs = await expect_close(w, 4401, "a stream of a revoked key")
+            check("revoked" in msgs[-1]["message"], "told why: %s" % msgs[-1])
+    asyncio.run(revoke_while_streaming())
     st, _, _ = srv.request("GET", "/api/v2/logs/stats", key=made["api_key"])
     check(st == 401, "a revoked key is refused at once")
     st, _, _ = srv.request("DELETE", "/api/v2/keys?name=nobody")
