@@ -58,7 +58,21 @@ struct nlogd_hub {
     int stop;
     pthread_t thread;
     uint64_t published, sent, dropped, connections, refused; /* atomics */
+    int attached;                     /* atomic: clients attached now */
+    int64_t last_seen_ns;             /* atomic: CLOCK_MONOTONIC a client was last attached */
 };
+
+/* With nobody streaming for this long, the hook stops encoding entries:
+ * ingest then pays nothing for the live stream, and a resume that late is
+ * answered from the store. */
+#define IDLE_RING_NS (600LL * 1000000000LL)
+
+static int64_t mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 static void count(uint64_t *c, uint64_t n)
 {
@@ -198,6 +212,9 @@ static void evict_oldest(nlogd_hub *h)
 void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
 {
     nlogd_hub *h = hub;
+    if (__atomic_load_n(&h->attached, __ATOMIC_ACQUIRE) == 0 &&
+        mono() - __atomic_load_n(&h->last_seen_ns, __ATOMIC_RELAXED) > IDLE_RING_NS)
+        return;
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         if (batches[i]->status == NLOG_OK && !batches[i]->duplicate)
@@ -317,6 +334,8 @@ int nlogd_hub_start(nlogd_server *srv, nlogd_hub **ret)
     h->cap = h->replay_window > RING_MIN ? h->replay_window : RING_MIN;
     h->max_clients = (size_t) srv->cfg.server_stream_max_clients;
     h->queue_entries = (size_t) srv->cfg.server_stream_queue_entries;
+    /* the ring fills from the start: a client may connect at any moment */
+    h->last_seen_ns = mono();
     h->ring = calloc(h->cap, sizeof *h->ring);
     h->clients = calloc(h->max_clients ? h->max_clients : 1, sizeof *h->clients);
     if (!h->ring || !h->clients) {
@@ -423,6 +442,8 @@ nlogd_live_client *nlogd_hub_attach(nlogd_hub *h, nlogd_live_filter *f, int max_
         pthread_mutex_unlock(&h->lock);
     }
     h->clients[h->n_clients++] = c;
+    __atomic_add_fetch(&h->attached, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&h->last_seen_ns, mono(), __ATOMIC_RELAXED);
     pthread_mutex_unlock(&h->clients_lock);
     return c;
 }
@@ -435,6 +456,8 @@ void nlogd_hub_detach(nlogd_hub *h, nlogd_live_client *c)
     for (size_t i = 0; i < h->n_clients; i++)
         if (h->clients[i] == c) {
             h->clients[i] = h->clients[--h->n_clients];
+            __atomic_store_n(&h->last_seen_ns, mono(), __ATOMIC_RELAXED);
+            __atomic_sub_fetch(&h->attached, 1, __ATOMIC_ACQ_REL);
             break;
         }
     pthread_mutex_unlock(&h->clients_lock);

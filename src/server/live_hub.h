@@ -7,7 +7,9 @@
  * - The queue hook (queue.h) runs on the store's writer after each commit:
  *   it encodes every stored record once as the stream message (the record
  *   format plus "seq") and appends it to the ring. It never blocks on a
- *   client: the ring drops its oldest entries when it is full.
+ *   client: the ring drops its oldest entries when it is full. When no
+ *   client has been attached for 10 minutes it does nothing at all, so
+ *   ingest pays for the stream only while someone watches.
  * - The dispatcher thread matches each new entry against every client's
  *   filter (and role: a viewer never gets SECURITY or AUDIT records) and
  *   appends a reference to the client's queue. A full queue does not wait:
