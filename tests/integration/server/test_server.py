@@ -305,11 +305,14 @@ def group_api(a):
 
     # stats
     st = srv.get_json("/api/v2/logs/stats")
-    check(st["total_entries"] == 247, "stats total: %s" % st["total_entries"])
+    # every security-event query above (6) left an AUDIT record (issue 8)
+    audits = st["by_logger"].get("nlogd.audit", 0)
+    check(audits == 6, "one AUDIT record per security-event query: %d" % audits)
+    check(st["total_entries"] == 247 + audits, "stats total: %s" % st["total_entries"])
     check(st["by_level"]["SECURITY"] == 30 + 5, "by level: %s" % st["by_level"])
     check(st["by_category"]["security"] == 80 + 4 and st["by_logger"]["svc.0"] == 60,
           "by category/logger")
-    check(st["rates"]["last_hour"]["records"] == 247, "last hour rate: %s" % st["rates"])
+    check(st["rates"]["last_hour"]["records"] == 247 + audits, "last hour rate: %s" % st["rates"])
     check(st["oldest_entry"] == records[0]["timestamp"], "oldest entry")
     check(st["ingest"]["accepted"] == 247 and st["ingest"]["rejected"] == 2
           and st["ingest"]["duplicates"] == 1, "ingest counters: %s" % st["ingest"])
@@ -323,7 +326,9 @@ def group_api(a):
           h.get("transfer-encoding") == "chunked", "csv export headers: %s" % h)
     lines = data.decode().split("\r\n")
     check(lines[0].startswith("timestamp,level,category,module,message"), "csv header")
-    check(len([x for x in lines[1:] if x]) == 65, "csv rows (SECURITY and AUDIT): %d" % len(lines))
+    # 65 records, the 6 audits of the queries and the audit of this export itself
+    check(len([x for x in lines[1:] if x]) == 65 + 7, "csv rows (SECURITY and AUDIT): %d" %
+          len(lines))
     srv.ingest([rec(base + datetime.timedelta(seconds=600), "ERROR", "=HYPERLINK(\"x\")",
                     module="@evil", function="+f")])
     _, _, data = srv.request("POST", "/api/v2/logs/export", json.dumps(
@@ -338,7 +343,9 @@ def group_api(a):
           "] [SECURITY] " in txt[0] and txt[0].endswith(": event 0"), "txt export: %s" % txt[:1])
     _, h, data = srv.request("POST", "/api/v2/logs/export", json.dumps({"format": "json"}))
     arr = json.loads(data)
-    check(h["content-type"] == "application/json" and len(arr) == 248, "json export: %d" % len(arr))
+    # 248 records + 10 audits (6 queries, 4 exports including this one)
+    check(h["content-type"] == "application/json" and len(arr) == 248 + 10,
+          "json export: %d" % len(arr))
     check([x["timestamp"] for x in arr] == sorted(x["timestamp"] for x in arr),
           "export is oldest first")
     _, h, data = srv.request("POST", "/api/v2/logs/export", json.dumps(
@@ -527,10 +534,12 @@ def group_export_1m(a):
     t0 = time.monotonic()
     st, rows, size = stream({"format": "csv"})
     el = time.monotonic() - t0
-    check(st == 200 and rows == n + 1, "csv export of every record: %d rows" % (rows - 1))
+    # header + every record + the AUDIT record of this export (written before it runs)
+    check(st == 200 and rows == n + 2, "csv export of every record: %d rows" % (rows - 1))
     print("csv export: %d rows, %.1f MB in %.1f s" % (rows - 1, size / 1e6, el), flush=True)
     st, rows, _ = stream({"format": "ndjson", "level": "WARNING"})
-    check(rows == 2 * n // 5, "filtered export yields exactly the matching rows: %d" % rows)
+    # WARNING and above includes AUDIT: the two exports' audit records
+    check(rows == 2 * n // 5 + 2, "filtered export yields exactly the matching rows: %d" % rows)
     st, rows, _ = stream({"format": "ndjson", "level": "ERROR", "start_time": ts(base),
                           "end_time": ts(base + datetime.timedelta(microseconds=5000 * 99999))})
     check(rows == 20000, "time window + level: %d" % rows)
@@ -706,7 +715,9 @@ def group_cli(a):
     out, _ = run("stats", "--server", url)
     check("total_entries" in out or "30" in out, "stats prints")
     out, _ = run("stats", "--server", url, "--json")
-    check(json.loads(out)["total_entries"] == 30, "stats --json")
+    js = json.loads(out)
+    audits = js["by_logger"].get("nlogd.audit", 0)  # `nlog export` is audited (issue 8)
+    check(js["total_entries"] == 30 + audits and audits == 1, "stats --json: %s" % js)
     _, err = run("query", "--server", url, "--level", "LOUD", expect=1)
     check("level" in err and "accepted" in err, "server errors are shown: %s" % err)
     _, err = run("query", "--server", "http://127.0.0.1:1", expect=1)
