@@ -710,6 +710,20 @@ def group_keys(a):
           ("api_key_revoke", "k-admin", {"name": "dash-01"}) in acts,
           "key changes are audited with the caller: %s" % acts)
     check(made["api_key"] not in data.decode(), "no key in the audit trail")
+    # the library's remote output sends server_api_key; a refused key spools, it drops nothing
+    pdir = os.path.join(a.work, "prod")
+    env = dict(os.environ, NLOG_TEST_API_KEY=keys["ingest"])
+    p = subprocess.run([a.producer, "http://127.0.0.1:%d" % srv.port, pdir, "300", "0"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    c = json.loads(p.stdout)
+    check(p.returncode == 0 and c["sent"] == 300 and c["failed"] == 0,
+          "the remote output ships with an ingest key: %s" % c)
+    env = dict(os.environ, NLOG_TEST_API_KEY=keys["viewer"])
+    p = subprocess.run([a.producer, "http://127.0.0.1:%d" % srv.port, pdir + "2", "50", "0"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    c = json.loads(p.stdout)
+    check(c["sent"] == 0 and c["spooled"] == 50 and c["failed"] == 0 and c["dropped"] == 0,
+          "a key that may not ingest: batches kept in the spool, none lost: %s" % c)
     srv.stop()
     # keys survive a restart (the file was rewritten)
     srv.start()
