@@ -162,11 +162,11 @@ static void close_with(wsconn *w, int code, const char *ecode, const char *messa
     mg_unlock_connection(w->conn);
     nlogd_buf_free(&b);
     nlogd_buf_free(&m);
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->lock); /* callers never hold it */
     pthread_cond_broadcast(&w->cond);
-    pthread_mutex_unlock(&w->lock);
     if (w->client)
         nlogd_hub_kick(w->client);
+    pthread_mutex_unlock(&w->lock);
 }
 
 static int is_closing(wsconn *w)
