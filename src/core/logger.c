@@ -49,7 +49,8 @@ static nlog_category pick_category(const nlog_field *fields, size_t n, const cha
 /* Delivers one accepted record. Called with the state read lock held. */
 static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
                            const nlog_site *site, const char *msg, size_t msg_len,
-                           const nlog_field *fields, size_t n_fields, int truncated)
+                           const nlog_field *fields, size_t n_fields, int truncated,
+                           int64_t time_ns)
 {
     nlog_status st = NLOG_OK;
     if (n_fields > NLOG_FIELDS_MAX) {
@@ -57,7 +58,7 @@ static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
         n_fields = NLOG_FIELDS_MAX;
     }
     nlog__record r;
-    r.time_ns = nlog__clock_realtime_ns();
+    r.time_ns = time_ns ? time_ns : nlog__clock_realtime_ns();
     r.level = level;
     nlog_category cat = pick_category(fields, n_fields, &r.category, &st);
     r.logger = lg->name;
@@ -82,7 +83,7 @@ static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
 /* Asynchronous delivery: no lock, no system call, no allocation. */
 static nlog_status queue(nlog_logger *lg, nlog_level level, const nlog_site *site,
                          const char *msg, size_t msg_len, const nlog_field *fields,
-                         size_t n_fields, int truncated)
+                         size_t n_fields, int truncated, int64_t time_ns)
 {
     nlog_status st = NLOG_OK;
     if (NLOG_UNLIKELY(n_fields > NLOG_FIELDS_MAX)) {
@@ -94,7 +95,7 @@ static nlog_status queue(nlog_logger *lg, nlog_level level, const nlog_site *sit
     c.category = pick_category(fields, n_fields, &cat_name, &st);
     c.logger = lg;
     c.level = level;
-    c.time_ns = nlog__clock_realtime_ns();
+    c.time_ns = time_ns ? time_ns : nlog__clock_realtime_ns();
     c.tid = nlog__thread_id();
     c.site = site;
     c.msg = msg;
@@ -125,6 +126,13 @@ static int admit(nlog_logger *lg, nlog_level level, nlog_status *st)
 nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site *site,
                      const char *message, const nlog_field *fields, size_t n_fields)
 {
+    return nlog__log_at(lg, level, site, message, fields, n_fields, 0);
+}
+
+nlog_status nlog__log_at(nlog_logger *lg, nlog_level level, const nlog_site *site,
+                         const char *message, const nlog_field *fields, size_t n_fields,
+                         int64_t time_ns)
+{
     nlog_status st;
     if (!admit(lg, level, &st))
         return st;
@@ -133,13 +141,13 @@ nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site *site,
     if (!fields)
         n_fields = 0;
     if (nlog__async_on())
-        return queue(lg, level, site, message, strlen(message), fields, n_fields, 0);
+        return queue(lg, level, site, message, strlen(message), fields, n_fields, 0, time_ns);
     nlog__pipeline *p = nlog__state_read_begin();
     if (!p) {
         nlog__state_read_end();
         return NLOG_ESTATE;
     }
-    st = deliver(p, lg, level, site, message, strlen(message), fields, n_fields, 0);
+    st = deliver(p, lg, level, site, message, strlen(message), fields, n_fields, 0, time_ns);
     nlog__state_read_end();
     return st;
 }
@@ -183,8 +191,8 @@ nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, 
         len = (size_t) n;
     }
     if (async)
-        return queue(lg, level, site, sc->msg, len, NULL, 0, truncated);
-    st = deliver(p, lg, level, site, sc->msg, len, NULL, 0, truncated);
+        return queue(lg, level, site, sc->msg, len, NULL, 0, truncated, 0);
+    st = deliver(p, lg, level, site, sc->msg, len, NULL, 0, truncated, 0);
     nlog__state_read_end();
     return st;
 }

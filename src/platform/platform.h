@@ -35,6 +35,11 @@ extern nlog__write_fn nlog__sys_write;
  * reads the environment outside src/config/. */
 const char *nlog__env(const char *name);
 
+/* The user the process runs as ("alice", or "uid:1000" without a name). */
+void nlog__process_user(char *buf, size_t size);
+/* Where the process's own actions come from: "host/program[pid]". */
+void nlog__process_origin(char *buf, size_t size);
+
 /* Creates `path` and its missing parents with `mode`. Returns 0 or an errno. */
 int nlog__mkdir_p(const char *path, unsigned mode);
 #endif /* NLOG_PLATFORM_H */
