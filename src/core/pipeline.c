@@ -16,6 +16,7 @@
 #include "format/text.h"
 #include "internal/diag.h"
 #include "platform/platform.h"
+#include "security/redact.h"
 #include "sink/rotate.h"
 #include "sink/sink.h"
 
@@ -51,6 +52,7 @@ struct nlog__pipeline {
     int64_t fsync_interval_ns;
     int64_t next_sync_ns;      /* atomic: monotonic time the next interval sync is due */
     int dirty;                 /* atomic: written since the last sync */
+    nlog__redactor *redact;    /* masking and field encryption, or NULL (security/redact.h) */
 };
 
 static int env_set(const char *name)
@@ -106,8 +108,10 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
     p->fsync_interval_ns = (int64_t) cfg->fsync_interval_ms * 1000000;
     if (p->record_cap < NLOG__RECORD_MIN_CAP)
         p->record_cap = NLOG__RECORD_MIN_CAP;
-    nlog_status st = NLOG_OK;
+    nlog_status st = nlog__redactor_create(cfg, p->record_cap, &p->redact);
     nlog__sink *s = NULL;
+    if (st != NLOG_OK)
+        goto fail;
 
     if (cfg->console_enabled) {
         int fd = cfg->console_stream == NLOG_CONSOLE_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
@@ -172,6 +176,7 @@ void nlog__pipeline_destroy(nlog__pipeline *p)
         o->sink->ops->destroy(o->sink);
         free(o->batch);
     }
+    nlog__redactor_destroy(p->redact);
     free(p);
 }
 
@@ -193,6 +198,8 @@ static int admits(enum route route, const nlog__record *r, nlog_category cat)
 nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_category cat,
                                 int *ret_truncated)
 {
+    nlog__record redacted; /* masked before any output sees the record */
+    r = nlog__redact(p->redact, r, 0, &redacted);
     nlog__scratch *sc = nlog__scratch_get(p->record_cap);
     if (!sc) {
         NLOG__COUNT(records_failed, p->n_outs);
@@ -286,6 +293,8 @@ nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r
     const char *json = NULL;
     size_t json_len = 0;
     size_t cap = BATCH_BYTES + p->record_cap;
+    nlog__record redacted; /* masked before any output sees the record (writer thread) */
+    r = nlog__redact(p->redact, r, 1, &redacted);
     *ret_truncated = 0;
     /* First make sure every output that takes the record has room for it, so
      * a record is either given to all of its outputs or to none. */

@@ -37,6 +37,7 @@
 #include <sodium.h>
 
 #include "core/core.h"
+#include "format/numfmt.h"
 #include "platform/platform.h"
 #include "security/detect.h"
 #include "security/sec_internal.h"
@@ -159,7 +160,7 @@ static const char *detail_text(nlog_security_detector *d, const nlog_field *f, s
     case NLOG_VALUE_DOUBLE:
         if (f->v.d != f->v.d || f->v.d - f->v.d != 0)
             return NULL; /* NaN and infinities are null in records */
-        n = snprintf(num, sizeof num, "%.17g", f->v.d);
+        n = (int) nlog__fmt_double(num, f->v.d); /* the text records hold */
         break;
     case NLOG_VALUE_POINTER:
         n = snprintf(num, sizeof num, "0x%llx", (unsigned long long) (uintptr_t) f->v.p);
