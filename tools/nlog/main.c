@@ -16,6 +16,9 @@
 
 /* Entry points of the subcommand files. */
 int tool_cmd_config(int argc, char **argv);
+int tool_cmd_keygen(int argc, char **argv);
+int tool_cmd_decrypt(int argc, char **argv);
+int tool_cmd_security(int argc, char **argv);
 
 static const struct command {
     const char *name;
@@ -23,6 +26,9 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"config", tool_cmd_config, "validate a configuration file, show the effective configuration"},
+    {"keygen", tool_cmd_keygen, "make key pairs (--encryption for encrypted fields)"},
+    {"decrypt", tool_cmd_decrypt, "restore encrypted fields of a JSON-lines log (--key FILE)"},
+    {"security", tool_cmd_security, "replay the threat detectors over a stored log"},
 };
 
 static void usage(FILE *out)
