@@ -53,6 +53,8 @@ struct nlog__pipeline {
     int64_t next_sync_ns;      /* atomic: monotonic time the next interval sync is due */
     int dirty;                 /* atomic: written since the last sync */
     nlog__redactor *redact;    /* masking and field encryption, or NULL (security/redact.h) */
+    int audit_sync;            /* synchronous mode: AUDIT records are synced before the
+                                  call returns (the asynchronous writer does it itself) */
 };
 
 static int env_set(const char *name)
@@ -106,6 +108,7 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
     p->record_cap = (size_t) cfg->max_record_size;
     p->fsync_mode = cfg->fsync;
     p->fsync_interval_ns = (int64_t) cfg->fsync_interval_ms * 1000000;
+    p->audit_sync = cfg->audit_sync > 0;
     if (p->record_cap < NLOG__RECORD_MIN_CAP)
         p->record_cap = NLOG__RECORD_MIN_CAP;
     nlog_status st = nlog__redactor_create(cfg, p->record_cap, &p->redact);
@@ -239,6 +242,9 @@ nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_c
             st = NLOG_EIO;
     }
     *ret_truncated = truncated;
+    if (p->audit_sync && r->level == NLOG_LEVEL_AUDIT && p->fsync_mode != NLOG_FSYNC_ALWAYS &&
+        nlog__pipeline_sync(p) != NLOG_OK)
+        st = NLOG_EIO;
     nlog__pipeline_after_write(p);
     return st;
 }
