@@ -622,7 +622,7 @@ static nlog_status parse_custom(const nlog__cfg_key *k, const char *text, size_t
     }
     if (st == NLOG_OK) {
         memcpy((char *) cfg + k->offset, copy, k->size);
-    } else if (pos.line > 0 && why[0]) {
+    } else if (pos.line > 0 && why[0] && (pos.line > 1 || pos.column > 1)) {
         char inner[NLOG__CFG_WHY_MAX];
         snprintf(inner, sizeof inner, "%s", why);
         if (memchr(text, '\n', len))
