@@ -32,7 +32,7 @@ const nlog__builtin_pattern nlog__builtin_patterns[] = {
      "(?i)(?:(?:^|[/\\\\=])\\.\\.(?:[/\\\\]|$)"
      "|%2e%2e(?:%2f|%5c|/|\\\\)|\\.\\.(?:%2f|%5c|%c0%af|%c1%9c)|%252e%252e"
      "|/etc/(?:passwd|shadow|hosts)\\b|\\\\windows\\\\(?:win\\.ini|system32)|\\bboot\\.ini\\b"
-     "|\\x00)"},
+     "|%00|\\x00)"},
     {"xss",
      "(?i)(?:<\\s*/?\\s*(?:script|iframe|object|embed|svg|applet|meta|base|form)\\b"
      "|<[^>]*\\bon[a-z]{3,20}\\s*="
