@@ -68,6 +68,8 @@ typedef struct enc_state {
     char wrapped[sodium_base64_ENCODED_LEN(NLOG__ENC_WRAPPED_BYTES,
                                            sodium_base64_VARIANT_ORIGINAL)];
     uint64_t seq;
+    unsigned char nonce_prefix[16]; /* random per data key ... */
+    uint64_t nonce_ctr;             /* ... and a counter: nonces never repeat under a key */
     int64_t born_ns;
     int64_t pid;
     int valid;
@@ -98,6 +100,8 @@ static nlog_status renew(enc_state *s, const nlog__enc_recipient *r)
     sodium_memzero(s->key, sizeof s->key);
     crypto_aead_xchacha20poly1305_ietf_keygen(s->key);
     randombytes_buf(s->dk, sizeof s->dk);
+    randombytes_buf(s->nonce_prefix, sizeof s->nonce_prefix);
+    s->nonce_ctr = 0;
     if (crypto_box_seal(wrapped, s->key, sizeof s->key, r->pk) != 0) {
         s->valid = 0;
         return NLOG_EIO;
@@ -137,6 +141,8 @@ nlog_status nlog__enc_begin(const nlog__enc_recipient *r, int64_t time_ns, nlog_
     hex8(r->rk, rk);
     hex8(s->dk, dk);
     rec->key = s->key;
+    rec->nonce_prefix = s->nonce_prefix;
+    rec->nonce_ctr = &s->nonce_ctr;
     memcpy(rec->dk, s->dk, 8);
     rec->seq = s->seq++;
     rec->rk = r->rk;
@@ -234,7 +240,13 @@ size_t nlog__enc_field(const nlog__enc_record *rec, const char *group, const cha
     size_t need = NONCE_BYTES + plen + TAG_BYTES;
     if (plen + need > scratch_cap || nlog__enc_size(plen) > cap)
         return 0;
-    randombytes_buf(c, NONCE_BYTES);
+    /* XChaCha20's 192-bit nonce: 16 random bytes of the data key and a
+     * counter (a system call per field for 24 random bytes would cost more
+     * than the encryption) */
+    memcpy(c, rec->nonce_prefix, 16);
+    uint64_t ctr = (*rec->nonce_ctr)++;
+    for (int i = 0; i < 8; i++)
+        c[16 + i] = (unsigned char) (ctr >> (8 * i));
     size_t adlen = build_ad(ad, rec->rk, rec->dk, rec->seq, rec->time_us, group, key);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(c + NONCE_BYTES, &clen, p, plen, ad, adlen, NULL,
@@ -242,9 +254,13 @@ size_t nlog__enc_field(const nlog__enc_record *rec, const char *group, const cha
     sodium_memzero(p, plen);
     memcpy(out, NLOG__ENC_PREFIX, sizeof NLOG__ENC_PREFIX - 1);
     size_t o = sizeof NLOG__ENC_PREFIX - 1;
-    sodium_bin2base64(out + o, cap - o, c, NONCE_BYTES + (size_t) clen,
+    /* exactly the room needed: sodium_bin2base64() zeroes the rest of the
+     * buffer it is given */
+    size_t b64 = sodium_base64_ENCODED_LEN(NONCE_BYTES + (size_t) clen,
+                                           sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(out + o, b64, c, NONCE_BYTES + (size_t) clen,
                       sodium_base64_VARIANT_ORIGINAL);
-    return o + strlen(out + o);
+    return o + b64 - 1;
 }
 
 /* ---- public: keys and decryption ----------------------------------------- */

@@ -11,6 +11,7 @@
  *       wk   base64 (standard, padded) of crypto_box_seal(data key), 80 bytes
  *   encrypted value:
  *     "enc1:" base64(nonce[24] || XChaCha20-Poly1305 ciphertext || tag[16])
+ *     (nonce: 16 random bytes drawn with the data key, then a counter, LE)
  *   plaintext: one type byte, then the value: 's' string bytes, 'i' / 'u'
  *     decimal, 'd' the number as JSON writes it, 'b' '1' or '0', 'n' nothing
  *   associated data:
@@ -59,6 +60,8 @@ nlog_status nlog__enc_recipient_init(nlog__enc_recipient *r, const char *key_b64
  * state could be had. */
 typedef struct nlog__enc_record {
     const unsigned char *key;   /* the data key (thread state) */
+    const unsigned char *nonce_prefix; /* thread state: 16 random bytes per data key */
+    uint64_t *nonce_ctr;        /* thread state: the next nonce's counter */
     unsigned char dk[8];
     uint64_t seq;
     int64_t time_us;

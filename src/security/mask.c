@@ -13,14 +13,42 @@ static int is_alnum(unsigned char c)
     return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
-static uint64_t fnv(const char *s, size_t n)
+/* A fast hash of a short name: 8 bytes at a time, one multiply each. */
+static uint64_t name_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char) s[i];
-        h *= 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 29;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 29;
     }
     return h | 1; /* never 0: 0 marks an empty slot */
+}
+
+/* The prefilter's bit for a run starting with the (lower-case) letters a, b,
+ * c, where 0 stands for the end of a component. */
+static unsigned tri_bit(unsigned a, unsigned b, unsigned c)
+{
+    return (a * 961u + b * 31u + c) & (NLOG__MASK_PAIRS - 1);
+}
+
+static int is_sep(unsigned char c)
+{
+    return c == '_' || c == '-' || c == '.' || c == ' ';
+}
+
+static unsigned lower(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? c | 0x20u : c;
 }
 
 /* Lower-cases `key` into out (at most cap bytes), splitting camelCase and
@@ -52,7 +80,12 @@ static void put(nlog__masker *m, const char *name, uint8_t what)
     size_t n = normalize(name, strlen(name), norm, sizeof norm);
     if (n == 0 || n >= NLOG_SECURITY_NAME_MAX)
         return;
-    uint64_t h = fnv(norm, n);
+    uint64_t h = name_hash(norm, n);
+    unsigned b1 = n > 1 && norm[1] != '_' ? (unsigned char) norm[1] : 0;
+    unsigned b2 = b1 && n > 2 && norm[2] != '_' ? (unsigned char) norm[2] : 0;
+    unsigned pb = tri_bit((unsigned char) norm[0], b1, b2);
+    m->pairs[pb / 64] |= 1ull << (pb % 64);
+    m->lengths |= 1ull << n;
     size_t i = (size_t) h & (NLOG__MASK_SLOTS - 1);
     while (m->slot[i].hash) {
         if (m->slot[i].hash == h && m->slot[i].len == n && memcmp(m->slot[i].name, norm, n) == 0) {
@@ -83,7 +116,9 @@ void nlog__masker_init(nlog__masker *m, const nlog_config *cfg, int with_encrypt
 
 static int lookup(const nlog__masker *m, const char *s, size_t n)
 {
-    uint64_t h = fnv(s, n);
+    if (!(m->lengths & (1ull << n)))
+        return NLOG__KEY_PLAIN;
+    uint64_t h = name_hash(s, n);
     size_t i = (size_t) h & (NLOG__MASK_SLOTS - 1);
     while (m->slot[i].hash) {
         if (m->slot[i].hash == h && m->slot[i].len == n && memcmp(m->slot[i].name, s, n) == 0)
@@ -93,9 +128,41 @@ static int lookup(const nlog__masker *m, const char *s, size_t n)
     return NLOG__KEY_PLAIN;
 }
 
+/* Whether some component of the raw key starts with three letters a listed
+ * name starts with: one pass over the key, no copy. Components begin at the
+ * start, after a separator, and at an upper-case letter after a lower-case
+ * letter or digit, exactly as normalize() splits them. */
+static int maybe_listed(const nlog__masker *m, const char *key, size_t len)
+{
+    const unsigned char *k = (const unsigned char *) key;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = k[i];
+        if (is_sep(c))
+            continue;
+        int start = i == 0 || is_sep(k[i - 1]) ||
+                    (c >= 'A' && c <= 'Z' && ((k[i - 1] >= 'a' && k[i - 1] <= 'z') ||
+                                              (k[i - 1] >= '0' && k[i - 1] <= '9')));
+        if (!start)
+            continue;
+        unsigned ch[2] = {0, 0};
+        for (size_t j = 1; j <= 2; j++) {
+            if (i + j >= len || is_sep(k[i + j]))
+                break;
+            unsigned char d = k[i + j], p = k[i + j - 1];
+            if (d >= 'A' && d <= 'Z' && ((p >= 'a' && p <= 'z') || (p >= '0' && p <= '9')))
+                break; /* camelCase: a new component */
+            ch[j - 1] = lower(d);
+        }
+        unsigned pb = tri_bit(lower(c), ch[0], ch[0] ? ch[1] : 0);
+        if (m->pairs[pb / 64] & (1ull << (pb % 64)))
+            return 1;
+    }
+    return 0;
+}
+
 int nlog__masker_key(const nlog__masker *m, const char *key, size_t len)
 {
-    if (!m->any_names || !key)
+    if (!m->any_names || !key || !maybe_listed(m, key, len))
         return NLOG__KEY_PLAIN;
     char norm[256];
     size_t n = normalize(key, len, norm, sizeof norm);
@@ -106,6 +173,14 @@ int nlog__masker_key(const nlog__masker *m, const char *key, size_t len)
         if (norm[i] != '_' && (i == 0 || norm[i - 1] == '_'))
             starts[n_starts++] = i;
     for (size_t a = 0; a < n_starts; a++) {
+        /* No listed name starts with this component's first two letters:
+         * no run from here can match (the common case, one bit test). */
+        size_t s0 = starts[a];
+        unsigned b1 = s0 + 1 < n && norm[s0 + 1] != '_' ? (unsigned char) norm[s0 + 1] : 0;
+        unsigned b2 = b1 && s0 + 2 < n && norm[s0 + 2] != '_' ? (unsigned char) norm[s0 + 2] : 0;
+        unsigned pb = tri_bit((unsigned char) norm[s0], b1, b2);
+        if (!(m->pairs[pb / 64] & (1ull << (pb % 64))))
+            continue;
         for (size_t e = starts[a]; e <= n; e++) {
             if (e != n && norm[e] != '_')
                 continue;
@@ -253,9 +328,10 @@ static int next_span(const nlog__masker *m, const char *s, size_t len, size_t *p
         size_t stop = len - i >= 8 ? i + 8 : len;
         for (; i < stop; i++) {
             unsigned char c = (unsigned char) s[i];
-            int word_start = i == 0 || !is_alnum((unsigned char) s[i - 1]);
-            if (!word_start)
+            if (!is_digit(c) && (c | 0x20) != 'b')
                 continue;
+            if (i > 0 && is_alnum((unsigned char) s[i - 1]))
+                continue; /* not at the start of a word */
             if (m->cards && is_digit(c)) {
                 size_t end;
                 if (card_at(s, len, i, ret_a, ret_b, &end)) {
@@ -274,10 +350,42 @@ static int next_span(const nlog__masker *m, const char *s, size_t len, size_t *p
     return 0;
 }
 
+/* The cheap test in front of next_span(): a card needs 13 digits, a bearer
+ * token "bearer", a blank and 8 characters. Digits are counted 8 bytes at a
+ * time (exactly: no carry crosses a byte), and 'b' is looked for the same
+ * way; text with fewer than 13 digits and no 'b' is done with. */
+static int could_hold(const nlog__masker *m, const char *s, size_t len)
+{
+    if (len < 13)
+        return 0;
+    uint64_t digits = 0, b = 0;
+    size_t i = 0;
+    for (;; i += 8) {
+        uint64_t x;
+        if (i + 8 <= len) {
+            memcpy(&x, s + i, 8);
+        } else if (i < len) {
+            /* the last word, read in full and shifted so that the bytes
+             * already counted fall off (zero bytes count as neither) */
+            memcpy(&x, s + len - 8, 8);
+            x >>= 8 * (8 - (len - i));
+        } else {
+            break;
+        }
+        uint64_t t = x ^ (ONES * '0');
+        uint64_t ge10 = (((t & (ONES * 0x7f)) + ONES * 0x76) | t) & HIGHS;
+        /* one 1 per digit byte, summed by a multiply: no popcount needed */
+        digits += (((~ge10 & HIGHS) >> 7) * ONES) >> 56;
+        uint64_t y = (x | (ONES * 0x20)) ^ (ONES * 'b');
+        b |= (y - ONES) & ~y & HIGHS;
+    }
+    return (m->cards && digits >= 13) || (m->bearer && b && len >= 15);
+}
+
 int nlog__mask_needed(const nlog__masker *m, const char *s, size_t len)
 {
     size_t pos = 0, a, b;
-    if (!m->cards && !m->bearer)
+    if ((!m->cards && !m->bearer) || !could_hold(m, s, len))
         return 0;
     return next_span(m, s, len, &pos, &a, &b);
 }

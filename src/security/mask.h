@@ -29,11 +29,14 @@
 #define NLOG__KEY_ENCRYPT 2
 
 #define NLOG__MASK_SLOTS 256 /* hash slots; power of two, > 2 * 2 * NLOG_NAME_LIST_MAX */
+#define NLOG__MASK_PAIRS 1024 /* prefilter bits: the first two letters of listed names */
 
 typedef struct nlog__masker {
     int cards;                 /* mask card numbers in text */
     int bearer;                /* mask bearer tokens in text */
     int any_names;             /* some name is listed */
+    uint64_t lengths;          /* bit n: some listed name is n bytes long */
+    uint64_t pairs[NLOG__MASK_PAIRS / 64]; /* bit: some listed name starts with these two */
     struct {
         uint64_t hash;         /* 0: empty slot */
         uint8_t what;          /* NLOG__KEY_* */

@@ -9,7 +9,22 @@
 #include "security/mask.h"
 #include "security/redact.h"
 
+/* What a key asks for, remembered per thread: keys repeat from record to
+ * record, and most are short. The key's bytes are kept and compared, so a
+ * verdict is never taken for another key. */
+#define KEY_CACHE 256
+#define KEY_CACHE_LEN 31
+
+typedef struct key_entry {
+    uint8_t len;     /* 0: empty */
+    uint8_t what;    /* NLOG__KEY_* */
+    uint8_t content; /* the key itself holds text to mask */
+    char key[KEY_CACHE_LEN];
+} key_entry;
+
 struct nlog__redact_ws {
+    uint64_t cache_gen;                     /* the redactor the cache was filled for */
+    key_entry cache[KEY_CACHE];
     nlog_field fields[NLOG_FIELDS_MAX + 1]; /* + the encryption marker */
     char *arena;                            /* masked and encrypted strings */
     size_t cap, used;
@@ -25,8 +40,11 @@ struct nlog__redactor {
     size_t record_cap;
     size_t lim;                  /* bytes of a string looked at: what can be written, and a
                                     little more so that a number cut at the end is seen */
+    uint64_t gen;                /* unique per redactor: tags the key caches */
     nlog__redact_ws batch;
 };
+
+static uint64_t generations; /* atomic */
 
 static const char *const group_names[] = {"context", "metadata", "performance_data"};
 
@@ -108,6 +126,7 @@ nlog_status nlog__redactor_create(const nlog_config *cfg, size_t record_cap,
     if (!rd)
         return NLOG_ENOMEM;
     nlog__masker_init(&rd->m, cfg, 1);
+    rd->gen = __atomic_add_fetch(&generations, 1, __ATOMIC_RELAXED);
     rd->content = content;
     rd->record_cap = record_cap;
     rd->lim = record_cap + 64;
@@ -139,8 +158,59 @@ static size_t str_len(const nlog_field *f)
     return f->len == NLOG_LEN_NUL ? strlen(f->v.s) : f->len;
 }
 
+/* The key's verdict (and whether the key's own text needs masking), from
+ * the thread's cache when it has it. */
+static int key_verdict(const nlog__redactor *rd, nlog__redact_ws *ws, const char *key, size_t klen,
+                       int *content)
+{
+    key_entry *e = NULL;
+    if (ws && klen <= KEY_CACHE_LEN && klen > 0) {
+        /* first, middle and last bytes and the length pick the slot; the
+         * whole key is compared below */
+        uint64_t w = (uint64_t) (unsigned char) key[0] | (uint64_t) (unsigned char) key[klen / 2] << 8 |
+                     (uint64_t) (unsigned char) key[klen - 1] << 16 | (uint64_t) klen << 24;
+        w *= 0x9e3779b97f4a7c15ull;
+        if (ws->cache_gen != rd->gen) {
+            memset(ws->cache, 0, sizeof ws->cache);
+            ws->cache_gen = rd->gen;
+        }
+        e = &ws->cache[w >> 56];
+        if (e->len == klen && memcmp(e->key, key, klen) == 0) {
+            *content = e->content;
+            return e->what;
+        }
+    }
+    int what = nlog__masker_key(&rd->m, key, klen);
+    *content = rd->content && nlog__mask_needed(&rd->m, key, klen < rd->lim ? klen : rd->lim);
+    if (e) {
+        e->len = (uint8_t) klen;
+        e->what = (uint8_t) what;
+        e->content = (uint8_t) *content;
+        memcpy(e->key, key, klen);
+    }
+    return what;
+}
+
+/* The calling thread's workspace (created on its first record), or the
+ * pipeline's for the batch path; NULL if none could be had. */
+static nlog__redact_ws *workspace(nlog__redactor *rd, int batched)
+{
+    if (batched)
+        return &rd->batch;
+    nlog__redact_ws *ws = mine;
+    if (!ws && !nlog__pipeline_no_alloc) {
+        (void) pthread_once(&ws_once, make_key);
+        ws = calloc(1, sizeof *ws);
+        if (ws) {
+            mine = ws;
+            (void) pthread_setspecific(ws_key, ws);
+        }
+    }
+    return ws;
+}
+
 /* Whether anything in the record must change (the fast path's only work). */
-static int needs_work(const nlog__redactor *rd, const nlog__record *r)
+static int needs_work(const nlog__redactor *rd, nlog__redact_ws *ws, const nlog__record *r)
 {
     const nlog__masker *m = &rd->m;
     if (rd->content &&
@@ -150,14 +220,10 @@ static int needs_work(const nlog__redactor *rd, const nlog__record *r)
         const nlog_field *f = &r->fields[i];
         if (f->group == NLOG_GROUP_CATEGORY || !f->key)
             continue;
-        size_t klen = strlen(f->key);
-        if (nlog__masker_key(m, f->key, klen) != NLOG__KEY_PLAIN)
+        int content;
+        if (key_verdict(rd, ws, f->key, strlen(f->key), &content) != NLOG__KEY_PLAIN || content)
             return 1;
-        if (!rd->content)
-            continue;
-        if (nlog__mask_needed(m, f->key, klen < rd->lim ? klen : rd->lim))
-            return 1;
-        if (f->type == NLOG_VALUE_STRING && f->v.s) {
+        if (rd->content && f->type == NLOG_VALUE_STRING && f->v.s) {
             size_t len = str_len(f);
             if (nlog__mask_needed(m, f->v.s, len < rd->lim ? len : rd->lim))
                 return 1;
@@ -193,22 +259,11 @@ static void set_masked(nlog_field *f)
 const nlog__record *nlog__redact(nlog__redactor *rd, const nlog__record *r, int batched,
                                  nlog__record *out)
 {
-    if (!rd || !needs_work(rd, r))
+    if (!rd)
         return r;
-    nlog__redact_ws *ws;
-    if (batched) {
-        ws = &rd->batch;
-    } else {
-        ws = mine;
-        if (!ws && !nlog__pipeline_no_alloc) {
-            (void) pthread_once(&ws_once, make_key);
-            ws = calloc(1, sizeof *ws);
-            if (ws) {
-                mine = ws;
-                (void) pthread_setspecific(ws_key, ws);
-            }
-        }
-    }
+    nlog__redact_ws *ws = workspace(rd, batched);
+    if (!needs_work(rd, ws, r))
+        return r;
     static nlog__redact_ws none; /* no workspace: everything sensitive becomes *** */
     if (!ws || !ws_ready(rd, ws))
         ws = &none;
