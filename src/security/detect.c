@@ -107,6 +107,7 @@ struct nlog_security_detector {
     nlog_security_stats st;
     char *text;               /* VIEW_TEXT_MAX bytes of masked values */
     size_t text_used;
+    view v;                   /* the event being examined (under the lock) */
     nlog_config cfg_copy;     /* the settings it was made from */
 };
 
@@ -687,16 +688,15 @@ static void run_rule(nlog_security_detector *d, size_t ri, view *v, nlog__sec_hi
 nlog_status nlog__detector_run(nlog_security_detector *d, const nlog_security_event *ev,
                                nlog__sec_hits **hits)
 {
-    view *v = malloc(sizeof *v);
-    if (!v)
-        return NLOG_ENOMEM;
+    nlog_security_event e = *ev;
+    if (ev->struct_size && ev->struct_size < sizeof e) /* an older, shorter layout */
+        memset((char *) &e + ev->struct_size, 0, sizeof e - ev->struct_size);
     pthread_mutex_lock(&d->lock);
-    build_view(d, ev, v);
+    build_view(d, &e, &d->v);
     d->st.events++;
     for (size_t i = 0; i < d->n_rules; i++)
-        run_rule(d, i, v, hits);
+        run_rule(d, i, &d->v, hits);
     pthread_mutex_unlock(&d->lock);
-    free(v);
     return NLOG_OK;
 }
 

@@ -175,6 +175,10 @@ static void data_keys_rotate_per_batch_and_records_stand_alone(void **state)
     char dk[7][17];
     for (size_t i = 0; i < n; i++) {
         const char *m = sec_str(r[i], "metadata.nlog_encryption");
+        if (!m || strlen(m) < 40) {
+            fail_msg("record %zu: no marker", i);
+            return;
+        }
         memcpy(dk[i], m + 19, 16);
         dk[i][16] = '\0';
         char want[32], out[64];
