@@ -55,8 +55,10 @@ static inline const char *sec_str(json_object *o, const char *path)
 typedef struct sec_hits {
     size_t n;
     char line[64][2048];
-    nlog_security_detection last;
-    char last_detector[64], last_key[256];
+    nlog_security_detection last; /* its strings point into the copies below */
+    char last_detector[64], last_key[256], last_group_by[64], last_counted[64];
+    char last_sample_of[64], last_matched[64], last_sample[NLOG_SECURITY_SAMPLE_MAX][64];
+    const char *last_sample_ptr[NLOG_SECURITY_SAMPLE_MAX];
     uint64_t last_count;
 } sec_hits;
 
@@ -67,9 +69,25 @@ static inline void sec_collect(const nlog_security_detection *d, void *user)
         assert_int_equal(nlog_security_detection_format(d, h->line[h->n], sizeof h->line[0], NULL),
                          NLOG_OK);
     h->n++;
+    /* the detection's strings live for the callback only: keep copies */
     h->last = *d;
     snprintf(h->last_detector, sizeof h->last_detector, "%s", d->detector);
     snprintf(h->last_key, sizeof h->last_key, "%s", d->key);
+    snprintf(h->last_group_by, sizeof h->last_group_by, "%s", d->group_by);
+    snprintf(h->last_counted, sizeof h->last_counted, "%s", d->counted);
+    snprintf(h->last_sample_of, sizeof h->last_sample_of, "%s", d->sample_of);
+    snprintf(h->last_matched, sizeof h->last_matched, "%s", d->matched_field);
+    for (size_t i = 0; i < d->n_sample && i < NLOG_SECURITY_SAMPLE_MAX; i++) {
+        snprintf(h->last_sample[i], sizeof h->last_sample[i], "%s", d->sample[i]);
+        h->last_sample_ptr[i] = h->last_sample[i];
+    }
+    h->last.detector = h->last_detector;
+    h->last.key = h->last_key;
+    h->last.group_by = h->last_group_by;
+    h->last.counted = h->last_counted;
+    h->last.sample_of = h->last_sample_of;
+    h->last.matched_field = h->last_matched;
+    h->last.sample = h->last_sample_ptr;
     h->last_count = d->count;
 }
 
