@@ -200,6 +200,19 @@ static nlog_status check_list(const void *m, char *why, size_t why_size)
     return NLOG_OK;
 }
 
+/* Whether YAML reads `s` back as this plain text: not a null word, and not
+ * starting with a character YAML gives a meaning ('-' of a sequence, '.' of
+ * "..."). */
+static int plain_safe(const char *s)
+{
+    static const char *const nulls[] = {"null", "Null", "NULL", NULL};
+    for (size_t i = 0; nulls[i]; i++)
+        if (strcmp(s, nulls[i]) == 0)
+            return 0;
+    return s[0] != '-' && s[0] != '.';
+}
+
+/* A flow sequence, "[password, token]", which reads back the same. */
 static void render_list(const void *m, char *buf, size_t size)
 {
     const nlog_name_list *l = m;
@@ -207,8 +220,12 @@ static void render_list(const void *m, char *buf, size_t size)
     if (!size)
         return;
     buf[0] = '\0';
+    if (l->n <= 0)
+        return;
     for (int i = 0; i < l->n && i < NLOG_NAME_LIST_MAX; i++) {
-        int n = snprintf(buf + o, size - o, "%s%s", i ? ", " : "", l->names[i]);
+        const char *q = plain_safe(l->names[i]) ? "" : "\"";
+        int n = snprintf(buf + o, size - o, "%s%s%s%s%s", i ? ", " : "[", q, l->names[i], q,
+                         i + 1 == l->n ? "]" : "");
         if (n < 0 || (size_t) n >= size - o)
             return;
         o += (size_t) n;

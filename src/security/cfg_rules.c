@@ -709,6 +709,18 @@ static void put_quoted(out *o, const char *s, size_t n)
     put(o, "\"", 1);
 }
 
+/* A name, quoted when YAML would read it plain as something else (a null
+ * word; a leading '-' or '.'), so that the text reads back the same. */
+static void put_name(out *o, const char *s)
+{
+    int quote = strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0 ||
+                s[0] == '-' || s[0] == '.' || s[0] == '\0';
+    if (quote)
+        put_quoted(o, s, strlen(s));
+    else
+        puts_(o, s);
+}
+
 static void put_names(out *o, const char *key, char (*names)[NLOG_SECURITY_NAME_MAX], int n)
 {
     if (n <= 0)
@@ -719,7 +731,7 @@ static void put_names(out *o, const char *key, char (*names)[NLOG_SECURITY_NAME_
     for (int i = 0; i < n; i++) {
         if (i)
             puts_(o, ", ");
-        puts_(o, names[i]);
+        put_name(o, names[i]);
     }
     puts_(o, "]");
 }
@@ -740,7 +752,7 @@ static void render_rules(const void *m, char *buf, size_t size)
         if (i)
             puts_(&o, ", ");
         puts_(&o, "{name: ");
-        puts_(&o, r.name);
+        put_name(&o, r.name);
         put_names(&o, "event_type", r.event_types, r.n_event_types);
         if (r.n_match > 0) {
             puts_(&o, ", match: {");
@@ -752,7 +764,7 @@ static void render_rules(const void *m, char *buf, size_t size)
                     v[len++] = '*';
                 if (j)
                     puts_(&o, ", ");
-                puts_(&o, r.match[j].field);
+                put_name(&o, r.match[j].field);
                 puts_(&o, ": ");
                 put_quoted(&o, v, len);
             }
@@ -764,10 +776,10 @@ static void render_rules(const void *m, char *buf, size_t size)
         }
         put_names(&o, "fields", r.fields, r.n_fields);
         puts_(&o, ", group_by: ");
-        puts_(&o, r.group_by);
+        put_name(&o, r.group_by);
         if (r.count_distinct[0]) {
             puts_(&o, ", count_distinct: ");
-            puts_(&o, r.count_distinct);
+            put_name(&o, r.count_distinct);
         }
         put_names(&o, "preceded_by", r.preceded_by, r.n_preceded_by);
         snprintf(num, sizeof num, ", threshold: %d, window: %d, cooldown: %d", r.threshold,
