@@ -450,10 +450,65 @@ static void detection_off_and_reconfiguration_keeps_state(void **state)
     sec_free_records(recs);
 }
 
+/* The four counting detectors, each alone (the others off), cooldown 0:
+ * N-1 events do not fire, N fire, N+1 fire again, and with the first event
+ * exactly W before the N-th only N-1 are in the window. */
+static void counting_detectors_table(void **state)
+{
+    (void) state;
+    static const struct {
+        const char *name;
+        int n, w;
+        int by_ip;      /* grouped by address (else by user) */
+        int distinct;   /* the other field differs per event */
+    } det[] = {
+        {"brute_force", 5, 300, 1, 0},
+        {"targeted_brute_force", 10, 600, 0, 0},
+        {"distributed_brute_force", 5, 600, 0, 1},
+        {"password_spraying", 10, 600, 1, 1},
+    };
+    const char *all[] = {"brute_force", "targeted_brute_force", "distributed_brute_force",
+                         "password_spraying", "success_after_failures"};
+    for (size_t k = 0; k < sizeof det / sizeof det[0]; k++) {
+        for (int edge = 0; edge < 2; edge++) {
+            base();
+            char key[96];
+            for (size_t a = 0; a < sizeof all / sizeof all[0]; a++) {
+                snprintf(key, sizeof key, "security.%s.%s", all[a],
+                         strcmp(all[a], det[k].name) == 0 ? "cooldown" : "threshold");
+                set(key, "0");
+            }
+            nlog_security_detector *d = make();
+            sec_hits h = {0};
+            char other[32];
+            for (int i = 0; i < det[k].n + 1; i++) {
+                /* the first at 0; with `edge`, the N-th exactly W later and
+                 * the N+1-th a second after that (times stay in order) */
+                int64_t t = i == 0 ? SEC_T0
+                            : edge && i == det[k].n - 1 ? SEC_T0 + SEC_S(det[k].w)
+                            : edge && i == det[k].n     ? SEC_T0 + SEC_S(det[k].w + 1)
+                                                        : SEC_T0 + SEC_S(det[k].w) / 2 + SEC_S(i);
+                snprintf(other, sizeof other, "o%d", det[k].distinct ? i : 0);
+                size_t fired = feed(d, &h, NLOG_SEC_LOGIN_FAILURE, det[k].by_ip ? other : "victim",
+                                    det[k].by_ip ? "192.0.2.1" : other, t);
+                size_t want = edge ? (i == det[k].n ? 1 : 0) /* N-1 in the window at N, N at N+1 */
+                                   : (i >= det[k].n - 1 ? 1 : 0);
+                if (fired != want)
+                    fail_msg("%s%s: event %d: %zu detections, want %zu", det[k].name,
+                             edge ? " (edge)" : "", i + 1, fired, want);
+                if (fired)
+                    assert_string_equal(h.last_detector, det[k].name);
+            }
+            nlog_security_detector_destroy(d);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(brute_force_boundaries),
+        cmocka_unit_test(counting_detectors_table),
         cmocka_unit_test(brute_force_window_edge),
         cmocka_unit_test(cooldown),
         cmocka_unit_test(targeted_brute_force),
