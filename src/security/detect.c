@@ -38,6 +38,7 @@
 
 #include "core/core.h"
 #include "format/numfmt.h"
+#include "internal/diag.h"
 #include "platform/platform.h"
 #include "security/detect.h"
 #include "security/sec_internal.h"
@@ -583,8 +584,13 @@ static void fire(nlog_security_detector *d, nlog__sec_hits **hits, const nlog__c
 {
     if (!*hits) {
         *hits = calloc(1, sizeof **hits);
-        if (!*hits)
+        if (!*hits) { /* the detection cannot be reported: say so, never silently */
+            nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ENOMEM, 0, r->name,
+                       "out of memory reporting a detection of %s for %s %.*s", r->name,
+                       r->group.name, group ? (int) (group->len < 64 ? group->len : 64) : 6,
+                       group ? group->s : "(none)");
             return;
+        }
     }
     if ((*hits)->n >= NLOG__SEC_HITS_MAX)
         return;
