@@ -15,5 +15,6 @@
 #include <nlog/diag.h>
 #include <nlog/perf.h>
 #include <nlog/format.h>
+#include <nlog/security.h>
 
 #endif /* NLOG_NLOG_H */
