@@ -6,6 +6,12 @@
  * across a reopen, and once they have caught up. */
 #include "testutil.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
 #include "server/search.h"
 #include "server/store.h"
 
@@ -444,6 +450,109 @@ static void test_queries_while_indexes_lag(void **state)
     free(lag_recs);
 }
 
+/* kill -9 of the process while the indexes lag: the WAL is left as it was,
+ * nothing checkpointed, nothing closed. The next open sees every committed
+ * row, the committed slice boundary and the late rows, answers as before,
+ * and catches up. */
+static void test_kill9_while_indexes_lag(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_kill9"), "t.db");
+    lag_recs = calloc(LAG_SLOTS, sizeof *lag_recs);
+    for (size_t i = 0; i < LAG_SLOTS; i++)
+        lag_make(i);
+    lag_deleted_before = INT64_MIN;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        nlogd_store *c = NULL;
+        int more = 0;
+        if (nlogd_store_open(path, &c, why, sizeof why) != NLOG_OK)
+            _exit(2);
+        lag_append(c, 0, LAG_N);
+        if (nlogd_store_maintain(c, 0, &more) != NLOG_OK || !more)
+            _exit(3);
+        lag_append(c, LAG_N, LAG_SLOTS);
+        raise(SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+        fail_msg("the child did not die by SIGKILL (status %d)", status);
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    lag_n = LAG_SLOTS;
+    assert_int_equal(nlogd_store_fts_lag(s), LAG_SLOTS - 20000);
+    lag_check_all(s, "after kill -9 while lagging");
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    assert_int_equal(nlogd_store_fts_lag(s), 0);
+    lag_check_all(s, "caught up after kill -9");
+    nlogd_store_close(s);
+    free(lag_recs);
+}
+
+/* A store of schema 1 (SQL indexes on entries, every unindexed row in
+ * fts_pending) is migrated when opened and answers exactly as before. */
+static void test_migrate_schema1(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_v1"), "t.db");
+    lag_recs = calloc(LAG_SLOTS, sizeof *lag_recs);
+    for (size_t i = 0; i < LAG_SLOTS; i++)
+        lag_make(i);
+    lag_deleted_before = INT64_MIN;
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    lag_append(s, 0, 1000);
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    lag_append(s, 1000, 1300); /* not in the word index: pending */
+    nlogd_store_close(s);
+    /* Turn it into what schema 1 wrote. */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "BEGIN;"
+                                  "INSERT INTO fts_pending SELECT id FROM entries WHERE id >="
+                                  " (SELECT value FROM meta WHERE key = 'tail_from');"
+                                  "DROP TABLE ix_level; DROP TABLE ix_category; DROP TABLE ix_logger;"
+                                  "DROP TABLE meta;"
+                                  "CREATE INDEX entries_level ON entries(level);"
+                                  "CREATE INDEX entries_category ON entries(category, level);"
+                                  "CREATE INDEX entries_logger ON entries(logger, level);"
+                                  "COMMIT;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    lag_n = 1300;
+    assert_int_equal(nlogd_store_fts_lag(s), 300);
+    lag_check_all(s, "migrated from schema 1");
+    more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    assert_int_equal(nlogd_store_fts_lag(s), 0);
+    lag_check_all(s, "migrated, caught up");
+    nlogd_store_close(s);
+    /* The SQL indexes are gone. */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type ="
+                                            " 'index' AND name LIKE 'entries_%'", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(lag_recs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +560,8 @@ int main(void)
         cmocka_unit_test(test_search_indexed_and_pending),
         cmocka_unit_test(test_dedupe_counts_retention),
         cmocka_unit_test(test_queries_while_indexes_lag),
+        cmocka_unit_test(test_kill9_while_indexes_lag),
+        cmocka_unit_test(test_migrate_schema1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
