@@ -484,15 +484,17 @@ typedef struct nlog_perf_counters {
     uint64_t series;                /* series now kept */
     uint64_t history_bytes;         /* bytes the history takes now */
     uint64_t evicted_rollups;       /* minute and hour rollups evicted by the memory cap */
-    uint64_t evicted_samples;       /* raw samples evicted by the memory cap */
+    uint64_t evicted_samples;       /* raw samples evicted by the memory cap, or by a lowered
+                                       performance_raw_samples (the rollups keep them) */
     uint64_t records;               /* performance records logged */
-    uint64_t collections;           /* system metric collections */
+    uint64_t collections;           /* system metric collections (the collector thread's) */
     uint64_t collection_errors;     /* /proc or statvfs reads that failed */
     uint64_t alerts_fired;
     uint64_t alerts_resolved;
     uint64_t notifications_sent;    /* e-mails and webhook posts delivered */
     uint64_t notifications_retried; /* failed attempts that were retried */
-    uint64_t notifications_failed;  /* given up after the last retry, or refused for good */
+    uint64_t notifications_failed;  /* given up when the retry budget (15 min) was spent, or
+                                       refused for good */
     uint64_t notifications_dropped; /* refused: the delivery queue was full, or shutdown */
 } nlog_perf_counters;
 
