@@ -374,9 +374,9 @@ typedef struct nlog_perf_query {
                                 5 minutes */
     int64_t end_ns;          /* end of the window (UTC ns), 0 .. NLOG_PERF_END_MAX; 0
                                 (default): now */
-    double stable_percent;   /* trend: a change over the covered span within this percentage
-                                of the scale (the larger of |mean| and max - min) is "stable";
-                                default 5 */
+    double stable_percent;   /* trend: a change from the first to the last point of the data
+                                within this percentage of the scale (the larger of |mean| and
+                                max - min) is "stable"; default 5 */
 } nlog_perf_query;
 
 #define NLOG_PERF_WINDOW_MAX (INT64_C(100) * 366 * 86400 * 1000000000) /* about 100 years */

@@ -51,9 +51,10 @@ void nlog__wacc_summary(const nlog__wacc *a, nlog_metric_kind kind, int64_t t0, 
                         nlog_perf_summary *out);
 
 /* The trend of window cur ([t0, t1)) against prev (the window before it).
- * "Stable" compares the change the line predicts over the span cur covers
- * with stable_percent of the larger of |mean| and (max - min), so that a
- * level near 0 is not "rising" on noise. */
+ * "Stable" compares the change the line predicts between cur's first and
+ * last point with stable_percent of the larger of |mean| and (max - min),
+ * so that a level near 0 is not "rising" on noise and a series with data in
+ * the last minutes of a long window is judged on those minutes. */
 void nlog__wacc_trend(const nlog__wacc *cur, const nlog__wacc *prev, int64_t t0, int64_t t1,
                       double stable_percent, nlog_perf_trend *out);
 
