@@ -153,7 +153,7 @@ NLOG_API nlog_status nlog_metric_observe(nlog_metric *m, double value);
  * first sample after nlog_shutdown() or after performance_buffer_size
  * changed. Call it at the start of a latency-sensitive thread; every later
  * sample is the lock-free, system-call-free path. Returns NLOG_OK or
- * NLOG_ENOMEM. Since: 0.2 */
+ * NLOG_ENOMEM. Since: 0.1 (0.1 is not released yet) */
 NLOG_API NLOG_NODISCARD nlog_status nlog_perf_thread_prepare(void);
 
 /* ---- timers ----------------------------------------------------------------- */
