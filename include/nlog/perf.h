@@ -152,8 +152,8 @@ NLOG_API nlog_status nlog_metric_observe(nlog_metric *m, double value);
  * the aggregation thread (pthread_create()). The same happens again on the
  * first sample after nlog_shutdown() or after performance_buffer_size
  * changed. Call it at the start of a latency-sensitive thread; every later
- * sample is the lock-free, system-call-free path. Returns NLOG_OK or
- * NLOG_ENOMEM. Since: 0.1 (0.1 is not released yet) */
+ * sample takes the lock-free path described at the top. Returns NLOG_OK or
+ * NLOG_ENOMEM. Since: 0.1 */
 NLOG_API NLOG_NODISCARD nlog_status nlog_perf_thread_prepare(void);
 
 /* ---- timers ----------------------------------------------------------------- */
