@@ -6,7 +6,7 @@
  *   - a series' raw ring holds its raw_len newest samples in arrival order,
  *     and every sample it dropped has a time <= raw_gone_ns;
  *   - bucket rings are sorted by start, one bucket per start.
- * Tested by: tests/unit/perf/test_store.c, test_window.c */
+ * Tested by: tests/unit/perf/test_perf_store.c, test_window.c */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* test_store.c: the history store on its own (src/perf/store.c): the
+/* test_perf_store.c: the history store on its own (src/perf/store.c): the
  * canonical series key, kind conflicts and clashes of exported names,
  * out-of-order samples, the memory cap with its evictions (rollup slot
  * arrays shrink too), and a lowered raw-sample count applied to existing
