@@ -77,20 +77,28 @@ static void test_out_of_order(void **state)
     (void) state;
     nlog_status st;
     nlog__series *s = intern("ooo", NLOG_METRIC_GAUGE, NULL, NULL, NULL, NULL, &st);
+    /* (no assertion with the store lock held: a failure would leave it locked) */
     nlog__store_lock();
-    assert_int_equal(nlog__store_add(s, PU_T0 + 3 * PU_MIN, 3), 0);
-    assert_int_equal(nlog__store_add(s, PU_T0 + 1 * PU_MIN, 1), 0);
-    assert_int_equal(nlog__store_add(s, PU_T0 + 2 * PU_MIN + PU_S, 2), 0);
-    assert_int_equal(s->minutes.len, 3);
-    for (uint32_t i = 0; i < 3; i++) {
-        const nlog__pbucket *b = nlog__bring_at(&s->minutes, i);
-        assert_true(b->start_ns == PU_T0 + (int64_t) (i + 1) * PU_MIN && b->count == 1);
+    int rc = nlog__store_add(s, PU_T0 + 3 * PU_MIN, 3) | nlog__store_add(s, PU_T0 + 1 * PU_MIN, 1) |
+             nlog__store_add(s, PU_T0 + 2 * PU_MIN + PU_S, 2);
+    uint32_t minutes = s->minutes.len, hours = s->hours.len;
+    int64_t start[3] = {0};
+    uint64_t count[3] = {0};
+    for (uint32_t i = 0; i < 3 && i < minutes; i++) {
+        start[i] = nlog__bring_at(&s->minutes, i)->start_ns;
+        count[i] = nlog__bring_at(&s->minutes, i)->count;
     }
-    assert_int_equal(s->hours.len, 1);
-    assert_int_equal(nlog__bring_at(&s->hours, 0)->count, 3);
-    assert_true(nlog__raw_at(s, 0)->v == 3 && nlog__raw_at(s, 2)->v == 2); /* arrival order */
-    assert_true(s->last == 3); /* the newest by time */
+    uint64_t hour_count = hours ? nlog__bring_at(&s->hours, 0)->count : 0;
+    double first = nlog__raw_at(s, 0)->v, third = nlog__raw_at(s, 2)->v, last = s->last;
     nlog__store_unlock();
+    assert_int_equal(rc, 0);
+    assert_int_equal(minutes, 3);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_true(start[i] == PU_T0 + (int64_t) (i + 1) * PU_MIN && count[i] == 1);
+    assert_int_equal(hours, 1);
+    assert_int_equal(hour_count, 3);
+    assert_true(first == 3 && third == 2); /* arrival order */
+    assert_true(last == 3);                /* the newest by time */
 }
 
 /* A cap lowered under a full history evicts the oldest minute rollups
@@ -107,30 +115,39 @@ static void test_eviction_frees_slots(void **state)
         s[e] = intern("lat", NLOG_METRIC_TIMER, "endpoint", ep, NULL, NULL, &st);
         assert_non_null(s[e]);
     }
+    int rc = 0;
     nlog__store_lock();
     for (int m = 0; m < 1000; m++)
         for (int e = 0; e < 20; e++)
-            assert_int_equal(nlog__store_add(s[e], PU_T0 + m * PU_MIN, 0.001 * (1 + m % 7)), 0);
+            rc |= nlog__store_add(s[e], PU_T0 + m * PU_MIN, 0.001 * (1 + m % 7));
     nlog__store_stats full;
     nlog__store_get_stats(&full);
-    assert_int_equal(s[3]->minutes.len, 1000);
+    uint32_t full_len = s[3]->minutes.len;
     nlog__store_unlock();
+    assert_int_equal(rc, 0);
+    assert_int_equal(full_len, 1000);
 
     uint64_t cap = full.bytes / 4;
     nlog__store_configure(10000, 16, cap);
+    uint32_t len[20], slots[20];
+    int64_t gone[20];
     nlog__store_lock();
     nlog__store_stats after;
     nlog__store_get_stats(&after);
+    for (int e = 0; e < 20; e++) {
+        len[e] = s[e]->minutes.len;
+        slots[e] = s[e]->minutes.cap;
+        gone[e] = s[e]->minutes.gone_ns;
+    }
+    nlog__store_unlock();
     assert_true(after.bytes <= cap);
     assert_true(after.evicted_rollups > 0);
     for (int e = 0; e < 20; e++) {
-        const nlog__bring *r = &s[e]->minutes;
-        assert_true(r->len < 1000);
-        if (r->cap > 2 && r->len <= r->cap / 4)
-            fail_msg("series %d: %u minute rollups in %u slots", e, r->len, r->cap);
-        assert_true(r->gone_ns > PU_T0);
+        assert_true(len[e] < 1000);
+        if (slots[e] > 2 && len[e] <= slots[e] / 4)
+            fail_msg("series %d: %u minute rollups in %u slots", e, len[e], slots[e]);
+        assert_true(gone[e] > PU_T0);
     }
-    nlog__store_unlock();
 }
 
 /* performance_raw_samples lowered: existing rings are cut to the newest. */
@@ -140,19 +157,26 @@ static void test_raw_max_lowered(void **state)
     nlog__store_configure(10000, 1024, 64u << 20);
     nlog_status st;
     nlog__series *s = intern("raw", NLOG_METRIC_GAUGE, NULL, NULL, NULL, NULL, &st);
+    int rc = 0;
     nlog__store_lock();
     for (int k = 0; k < 1000; k++)
-        assert_int_equal(nlog__store_add(s, PU_T0 + k * PU_S, k), 0);
-    assert_int_equal(s->raw_len, 1000);
-    assert_true(s->raw_gone_ns == INT64_MIN);
+        rc |= nlog__store_add(s, PU_T0 + k * PU_S, k);
+    uint32_t before_len = s->raw_len;
+    int64_t before_gone = s->raw_gone_ns;
     nlog__store_unlock();
+    assert_int_equal(rc, 0);
+    assert_int_equal(before_len, 1000);
+    assert_true(before_gone == INT64_MIN);
     nlog__store_configure(10000, 100, 64u << 20);
     nlog__store_lock();
-    assert_true(s->raw_cap <= 100 && s->raw_len == s->raw_cap);
-    assert_true(nlog__raw_at(s, s->raw_len - 1)->v == 999);
-    assert_true(nlog__raw_at(s, 0)->v == 1000 - s->raw_len);
-    assert_true(s->raw_gone_ns == PU_T0 + (int64_t) (999 - s->raw_len) * PU_S);
+    uint32_t cap = s->raw_cap, len = s->raw_len;
+    double newest = nlog__raw_at(s, len - 1)->v, oldest = nlog__raw_at(s, 0)->v;
+    int64_t gone = s->raw_gone_ns;
     nlog__store_unlock();
+    assert_true(cap <= 100 && len == cap);
+    assert_true(newest == 999);
+    assert_true(oldest == 1000 - len);
+    assert_true(gone == PU_T0 + (int64_t) (999 - len) * PU_S);
 }
 
 int main(void)
