@@ -8,6 +8,7 @@ PACKAGES="
   build-essential cmake pkg-config git ca-certificates
   clang libclang-rt-14-dev
   libfyaml-dev libjson-c-dev libcmocka-dev libzstd-dev zlib1g-dev
+  libsodium-dev
   zstd
 "
 if [ "${1:-}" = bench ]; then

@@ -13,5 +13,6 @@
 #include <nlog/config.h>
 #include <nlog/lifecycle.h>
 #include <nlog/diag.h>
+#include <nlog/seal.h>
 
 #endif /* NLOG_NLOG_H */
