@@ -16,6 +16,8 @@
 
 /* Entry points of the subcommand files. */
 int tool_cmd_config(int argc, char **argv);
+int tool_cmd_keygen(int argc, char **argv);
+int tool_cmd_verify(int argc, char **argv);
 
 static const struct command {
     const char *name;
@@ -23,6 +25,8 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"config", tool_cmd_config, "validate a configuration file, show the effective configuration"},
+    {"keygen", tool_cmd_keygen, "make keys: --sealing for sealed log files"},
+    {"verify", tool_cmd_verify, "verify sealed log files with a public key"},
 };
 
 static void usage(FILE *out)
