@@ -109,7 +109,8 @@ size_t nlog__seal_extra_render(const nlog__seal_extra *x, char *out)
 
 size_t nlog__seal_ckpt_render(const nlog__seal_hdr *h, const uint8_t *sig,
                               const uint8_t (*tags)[NLOG__SEAL_TAG_LEN], size_t n_tags,
-                              const char *extra, size_t extra_len, char *out)
+                              const uint8_t (*prev_tags)[NLOG__SEAL_TAG_LEN], const char *extra,
+                              size_t extra_len, char *out)
 {
     char *o = out;
     char t[NLOG__RFC3339_LEN];
@@ -137,6 +138,9 @@ size_t nlog__seal_ckpt_render(const nlog__seal_hdr *h, const uint8_t *sig,
     o = put_b64(o, &h->keys[0][0], (size_t) h->n_keys * NLOG__SEAL_PK_LEN);
     o = put_str(o, ",\"tags\":");
     o = put_b64(o, n_tags ? &tags[0][0] : (const uint8_t *) "", n_tags * NLOG__SEAL_TAG_LEN);
+    o = put_str(o, ",\"prev_tags\":");
+    o = put_b64(o, h->n_prev ? &prev_tags[0][0] : (const uint8_t *) "",
+                (size_t) h->n_prev * NLOG__SEAL_TAG_LEN);
     if (extra_len) {
         o = put_str(o, ",\"extra\":");
         memcpy(o, extra, extra_len);
@@ -430,8 +434,10 @@ int nlog__seal_ckpt_parse(const char *line, size_t len, nlog__seal_ckpt *ck, cha
     lit(&c, ",\"keys\":");
     b64(&c, &h->keys[0][0], sizeof h->keys, &nk);
     lit(&c, ",\"tags\":");
-    size_t nt = 0;
+    size_t nt = 0, np = 0;
     b64(&c, &ck->tags[0][0], sizeof ck->tags, &nt);
+    lit(&c, ",\"prev_tags\":");
+    b64(&c, &ck->prev_tags[0][0], sizeof ck->prev_tags, &np);
     ck->has_extra = 0;
     const char *xp = NULL, *xe = NULL;
     if (peek(&c, ",\"extra\":")) {
@@ -461,6 +467,8 @@ int nlog__seal_ckpt_parse(const char *line, size_t len, nlog__seal_ckpt *ck, cha
         return fail(&c, "a range of at most 1000 records");
     if (nt != (last + 1 - first) * NLOG__SEAL_TAG_LEN)
         return fail(&c, "one 8-byte tag per record of the range");
+    if (np % NLOG__SEAL_TAG_LEN)
+        return fail(&c, "8-byte tags of the previous range");
     memcpy(h->stream, stream, sizeof stream);
     h->first = first;
     h->last = last;
@@ -470,7 +478,10 @@ int nlog__seal_ckpt_parse(const char *line, size_t len, nlog__seal_ckpt *ck, cha
     memcpy(h->prev, prev, 32);
     memcpy(h->root, root, 32);
     ck->n_tags = nt / NLOG__SEAL_TAG_LEN;
+    h->n_prev = (uint16_t) (np / NLOG__SEAL_TAG_LEN);
     nlog__seal_hash(ck->tags, nt, h->tags_hash);
+    if (np)
+        nlog__seal_hash(ck->prev_tags, np, h->prev_tags_hash);
     if (ck->has_extra)
         nlog__seal_hash(xp, (size_t) (xe - xp), h->extra_hash);
     return 0;

@@ -28,7 +28,7 @@
 /* Longest control line the writer produces (a checkpoint with every tag and
  * the largest extra, or an anchor with the longest proof). */
 #define NLOG__SEAL_CTRL_MAX                                                                        \
-    (2048 + NLOG__B64_MAX(NLOG__SEAL_RANGE_MAX * NLOG__SEAL_TAG_LEN) +                             \
+    (2048 + 2 * NLOG__B64_MAX(NLOG__SEAL_RANGE_MAX * NLOG__SEAL_TAG_LEN) +                         \
      NLOG__B64_MAX(NLOG__SEAL_PROOF_MAX * (NLOG__SEAL_HDR_MAX + NLOG__SEAL_SIG_LEN)) +           \
      NLOG__SEAL_EXTRA_MAX)
 #define NLOG__B64_MAX(n) (((n) + 2) / 3 * 4)
@@ -75,16 +75,19 @@ typedef struct nlog__seal_ckpt {
     uint8_t sig[NLOG__SEAL_SIG_LEN];
     uint8_t tags[NLOG__SEAL_RANGE_MAX][NLOG__SEAL_TAG_LEN];
     size_t n_tags;           /* hdr.last - hdr.first + 1 */
+    uint8_t prev_tags[NLOG__SEAL_RANGE_MAX][NLOG__SEAL_TAG_LEN]; /* hdr.n_prev of them */
     nlog__seal_extra extra;
     int has_extra;
 } nlog__seal_ckpt;
 
 /* Renders a checkpoint line with its newline; out holds NLOG__SEAL_CTRL_MAX.
- * `extra` (extra_len bytes, may be 0) must be what nlog__seal_extra_render()
- * produced and h->extra_hash its hash. Returns the length. */
+ * `prev_tags` are h->n_prev tags of the previous range; `extra` (extra_len
+ * bytes, may be 0) must be what nlog__seal_extra_render() produced and
+ * h->extra_hash its hash. Returns the length. */
 size_t nlog__seal_ckpt_render(const nlog__seal_hdr *h, const uint8_t *sig,
                               const uint8_t (*tags)[NLOG__SEAL_TAG_LEN], size_t n_tags,
-                              const char *extra, size_t extra_len, char *out);
+                              const uint8_t (*prev_tags)[NLOG__SEAL_TAG_LEN], const char *extra,
+                              size_t extra_len, char *out);
 
 /* Parses a checkpoint line (without newline). Checks the syntax, that the
  * text form is canonical, and that tags_hash and extra_hash match what the

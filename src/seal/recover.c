@@ -192,6 +192,8 @@ static int take_checkpoint(nlog__sealer *s, nlog__seal_head *h, nlog__seal_keys 
                            const nlog__seal_ckpt *c)
 {
     nlog__sealer_store_proof(s, &c->hdr, c->sig);
+    memcpy(s->m->ptags[c->hdr.epoch & 1], c->tags, c->n_tags * NLOG__SEAL_TAG_LEN);
+    s->m->n_ptags[c->hdr.epoch & 1] = (uint32_t) c->n_tags;
     nlog__seal_hdr_hash(&c->hdr, c->sig, h->prev);
     h->first_uncovered = c->hdr.last + 1;
     h->seq_next = c->hdr.last + 1;

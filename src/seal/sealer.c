@@ -480,11 +480,19 @@ static nlog_status render_checkpoint(nlog__sealer *s, nlog__seal_head *w,
         return NLOG_ESTATE;
     }
     memcpy(h.prev, w->prev, 32);
-    uint8_t(*tags)[NLOG__SEAL_TAG_LEN] = s->tags;
+    uint8_t(*tags)[NLOG__SEAL_TAG_LEN] = s->m->ptags[k->epoch & 1];
     size_t n = w->n_pending;
-    range_tags(s, n, tags);
+    range_tags(s, n, tags); /* also kept for the next checkpoint, which repeats them */
+    s->m->n_ptags[k->epoch & 1] = (uint32_t) n;
     nlog__seal_hash(tags, n * NLOG__SEAL_TAG_LEN, h.tags_hash);
     range_root(s, w->prev, n, h.root);
+    const uint8_t(*ptags)[NLOG__SEAL_TAG_LEN] = NULL;
+    if (k->epoch > 0 && s->m->n_ptags[(k->epoch - 1) & 1] <= NLOG__SEAL_RANGE_MAX) {
+        ptags = (const uint8_t(*)[NLOG__SEAL_TAG_LEN]) s->m->ptags[(k->epoch - 1) & 1];
+        h.n_prev = (uint16_t) s->m->n_ptags[(k->epoch - 1) & 1];
+        if (h.n_prev)
+            nlog__seal_hash(ptags, (size_t) h.n_prev * NLOG__SEAL_TAG_LEN, h.prev_tags_hash);
+    }
 
     nlog__seal_extra x;
     memset(&x, 0, sizeof x);
@@ -511,7 +519,7 @@ static nlog_status render_checkpoint(nlog__sealer *s, nlog__seal_head *w,
     uint8_t sig[NLOG__SEAL_SIG_LEN];
     nlog__seal_hdr_sign(&h, k->sk, sig);
     *ret_len = nlog__seal_ckpt_render(&h, sig, (const uint8_t(*)[NLOG__SEAL_TAG_LEN]) tags, n,
-                                      extra, xl, o);
+                                      ptags, extra, xl, o);
     nlog__sealer_store_proof(s, &h, sig);
 
     nlog__seal_hdr_hash(&h, sig, w->prev);

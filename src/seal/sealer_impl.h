@@ -35,7 +35,6 @@ struct nlog__sealer {
     int wfd;
     uint64_t wdev, wino;
     nlog__seal_ckpt *ck;       /* scratch for parsing */
-    uint8_t tags[NLOG__SEAL_RANGE_MAX][NLOG__SEAL_TAG_LEN]; /* scratch for a checkpoint */
     nlog__seal_anchor *an;
     uint64_t synced_gen;       /* generation at the last msync */
     int reported;              /* a problem was reported and has not cleared */

@@ -16,6 +16,8 @@
  *   head[2]   two slots of the chain head (next sequence number, pending
  *             range, previous checkpoint hash, position in the log file);
  *   hashes    the full hashes of the pending records;
+ *   ptags     the tags of the last two checkpoints' ranges (a checkpoint
+ *             repeats those of the range before it);
  *   proof     for each level j, the most recent checkpoint of an epoch with
  *             j trailing zero bits (level 40: epoch 0), from which anchors
  *             build the proof of the current epoch's key.
@@ -99,6 +101,10 @@ typedef struct nlog__seal_file {
     } head[2];
     uint8_t hashes[NLOG__SEAL_RANGE_MAX][NLOG__SEAL_HASH_LEN];
     uint8_t pad_hashes[768];
+    /* The tags of the range checkpoint e covered, in ptags[e & 1] (checkpoint
+     * e + 1 repeats them); written before the commit of e, read after it. */
+    uint32_t n_ptags[2];
+    uint8_t ptags[2][NLOG__SEAL_RANGE_MAX][NLOG__SEAL_TAG_LEN];
     nlog__seal_proof_slot proof[NLOG__SEAL_DEPTH + 1];
 } nlog__seal_file;
 

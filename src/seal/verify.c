@@ -23,6 +23,8 @@
 #include "seal/b64.h"
 #include "seal/verify.h"
 
+#define KNOWN_MAX 256 /* keys of later epochs remembered */
+
 typedef struct vpend {
     uint64_t seq;
     uint64_t off;
@@ -65,11 +67,24 @@ struct nlog__vlog {
     int reported_nostream;
     uint8_t stream[NLOG__SEAL_STREAM_LEN];
     uint64_t epoch;          /* of the next checkpoint */
-    uint8_t key[NLOG__SEAL_PK_LEN];
-    size_t n_skip;           /* keys of later epochs from the last checkpoint */
-    uint64_t skip_epoch[NLOG__SEAL_DEPTH];
-    uint8_t skip_key[NLOG__SEAL_DEPTH][NLOG__SEAL_PK_LEN];
+    uint8_t key[NLOG__SEAL_PK_LEN]; /* the key of `epoch` as the anchor proved it */
+    /* Keys certified for later epochs by verified checkpoints (epoch + 2^j). */
+    size_t n_known;
+    uint64_t known_epoch[KNOWN_MAX];
+    uint8_t known_key[KNOWN_MAX][NLOG__SEAL_PK_LEN];
     uint8_t prev[NLOG__SEAL_HASH_LEN];
+    int prev_known;          /* prev is the hash of the checkpoint just before */
+    /* The tags of the last verified checkpoint (its successor repeats them). */
+    uint64_t last_first;
+    size_t last_n;
+    uint8_t last_tags[NLOG__SEAL_RANGE_MAX][NLOG__SEAL_TAG_LEN];
+    /* A checkpoint that did not verify, judged when the next one does. */
+    int suspect;
+    nlog_seal_kind suspect_kind;
+    uint64_t suspect_epoch, suspect_first, suspect_last;
+    int64_t suspect_off;
+    size_t suspect_file, suspect_n;
+    uint8_t suspect_tags[NLOG__SEAL_RANGE_MAX][NLOG__SEAL_TAG_LEN];
     uint64_t first_uncovered;
     uint64_t max_seq;
 
@@ -167,18 +182,46 @@ static void lose_trust(nlog__vlog *v)
 {
     v->trusted = 0;
     v->n_pend = 0;
-    v->n_skip = 0;
+    v->suspect = 0;
+    v->prev_known = 0;
 }
 
 /* Key certified for `epoch` at this point, or NULL. */
 static const uint8_t *key_for(const nlog__vlog *v, uint64_t epoch)
 {
-    if (epoch == v->epoch)
-        return v->key;
-    for (size_t i = 0; i < v->n_skip; i++)
-        if (v->skip_epoch[i] == epoch)
-            return v->skip_key[i];
+    for (size_t i = 0; i < v->n_known; i++)
+        if (v->known_epoch[i] == epoch)
+            return v->known_key[i];
     return NULL;
+}
+
+/* Remembers the key of `epoch` (a verified checkpoint or anchor vouches for
+ * it); forgets keys of epochs already passed, and the farthest when full. */
+static void know_key(nlog__vlog *v, uint64_t epoch, const uint8_t *pk)
+{
+    size_t j = 0, far = 0;
+    for (size_t i = 0; i < v->n_known; i++) {
+        if (v->known_epoch[i] < v->epoch || v->known_epoch[i] == epoch)
+            continue;
+        if (j != i) {
+            v->known_epoch[j] = v->known_epoch[i];
+            memcpy(v->known_key[j], v->known_key[i], NLOG__SEAL_PK_LEN);
+        }
+        if (v->known_epoch[j] > v->known_epoch[far])
+            far = j;
+        j++;
+    }
+    v->n_known = j;
+    if (v->n_known == KNOWN_MAX) {
+        if (v->known_epoch[far] < epoch)
+            return;
+        v->known_epoch[far] = epoch;
+        memcpy(v->known_key[far], pk, NLOG__SEAL_PK_LEN);
+        return;
+    }
+    v->known_epoch[v->n_known] = epoch;
+    memcpy(v->known_key[v->n_known], pk, NLOG__SEAL_PK_LEN);
+    v->n_known++;
 }
 
 static void store_slot(nlog__vlog *v, const nlog__seal_hdr *h, const uint8_t *sig)
@@ -331,12 +374,15 @@ static void on_plain(nlog__vlog *v, uint64_t off)
 
 /* ---- checkpoints ------------------------------------------------------------------------ */
 
-/* Checks the pending records against checkpoint c (trusted). Returns the
- * number of problems found in the range. */
-static unsigned check_range(nlog__vlog *v, const nlog__seal_ckpt *c, uint64_t old_first)
+/* Checks the pending records of a..b against tags (trusted: from a verified
+ * checkpoint, or repeated by its successor); with `root`, also the root over
+ * their full hashes from `prev`. Records below old_first are copies of
+ * covered ones. Returns the number of problems found in the range. */
+static unsigned check_range(nlog__vlog *v, uint64_t a, uint64_t b,
+                            const uint8_t (*tags)[NLOG__SEAL_TAG_LEN], const uint8_t *root_want,
+                            const uint8_t *prev, uint64_t epoch, uint64_t old_first)
 {
-    const uint64_t a = c->hdr.first, b = c->hdr.last;
-    const size_t n = c->n_tags;
+    const size_t n = b + 1 > a ? (size_t) (b + 1 - a) : 0;
     unsigned found = 0;
     memset(v->cnt, 0, n);
     memset(v->bad, 0, n);
@@ -357,6 +403,8 @@ static unsigned check_range(nlog__vlog *v, const nlog__seal_ckpt *c, uint64_t ol
             continue;
         }
         if (e->seq > b) {
+            if (!root_want)
+                continue; /* the tags repeated by a successor: the rest is its own range */
             v->cur = e->file;
             problem(v, NLOG_SEAL_ORDER, e->seq, (int64_t) e->off,
                     "record %llu appears before the checkpoint that covers %llu..%llu",
@@ -370,7 +418,7 @@ static unsigned check_range(nlog__vlog *v, const nlog__seal_ckpt *c, uint64_t ol
             v->cnt[i]++;
         /* idx: the copy to report (the first that does not match), else the
          * copy that matches (for the root) */
-        if (sodium_memcmp(e->hash, c->tags[i], NLOG__SEAL_TAG_LEN) != 0) {
+        if (sodium_memcmp(e->hash, tags[i], NLOG__SEAL_TAG_LEN) != 0) {
             if (!v->bad[i]) {
                 v->bad[i] = 1;
                 v->idx[i] = (int32_t) k;
@@ -422,7 +470,7 @@ static unsigned check_range(nlog__vlog *v, const nlog__seal_ckpt *c, uint64_t ol
         } else if (v->bad[i]) {
             problem(v, NLOG_SEAL_MAC_MISMATCH, seq, off,
                     "record %llu differs from what its checkpoint sealed (epoch %llu)",
-                    (unsigned long long) seq, (unsigned long long) c->hdr.epoch);
+                    (unsigned long long) seq, (unsigned long long) epoch);
             found++;
         } else {
             problem(v, NLOG_SEAL_SEQ_DUP, seq, off, "record %llu appears %u times",
@@ -431,16 +479,16 @@ static unsigned check_range(nlog__vlog *v, const nlog__seal_ckpt *c, uint64_t ol
         }
     }
     v->cur = cur;
-    if (!found) {
+    if (!found && root_want) {
         /* every tag matched once: the root binds the full hashes */
         crypto_generichash_state st;
         uint8_t root[32];
         crypto_generichash_init(&st, NULL, 0, 32);
-        crypto_generichash_update(&st, c->hdr.prev, 32);
+        crypto_generichash_update(&st, prev, 32);
         for (size_t i = 0; i < n; i++)
             crypto_generichash_update(&st, v->pend[v->idx[i]].hash, 32);
         crypto_generichash_final(&st, root, 32);
-        if (memcmp(root, c->hdr.root, 32) != 0) {
+        if (memcmp(root, root_want, 32) != 0) {
             problem(v, NLOG_SEAL_CHAIN_BREAK, a, -1,
                     "the records %llu..%llu match their tags but not the checkpoint's root",
                     (unsigned long long) a, (unsigned long long) b);
@@ -483,6 +531,39 @@ static void apply_notes(nlog__vlog *v, const nlog__seal_extra *x)
         add_cut(v, x->cut_first, x->cut_last);
 }
 
+/* Reports the checkpoint that did not verify, now that the one after it
+ * (c, verified; NULL at the end) may tell where it was altered. */
+static void judge_suspect(nlog__vlog *v, const nlog__seal_ckpt *c)
+{
+    if (!v->suspect)
+        return;
+    v->suspect = 0;
+    uint64_t seq = v->first_uncovered;
+    if (c && c->hdr.n_prev && c->hdr.first - c->hdr.n_prev == v->first_uncovered) {
+        /* the first record whose tag the altered checkpoint changed */
+        uint64_t a = v->first_uncovered, b = c->hdr.first - 1;
+        uint64_t i;
+        for (i = a; i <= b; i++) {
+            if (i < v->suspect_first || i > v->suspect_last)
+                break;
+            if (memcmp(v->suspect_tags[i - v->suspect_first], c->prev_tags[i - a],
+                       NLOG__SEAL_TAG_LEN) != 0)
+                break;
+        }
+        seq = i <= b ? i : a;
+    }
+    size_t cur = v->cur;
+    v->cur = v->suspect_file;
+    problem(v, v->suspect_kind, seq, v->suspect_off,
+            v->suspect_kind == NLOG_SEAL_UNKNOWN_KEY_EPOCH
+                ? "a checkpoint claims epoch %llu, but no key is certified for it here (expected "
+                  "epoch %llu)"
+                : "the checkpoint of epoch %llu does not verify with the key certified for it "
+                  "(expected epoch %llu)",
+            (unsigned long long) v->suspect_epoch, (unsigned long long) (v->epoch - 1));
+    v->cur = cur;
+}
+
 static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t off)
 {
     char why[256];
@@ -501,29 +582,53 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
         return;
     }
     const uint64_t fu = v->first_uncovered, e = c->hdr.epoch;
-    if (!v->trusted) {
-        /* Regain trust if a key vouched for earlier signs it. */
-        const uint8_t *k = key_for(v, e);
-        if (!k || memcmp(c->hdr.stream, v->stream, sizeof v->stream) != 0 ||
-            !nlog__seal_hdr_verify(&c->hdr, c->sig, k))
-            return;
-        v->trusted = 1;
-        v->n_pend = 0; /* records before it could not be checked (already reported) */
-        goto accept;
-    }
     if (memcmp(c->hdr.stream, v->stream, sizeof v->stream) != 0) {
         char id[32];
-        problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
-                "a checkpoint of another stream (%s) inside this one",
-                b64id(c->hdr.stream, sizeof c->hdr.stream, id));
-        lose_trust(v);
+        if (v->trusted)
+            problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
+                    "a checkpoint of another stream (%s) inside this one",
+                    b64id(c->hdr.stream, sizeof c->hdr.stream, id));
         return;
     }
-    int reported = 0;
-    if (c->hdr.first > fu) {
+    const uint8_t *k = key_for(v, e);
+    int valid = k && nlog__seal_hdr_verify(&c->hdr, c->sig, k);
+    if (!valid) {
+        if (!v->trusted)
+            return;
+        if (v->suspect) { /* two in a row: the first is judged without help */
+            judge_suspect(v, NULL);
+            v->prev_known = 0;
+        }
+        v->suspect = 1;
+        v->suspect_kind = !k || e != v->epoch ? NLOG_SEAL_UNKNOWN_KEY_EPOCH
+                                              : NLOG_SEAL_CHECKPOINT_SIG;
+        v->suspect_epoch = e;
+        v->suspect_first = c->hdr.first;
+        v->suspect_last = c->hdr.last;
+        v->suspect_off = (int64_t) off;
+        v->suspect_file = v->cur;
+        v->suspect_n = c->n_tags;
+        memcpy(v->suspect_tags, c->tags, c->n_tags * NLOG__SEAL_TAG_LEN);
+        v->epoch++; /* it stands where the checkpoint of the expected epoch was */
+        v->prev_known = 0;
+        return;
+    }
+    if (!v->trusted) {
+        /* A key vouched for earlier signs it: trust comes back. What could not
+         * be checked meanwhile was reported when trust went. */
+        v->trusted = 1;
+        v->n_pend = 0;
+        v->prev_known = 0;
+        v->first_uncovered = c->hdr.first;
+        goto accept;
+    }
+    int reported = v->suspect;
+    judge_suspect(v, c);
+    if (!reported && c->hdr.first > fu) {
         problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
-                "no checkpoint covers records %llu..%llu: a checkpoint is missing",
-                (unsigned long long) fu, (unsigned long long) (c->hdr.first - 1));
+                "no checkpoint covers records %llu..%llu: the checkpoint of epoch %llu is missing",
+                (unsigned long long) fu, (unsigned long long) (c->hdr.first - 1),
+                (unsigned long long) v->epoch);
         reported = 1;
     } else if (c->hdr.first < fu) {
         problem(v, NLOG_SEAL_CHAIN_BREAK, c->hdr.first, (int64_t) off,
@@ -532,34 +637,41 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
                 (unsigned long long) (fu - 1));
         reported = 1;
     }
-    const uint8_t *k = key_for(v, e);
-    if (e != v->epoch) {
-        if (!reported)
-            problem(v, NLOG_SEAL_UNKNOWN_KEY_EPOCH, fu, (int64_t) off,
-                    "a checkpoint claims epoch %llu where epoch %llu comes next%s",
-                    (unsigned long long) e, (unsigned long long) v->epoch,
-                    k ? "" : "; no key is certified for it");
+    uint64_t gap_epochs = e > v->epoch ? e - v->epoch : 0;
+    if (!reported && e != v->epoch) {
+        problem(v, NLOG_SEAL_UNKNOWN_KEY_EPOCH, fu, (int64_t) off,
+                "a checkpoint claims epoch %llu where epoch %llu comes next",
+                (unsigned long long) e, (unsigned long long) v->epoch);
         reported = 1;
     }
-    if (!k) {
-        lose_trust(v);
-        return;
-    }
-    if (!nlog__seal_hdr_verify(&c->hdr, c->sig, k)) {
-        if (!reported)
-            problem(v, NLOG_SEAL_CHECKPOINT_SIG, fu, (int64_t) off,
-                    "the checkpoint's signature does not verify with the key of epoch %llu",
-                    (unsigned long long) e);
-        lose_trust(v);
-        return;
-    }
-    if (!reported && memcmp(c->hdr.prev, v->prev, 32) != 0) {
+    if (!reported && v->prev_known && memcmp(c->hdr.prev, v->prev, 32) != 0) {
         problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
                 "the checkpoint (epoch %llu) does not continue the previous one",
                 (unsigned long long) e);
         reported = 1;
     }
-    (void) check_range(v, c, fu);
+    if (c->hdr.first > fu) {
+        /* Records whose own checkpoint is missing or altered: its successor
+         * repeats their tags, so they are still checked one by one. */
+        if (gap_epochs <= 1 && c->hdr.n_prev && c->hdr.first - c->hdr.n_prev == fu)
+            (void) check_range(v, fu, c->hdr.first - 1,
+                               (const uint8_t(*)[NLOG__SEAL_TAG_LEN]) c->prev_tags, NULL, NULL,
+                               e - 1, fu);
+    } else if (v->prev_known && c->hdr.n_prev) {
+        /* both checkpoints are signed: the repeated tags must agree */
+        int same = c->hdr.n_prev == v->last_n && v->last_first + v->last_n == c->hdr.first;
+        for (size_t i = 0; same && i < v->last_n; i++)
+            same = memcmp(c->prev_tags[i], v->last_tags[i], NLOG__SEAL_TAG_LEN) == 0;
+        if (!same && !reported)
+            problem(v, NLOG_SEAL_CHAIN_BREAK, v->last_first, (int64_t) off,
+                    "the checkpoint of epoch %llu repeats other tags for records %llu..%llu "
+                    "than the checkpoint before it",
+                    (unsigned long long) e, (unsigned long long) v->last_first,
+                    (unsigned long long) (fu - 1));
+    }
+    (void) check_range(v, c->hdr.first, c->hdr.last,
+                       (const uint8_t(*)[NLOG__SEAL_TAG_LEN]) c->tags, c->hdr.root, c->hdr.prev,
+                       e, c->hdr.first > fu ? c->hdr.first : fu);
 accept:
     apply_notes(v, &c->extra);
     if (v->against && memcmp(v->against->stream, v->stream, sizeof v->stream) == 0 &&
@@ -584,17 +696,16 @@ accept:
         v->sum.sealed_last = c->hdr.last;
     }
     nlog__seal_hdr_hash(&c->hdr, c->sig, v->prev);
+    v->prev_known = 1;
     v->first_uncovered = c->hdr.last + 1;
     if (c->hdr.last > v->max_seq)
         v->max_seq = c->hdr.last;
     v->epoch = e + 1;
-    memcpy(v->key, c->hdr.keys[0], NLOG__SEAL_PK_LEN);
-    v->n_skip = 0;
-    for (unsigned j = 1; j < c->hdr.n_keys; j++) {
-        v->skip_epoch[v->n_skip] = e + ((uint64_t) 1 << j);
-        memcpy(v->skip_key[v->n_skip], c->hdr.keys[j], NLOG__SEAL_PK_LEN);
-        v->n_skip++;
-    }
+    for (unsigned j = 0; j < c->hdr.n_keys; j++)
+        know_key(v, e + ((uint64_t) 1 << j), c->hdr.keys[j]);
+    v->last_first = c->hdr.first;
+    v->last_n = c->n_tags;
+    memcpy(v->last_tags, c->tags, c->n_tags * NLOG__SEAL_TAG_LEN);
     store_slot(v, &c->hdr, c->sig);
     char *copy = realloc(v->last_line, len);
     if (copy) {
@@ -673,7 +784,9 @@ static int prove(const nlog__seal_anchor *a, uint8_t out[NLOG__SEAL_PK_LEN], cha
     return 1;
 }
 
-static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk)
+/* Makes the anchor's stream and key the current ones. `keep`: it continues
+ * the stream (keys certified earlier stay known). */
+static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk, int keep)
 {
     if (v->against && memcmp(v->against->stream, a->stream, sizeof a->stream) == 0)
         v->against_seen = 1;
@@ -682,8 +795,13 @@ static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_
     memcpy(v->stream, a->stream, sizeof v->stream);
     v->epoch = a->epoch;
     memcpy(v->key, pk, NLOG__SEAL_PK_LEN);
-    v->n_skip = 0;
+    if (!keep)
+        v->n_known = 0;
+    know_key(v, a->epoch, pk);
     memcpy(v->prev, a->prev, 32);
+    v->prev_known = 1;
+    v->suspect = 0;
+    v->last_n = 0;
     v->first_uncovered = a->first;
     if (a->first - 1 > v->max_seq)
         v->max_seq = a->first - 1;
@@ -746,7 +864,8 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
     }
     if (same) {
         if (a->first != v->first_uncovered || a->epoch != v->epoch ||
-            memcmp(a->prev, v->prev, 32) != 0 || (v->trusted && memcmp(pk, v->key, 32) != 0)) {
+            memcmp(a->prev, v->prev, 32) != 0 ||
+            (v->trusted && key_for(v, a->epoch) && memcmp(pk, key_for(v, a->epoch), 32) != 0)) {
             if (!v->trusted) {
                 /* trust comes back here; what was lost was reported */
             } else if (a->first > v->first_uncovered || a->epoch > v->epoch) {
@@ -786,7 +905,7 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
                 keep = 0;
         }
         uint64_t max_seq = v->max_seq;
-        adopt_anchor(v, a, pk);
+        adopt_anchor(v, a, pk, v->trusted);
         if (keep) {
             memcpy(v->pend, saved, keep * sizeof *saved);
             v->n_pend = keep;
@@ -811,7 +930,7 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
         v->head_first = a->first; /* explained by retention, or partial input: decided at the end */
     }
     v->sum.streams++;
-    adopt_anchor(v, a, pk);
+    adopt_anchor(v, a, pk, 0);
 }
 
 /* ---- lines, end --------------------------------------------------------------------- */
@@ -874,11 +993,23 @@ static int cmp_seq(const void *x, const void *y)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* At the same sequence number, what is wrong with the record comes before
+ * what is wrong with the lines that vouch for it. */
+static int kind_rank(nlog_seal_kind k)
+{
+    return k == NLOG_SEAL_MAC_MISMATCH || k == NLOG_SEAL_SEQ_GAP || k == NLOG_SEAL_SEQ_DUP ||
+                   k == NLOG_SEAL_ORDER
+               ? 0
+               : 1;
+}
+
 static int cmp_problem(const void *x, const void *y)
 {
     const nlog__vproblem *a = x, *b = y;
     if (a->seq != b->seq)
         return a->seq < b->seq ? -1 : 1;
+    if (kind_rank(a->kind) != kind_rank(b->kind))
+        return kind_rank(a->kind) - kind_rank(b->kind);
     if (a->file != b->file)
         return a->file < b->file ? -1 : 1;
     return a->offset < b->offset ? -1 : a->offset > b->offset;
@@ -946,6 +1077,7 @@ static void check_tail(nlog__vlog *v)
 
 void nlog__vlog_finish(nlog__vlog *v)
 {
+    judge_suspect(v, NULL);
     flush_malformed(v);
     if (v->trusted)
         check_tail(v);

@@ -54,8 +54,8 @@ unsigned nlog__seal_n_keys(uint64_t epoch)
     if (epoch >= end - 1)
         return 0;
     unsigned n = epoch == 0 ? NLOG__SEAL_DEPTH : (unsigned) __builtin_ctzll(epoch);
-    if (n == 0)
-        n = 1;
+    if (n < 2)
+        n = 2;
     while (n > 1 && epoch + ((uint64_t) 1 << (n - 1)) >= end)
         n--;
     return n;
@@ -72,18 +72,21 @@ size_t nlog__seal_hdr_encode(const nlog__seal_hdr *h, uint8_t *out)
     put64(out + 48, (uint64_t) h->wall_ns);
     out[56] = h->reason;
     out[57] = h->n_keys;
+    out[58] = (uint8_t) h->n_prev;
+    out[59] = (uint8_t) (h->n_prev >> 8);
     memcpy(out + 64, h->prev, 32);
     memcpy(out + 96, h->tags_hash, 32);
-    memcpy(out + 128, h->root, 32);
-    memcpy(out + 160, h->extra_hash, 32);
+    memcpy(out + 128, h->prev_tags_hash, 32);
+    memcpy(out + 160, h->root, 32);
+    memcpy(out + 192, h->extra_hash, 32);
     memcpy(out + NLOG__SEAL_HDR_FIXED, h->keys, (size_t) h->n_keys * NLOG__SEAL_PK_LEN);
     return NLOG__SEAL_HDR_FIXED + (size_t) h->n_keys * NLOG__SEAL_PK_LEN;
 }
 
 size_t nlog__seal_hdr_decode(const uint8_t *in, size_t len, nlog__seal_hdr *h)
 {
-    if (len < NLOG__SEAL_HDR_FIXED || memcmp(in, "NLSEALC1", 8) != 0 || !zero(in + 58, 6) ||
-        !zero(in + 192, 8))
+    if (len < NLOG__SEAL_HDR_FIXED || memcmp(in, "NLSEALC1", 8) != 0 || !zero(in + 60, 4) ||
+        !zero(in + 224, 8))
         return 0;
     memset(h, 0, sizeof *h);
     memcpy(h->stream, in + 8, NLOG__SEAL_STREAM_LEN);
@@ -93,17 +96,19 @@ size_t nlog__seal_hdr_decode(const uint8_t *in, size_t len, nlog__seal_hdr *h)
     h->wall_ns = (int64_t) get64(in + 48);
     h->reason = in[56];
     h->n_keys = in[57];
+    h->n_prev = (uint16_t) (in[58] | in[59] << 8);
     if (h->n_keys == 0 || h->n_keys != nlog__seal_n_keys(h->epoch) ||
         !nlog__seal_reason_name(h->reason) || h->first == 0 || h->last + 1 < h->first ||
-        h->last - h->first >= NLOG__SEAL_RANGE_MAX)
+        h->last - h->first >= NLOG__SEAL_RANGE_MAX || h->n_prev > NLOG__SEAL_RANGE_MAX)
         return 0;
     size_t need = NLOG__SEAL_HDR_FIXED + (size_t) h->n_keys * NLOG__SEAL_PK_LEN;
     if (len < need)
         return 0;
     memcpy(h->prev, in + 64, 32);
     memcpy(h->tags_hash, in + 96, 32);
-    memcpy(h->root, in + 128, 32);
-    memcpy(h->extra_hash, in + 160, 32);
+    memcpy(h->prev_tags_hash, in + 128, 32);
+    memcpy(h->root, in + 160, 32);
+    memcpy(h->extra_hash, in + 192, 32);
     memcpy(h->keys, in + NLOG__SEAL_HDR_FIXED, need - NLOG__SEAL_HDR_FIXED);
     return need;
 }

@@ -35,8 +35,8 @@
 #define NLOG__SEAL_RANGE_MAX 1000  /* records one checkpoint covers at most */
 #define NLOG__SEAL_NAME_MAX 255    /* bytes of a log name */
 
-/* A checkpoint header: 200 bytes plus 32 per key. */
-#define NLOG__SEAL_HDR_FIXED 200
+/* A checkpoint header: 232 bytes plus 32 per key. */
+#define NLOG__SEAL_HDR_FIXED 232
 #define NLOG__SEAL_HDR_MAX (NLOG__SEAL_HDR_FIXED + NLOG__SEAL_PK_LEN * NLOG__SEAL_DEPTH)
 /* A genesis: 104 bytes plus the name. */
 #define NLOG__SEAL_GEN_FIXED 104
@@ -69,8 +69,10 @@ typedef struct nlog__seal_hdr {
     int64_t wall_ns; /* writer's wall clock, ns since the epoch */
     uint8_t reason;  /* nlog__seal_reason */
     uint8_t n_keys;  /* keys[0..n_keys): keys[j] is the public key of epoch + 2^j */
+    uint16_t n_prev; /* records of the previous checkpoint's range, whose tags it repeats */
     uint8_t prev[NLOG__SEAL_HASH_LEN];
     uint8_t tags_hash[NLOG__SEAL_HASH_LEN];
+    uint8_t prev_tags_hash[NLOG__SEAL_HASH_LEN]; /* of the repeated tags (zeros when none) */
     uint8_t root[NLOG__SEAL_HASH_LEN];
     uint8_t extra_hash[NLOG__SEAL_HASH_LEN]; /* zeros when there is no extra */
     uint8_t keys[NLOG__SEAL_DEPTH][NLOG__SEAL_PK_LEN];
@@ -92,9 +94,11 @@ typedef struct nlog__seal_trans {
     int64_t created_ns;
 } nlog__seal_trans;
 
-/* How many keys the checkpoint of `epoch` carries: 1 + the number of
- * trailing zero bits of epoch (all 40 for epoch 0), limited to the epochs
- * that exist (< 2^40). 0 for the last epoch. */
+/* How many keys the checkpoint of `epoch` carries: the larger of 2 and the
+ * number of trailing zero bits of epoch (all 40 for epoch 0), limited to
+ * the epochs that exist (< 2^40); 0 for the last epoch. Two at least, so
+ * that the key of epoch e + 2 is known even if checkpoint e + 1 is not
+ * (damaged or deleted). */
 unsigned nlog__seal_n_keys(uint64_t epoch);
 
 /* Encoders return the number of bytes written (out must hold the _MAX). */
