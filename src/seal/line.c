@@ -463,7 +463,7 @@ int nlog__seal_ckpt_parse(const char *line, size_t len, nlog__seal_ckpt *ck, cha
         return fail(&c, "a time that matches wall_ns");
     if (nk % NLOG__SEAL_PK_LEN || nk / NLOG__SEAL_PK_LEN != nlog__seal_n_keys(h->epoch) || nk == 0)
         return fail(&c, "as many keys as the epoch vouches for");
-    if (first == 0 || last + 1 < first || last - first >= NLOG__SEAL_RANGE_MAX)
+    if (first == 0 || last + 1 < first || last + 1 - first > NLOG__SEAL_RANGE_MAX)
         return fail(&c, "a range of at most 1000 records");
     if (nt != (last + 1 - first) * NLOG__SEAL_TAG_LEN)
         return fail(&c, "one 8-byte tag per record of the range");

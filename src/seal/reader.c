@@ -28,6 +28,7 @@ struct nlog__seal_reader {
     int eof_in;              /* no more raw input */
     int done;                /* decoder finished (or failed) */
     int failed;
+    size_t zret;             /* zstd: the last hint; 0 at a frame's end */
     char err[256];
     uint64_t consumed;
     uint8_t *in;
@@ -115,11 +116,14 @@ static long refill(nlog__seal_reader *r)
                 r->failed = r->done = 1;
                 return -1;
             }
-            if (ret == 0 && rc == 0 && ob.pos == 0) {
-                r->done = 1;
-                break;
-            }
-            if (rc == 0 && ob.pos == 0 && ib.pos == ib.size) {
+            if (ib.pos || ob.pos)
+                r->zret = ret;
+            if (rc == 0 && ob.pos == 0) {
+                /* no more input and nothing left inside: fine at a frame's end */
+                if (r->zret == 0) {
+                    r->done = 1;
+                    break;
+                }
                 snprintf(r->err, sizeof r->err, "zstd: the compressed stream is cut short");
                 r->failed = r->done = 1;
                 return -1;
@@ -180,6 +184,7 @@ static int setup(nlog__seal_reader *r)
     if (r->in_len >= 4 && r->in[0] == 0x28 && r->in[1] == 0xb5 && r->in[2] == 0x2f &&
         r->in[3] == 0xfd) {
         r->fmt = FMT_ZSTD;
+        r->zret = 1;
         r->zd = ZSTD_createDCtx();
         if (!r->zd)
             return ENOMEM;

@@ -268,11 +268,11 @@ void nlog__sealer_sync(nlog__sealer *s)
                 uint8_t hash[32];
                 nlog__seal_hdr_hash(&s->ck->hdr, s->ck->sig, hash);
                 if (memcmp(hash, h.prev, 32) != 0)
-                    goto done;
+                    goto behind;
                 h.seq_next = h.first_uncovered;
                 h.n_pending = 0;
             } else {
-                goto done;
+                goto behind;
             }
         } else if (kind == NLOG__LINE_ANCHOR &&
                    nlog__seal_anchor_parse(p, n, s->an, why, sizeof why) == 0 &&
@@ -287,7 +287,20 @@ void nlog__sealer_sync(nlog__sealer *s)
         h.ino = ino;
         h.flags &= ~NLOG__HEAD_NEWLINE;
         start = off + n + 1;
+        goto forward;
+    behind:
+        /* The log ends before what the state has written: lost, or cut. The
+         * stream goes on where the state is; verification shows the gap. */
+        nlog__sealer_problem(s, 0,
+                             "%s ends before what its sealing state has sealed (the state is at "
+                             "record %llu, epoch %llu; the log's last checkpoint is of epoch "
+                             "%llu): records are missing from the log",
+                             s->log_path, (unsigned long long) h.seq_next,
+                             (unsigned long long) k->epoch,
+                             (unsigned long long) s->ck->hdr.epoch);
+        goto done;
     }
+forward:
     h.end_off = start;
     r.pos = start;
     r.len = r.at = 0;

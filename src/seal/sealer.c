@@ -505,9 +505,15 @@ static nlog_status render_checkpoint(nlog__sealer *s, nlog__seal_head *w,
     memcpy(x.frag_off, w->frag_off, sizeof x.frag_off);
     memcpy(x.frag_len, w->frag_len, sizeof x.frag_len);
     if (cut && cut->has_cut) {
+        /* A cut speaks for everything retention deleted so far, as records
+         * earlier cuts named may be gone with the segments holding them; a
+         * gap before this run (deleted by something else) stays visible. */
+        if (cut->cut_first != w->retained_from)
+            w->cut_origin = cut->cut_first;
         x.has_cut = 1;
-        x.cut_first = cut->cut_first;
+        x.cut_first = w->cut_origin;
         x.cut_last = cut->cut_last;
+        w->retained_from = cut->cut_last + 1;
         x.n_cut_files = cut->n_cut_files;
         memcpy(x.cut_files, cut->cut_files, sizeof x.cut_files);
     }

@@ -60,6 +60,8 @@ int nlog__seal_state_create(const char *path, const nlog__seal_gen *g, const uin
     nlog__seal_head *h = &f->head[0].h;
     h->seq_next = 1;
     h->first_uncovered = 1;
+    h->retained_from = 1;
+    h->cut_origin = 1;
     nlog__seal_gen_hash(g, gen + gen_len - NLOG__SEAL_SIG_LEN, h->prev);
 
     char tmp[4200];

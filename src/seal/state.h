@@ -59,6 +59,8 @@ typedef struct nlog__seal_head {
     int64_t step_ns;
     uint64_t step_before;
     uint64_t frag_off[NLOG__SEAL_FRAGS_MAX], frag_len[NLOG__SEAL_FRAGS_MAX];
+    uint64_t retained_from;   /* lowest record still in the log, as far as retention knows */
+    uint64_t cut_origin;      /* records cut_origin..retained_from-1 were deleted by retention */
 } nlog__seal_head;
 
 typedef struct nlog__seal_meta {

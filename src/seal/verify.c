@@ -75,6 +75,7 @@ struct nlog__vlog {
     uint8_t prev[NLOG__SEAL_HASH_LEN];
     int prev_known;          /* prev is the hash of the checkpoint just before */
     /* The tags of the last verified checkpoint (its successor repeats them). */
+    int last_valid;          /* last_* hold the checkpoint just before */
     uint64_t last_first;
     size_t last_n;
     uint8_t last_tags[NLOG__SEAL_RANGE_MAX][NLOG__SEAL_TAG_LEN];
@@ -181,6 +182,7 @@ static const char *b64id(const uint8_t *p, size_t n, char *out)
 static void lose_trust(nlog__vlog *v)
 {
     v->trusted = 0;
+    v->last_valid = 0;
     v->n_pend = 0;
     v->suspect = 0;
     v->prev_known = 0;
@@ -592,6 +594,12 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
     }
     const uint8_t *k = key_for(v, e);
     int valid = k && nlog__seal_hdr_verify(&c->hdr, c->sig, k);
+    /* A genuine key of a later epoch signing the range the next epoch should
+     * cover is someone with a stolen state re-sealing the past: judged like
+     * a checkpoint that does not verify. (A later epoch after a range that
+     * jumps is a deleted checkpoint, reported below.) */
+    if (valid && v->trusted && e != v->epoch && c->hdr.first <= fu)
+        valid = 0;
     if (!valid) {
         if (!v->trusted)
             return;
@@ -657,7 +665,7 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
             (void) check_range(v, fu, c->hdr.first - 1,
                                (const uint8_t(*)[NLOG__SEAL_TAG_LEN]) c->prev_tags, NULL, NULL,
                                e - 1, fu);
-    } else if (v->prev_known && c->hdr.n_prev) {
+    } else if (v->prev_known && v->last_valid && c->hdr.n_prev) {
         /* both checkpoints are signed: the repeated tags must agree */
         int same = c->hdr.n_prev == v->last_n && v->last_first + v->last_n == c->hdr.first;
         for (size_t i = 0; same && i < v->last_n; i++)
@@ -703,6 +711,7 @@ accept:
     v->epoch = e + 1;
     for (unsigned j = 0; j < c->hdr.n_keys; j++)
         know_key(v, e + ((uint64_t) 1 << j), c->hdr.keys[j]);
+    v->last_valid = 1;
     v->last_first = c->hdr.first;
     v->last_n = c->n_tags;
     memcpy(v->last_tags, c->tags, c->n_tags * NLOG__SEAL_TAG_LEN);
@@ -801,7 +810,8 @@ static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_
     memcpy(v->prev, a->prev, 32);
     v->prev_known = 1;
     v->suspect = 0;
-    v->last_n = 0;
+    if (!keep)
+        v->last_valid = 0;
     v->first_uncovered = a->first;
     if (a->first - 1 > v->max_seq)
         v->max_seq = a->first - 1;
@@ -853,8 +863,11 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
         }
     }
     if (bad != NLOG_SEAL_OK) {
+        /* the records it would vouch for: from the stream's start for an
+         * anchor of epoch 0, else from where the stream stands */
+        uint64_t at = a->epoch == 0 ? 1 : same ? v->first_uncovered : a->first;
         if (!same || v->trusted)
-            problem(v, bad, a->first, (int64_t) off, "anchor: %s", why);
+            problem(v, bad, at, (int64_t) off, "anchor: %s", why);
         if (!same)
             v->sum.streams++;
         v->have_stream = 1;
@@ -893,6 +906,7 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
                         (unsigned long long) v->first_uncovered, (unsigned long long) v->epoch);
             }
             v->n_pend = 0;
+            v->last_valid = 0; /* the checkpoint before this anchor is not the one we saw */
         }
         /* pending records of the previous file stay pending if the anchor agrees */
         size_t keep = a->first == v->first_uncovered && v->trusted ? v->n_pend : 0;

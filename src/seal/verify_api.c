@@ -63,7 +63,7 @@ static int segment_family(const char *name, char *out, size_t out_size)
         if (p[0] != '-' || p[9] != 'T' || p[16] != 'Z' || p[17] != '-')
             continue;
         int ok = 1;
-        for (int k = 1; k <= 24 && ok; k++)
+        for (int k = 1; k <= 23 && ok; k++)
             if (k != 9 && k != 16 && k != 17)
                 ok = p[k] >= '0' && p[k] <= '9';
         if (!ok)

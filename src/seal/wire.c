@@ -99,7 +99,7 @@ size_t nlog__seal_hdr_decode(const uint8_t *in, size_t len, nlog__seal_hdr *h)
     h->n_prev = (uint16_t) (in[58] | in[59] << 8);
     if (h->n_keys == 0 || h->n_keys != nlog__seal_n_keys(h->epoch) ||
         !nlog__seal_reason_name(h->reason) || h->first == 0 || h->last + 1 < h->first ||
-        h->last - h->first >= NLOG__SEAL_RANGE_MAX || h->n_prev > NLOG__SEAL_RANGE_MAX)
+        h->last + 1 - h->first > NLOG__SEAL_RANGE_MAX || h->n_prev > NLOG__SEAL_RANGE_MAX)
         return 0;
     size_t need = NLOG__SEAL_HDR_FIXED + (size_t) h->n_keys * NLOG__SEAL_PK_LEN;
     if (len < need)
