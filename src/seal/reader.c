@@ -28,7 +28,7 @@ struct nlog__seal_reader {
     int eof_in;              /* no more raw input */
     int done;                /* decoder finished (or failed) */
     int failed;
-    size_t zret;             /* zstd: the last hint; 0 at a frame's end */
+    size_t zret;             /* zstd: the last hint; 0 at a frame's end (gzip: member's end) */
     char err[256];
     uint64_t consumed;
     uint8_t *in;
@@ -139,20 +139,26 @@ static long refill(nlog__seal_reader *r)
         r->zs.avail_in = (uInt) (r->in_len - r->in_at);
         r->zs.next_out = r->out;
         r->zs.avail_out = OUT_CHUNK;
+        if (rc == 0 && r->zret == 0) { /* the input ends after a whole member */
+            r->done = 1;
+            break;
+        }
         int zr = inflate(&r->zs, Z_NO_FLUSH);
+        size_t used = (r->in_len - r->in_at) - r->zs.avail_in;
         r->in_at = r->in_len - r->zs.avail_in;
         size_t produced = OUT_CHUNK - r->zs.avail_out;
+        if (used || produced)
+            r->zret = 1;
         if (zr == Z_STREAM_END) {
+            r->zret = 0;
             if (inflateReset(&r->zs) != Z_OK) {
                 r->failed = r->done = 1;
                 return -1;
             }
-        } else if (zr != Z_OK && !(zr == Z_BUF_ERROR && produced)) {
-            if (zr == Z_BUF_ERROR && rc == 0) {
-                snprintf(r->err, sizeof r->err, "gzip: the compressed stream is cut short");
-            } else {
-                snprintf(r->err, sizeof r->err, "gzip: %s", r->zs.msg ? r->zs.msg : "corrupt");
-            }
+        } else if (zr != Z_OK && !(zr == Z_BUF_ERROR && (produced || rc != 0))) {
+            snprintf(r->err, sizeof r->err, "gzip: %s",
+                     zr == Z_BUF_ERROR ? "the compressed stream is cut short"
+                                       : r->zs.msg ? r->zs.msg : "corrupt data");
             r->failed = r->done = 1;
             return -1;
         }
@@ -160,13 +166,10 @@ static long refill(nlog__seal_reader *r)
             r->out_len = produced;
             return (long) produced;
         }
-        if (rc == 0) {
-            if (zr != Z_STREAM_END && r->zs.total_in) {
-                snprintf(r->err, sizeof r->err, "gzip: the compressed stream is cut short");
-                r->failed = r->done = 1;
-                return -1;
-            }
-            r->done = 1;
+        if (rc == 0 && zr != Z_STREAM_END) {
+            snprintf(r->err, sizeof r->err, "gzip: the compressed stream is cut short");
+            r->failed = r->done = 1;
+            return -1;
         }
     }
     return 0;
@@ -190,6 +193,7 @@ static int setup(nlog__seal_reader *r)
             return ENOMEM;
     } else if (r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b) {
         r->fmt = FMT_GZIP;
+        r->zret = 1;
         if (inflateInit2(&r->zs, 15 + 16) != Z_OK)
             return ENOMEM;
         r->zs_init = 1;

@@ -258,6 +258,8 @@ void nlog__sealer_sync(nlog__sealer *s)
         nlog__seal_line_kind kind = nlog__seal_line_classify(p, n, &seq);
         if (kind == NLOG__LINE_CHECKPOINT &&
             nlog__seal_ckpt_parse(p, n, s->ck, why, sizeof why) == 0) {
+            if (memcmp(s->ck->hdr.stream, m->stream, sizeof m->stream) != 0)
+                goto done; /* another stream's (before a key change): ours starts anew here */
             if (later_checkpoint(s, k, s->ck)) {
                 if (take_checkpoint(s, &h, k, s->ck) != 0) {
                     h = h0;

@@ -35,6 +35,7 @@ typedef struct vpend {
 typedef struct vmal {
     uint64_t off, len;
     uint64_t seq; /* the sequence number expected there */
+    int plain;    /* no seal at all (else: looks sealed, but is not well formed) */
 } vmal;
 
 typedef struct vcut {
@@ -280,11 +281,17 @@ void nlog__vlog_destroy(nlog__vlog *v)
 /* Malformed lines of the current file that no fragment note explained. */
 static void flush_malformed(nlog__vlog *v)
 {
-    for (size_t i = 0; i < v->n_mal; i++)
-        problem(v, NLOG_SEAL_MALFORMED, v->mal[i].seq, (int64_t) v->mal[i].off,
-                "a line of %llu bytes in the sealed part is neither a sealed record nor a "
-                "valid control line",
-                (unsigned long long) v->mal[i].len);
+    for (size_t i = 0; i < v->n_mal; i++) {
+        if (v->mal[i].plain)
+            problem(v, NLOG_SEAL_UNSEALED, v->mal[i].seq, (int64_t) v->mal[i].off,
+                    "a line without a seal in the sealed part (inserted, or written by a "
+                    "process that does not seal)");
+        else
+            problem(v, NLOG_SEAL_MALFORMED, v->mal[i].seq, (int64_t) v->mal[i].off,
+                    "a line of %llu bytes in the sealed part is neither a sealed record nor a "
+                    "valid control line",
+                    (unsigned long long) v->mal[i].len);
+    }
     v->n_mal = 0;
 }
 
@@ -349,7 +356,10 @@ static uint64_t expected_seq(const nlog__vlog *v)
     return s > v->first_uncovered ? s : v->first_uncovered;
 }
 
-static void on_malformed(nlog__vlog *v, uint64_t off, size_t len)
+/* A line that is not part of the stream: before the first anchor it is
+ * counted; after it, it waits for the next checkpoint of the file, which may
+ * note it as a crash fragment, and is a problem otherwise. */
+static void on_odd(nlog__vlog *v, uint64_t off, size_t len, int plain)
 {
     if (!v->have_stream) {
         v->sum.unsealed_leading++;
@@ -360,18 +370,13 @@ static void on_malformed(nlog__vlog *v, uint64_t off, size_t len)
     v->mal[v->n_mal].off = off;
     v->mal[v->n_mal].len = len;
     v->mal[v->n_mal].seq = expected_seq(v);
+    v->mal[v->n_mal].plain = plain;
     v->n_mal++;
 }
 
-static void on_plain(nlog__vlog *v, uint64_t off)
+static void on_malformed(nlog__vlog *v, uint64_t off, size_t len)
 {
-    if (!v->have_stream) {
-        v->sum.unsealed_leading++;
-        return;
-    }
-    problem(v, NLOG_SEAL_UNSEALED, expected_seq(v), (int64_t) off,
-            "a line without a seal in the sealed part (inserted, or written by a process that "
-            "does not seal)");
+    on_odd(v, off, len, 0);
 }
 
 /* ---- checkpoints ------------------------------------------------------------------------ */
@@ -987,7 +992,7 @@ void nlog__vlog_line(nlog__vlog *v, nlog__seal_read kind, const char *line, size
     case NLOG__LINE_PLAIN:
         if (len == 0 && !v->have_stream)
             break;
-        on_plain(v, off);
+        on_odd(v, off, len, 1);
         break;
     }
     (void) first;
