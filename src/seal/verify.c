@@ -43,7 +43,7 @@ typedef struct vcut {
 } vcut;
 
 struct nlog__vlog {
-    char name[NLOG__SEAL_NAME_MAX + 1];
+    char name[4400];
     const nlog__vkeys *keys;
     const nlog__vagainst *against;
     int allow_partial;
@@ -1102,7 +1102,8 @@ void nlog__vlog_finish(nlog__vlog *v)
         check_tail(v);
     v->sum.trailing += v->trailing_ended;
     if (v->head_first > 1) {
-        qsort(v->cuts, v->n_cuts, sizeof *v->cuts, cmp_cut);
+        if (v->n_cuts > 1)
+            qsort(v->cuts, v->n_cuts, sizeof *v->cuts, cmp_cut);
         uint64_t cover = 1;
         for (size_t i = 0; i < v->n_cuts; i++)
             if (v->cuts[i].first <= cover && v->cuts[i].last + 1 > cover)
@@ -1144,7 +1145,8 @@ void nlog__vlog_finish(nlog__vlog *v)
         }
     }
     v->sum.against_checked = relevant;
-    qsort(v->probs, v->n_probs, sizeof *v->probs, cmp_problem);
+    if (v->n_probs > 1)
+        qsort(v->probs, v->n_probs, sizeof *v->probs, cmp_problem);
 }
 
 const nlog_seal_log_summary *nlog__vlog_summary(const nlog__vlog *v)
@@ -1175,7 +1177,8 @@ void nlog__vlog_against_absent(nlog__vlog *v)
             "%llu): it was replaced",
             v->against->name, (unsigned long long) v->against->hdr.last);
     v->sum.against_checked = 1;
-    qsort(v->probs, v->n_probs, sizeof *v->probs, cmp_problem);
+    if (v->n_probs > 1)
+        qsort(v->probs, v->n_probs, sizeof *v->probs, cmp_problem);
 }
 
 const char *nlog__vlog_name(const nlog__vlog *v)

@@ -21,6 +21,7 @@
 
 typedef struct entry {
     char *path;
+    char dir[4096];                     /* the directory it is in */
     char family[NLOG__SEAL_NAME_MAX + 1];
     char sort[NLOG__SEAL_NAME_MAX + 8]; /* segments by name; the active file after them */
     uint64_t size;
@@ -123,6 +124,10 @@ static nlog_status add_entry(entry **es, size_t *n, size_t *cap, const char *pat
     if (!e->path)
         return NLOG_ENOMEM;
     e->size = size;
+    size_t dl = (size_t) (base - path);
+    while (dl > 1 && path[dl - 1] == '/')
+        dl--;
+    snprintf(e->dir, sizeof e->dir, "%.*s", (int) (dl ? dl : 1), dl ? path : ".");
     if (segment_family(base, e->family, sizeof e->family)) {
         snprintf(e->sort, sizeof e->sort, "0%s", base);
     } else {
@@ -133,10 +138,19 @@ static nlog_status add_entry(entry **es, size_t *n, size_t *cap, const char *pat
     return NLOG_OK;
 }
 
+/* Logs are told apart by directory and name. */
+static int same_log(const entry *a, const entry *b)
+{
+    return strcmp(a->family, b->family) == 0 && strcmp(a->dir, b->dir) == 0;
+}
+
 static int cmp_entry(const void *x, const void *y)
 {
     const entry *a = x, *b = y;
     int c = strcmp(a->family, b->family);
+    if (c)
+        return c;
+    c = strcmp(a->dir, b->dir);
     if (c)
         return c;
     c = strcmp(a->sort, b->sort);
@@ -177,7 +191,8 @@ static nlog_status collect(const char *const *paths, size_t n_paths, entry **ret
             struct stat fs;
             if (stat(p, &fs) != 0 || !S_ISREG(fs.st_mode))
                 continue;
-            st = add_entry(&es, &n, &cap, p, de->d_name, (uint64_t) fs.st_size);
+            st = add_entry(&es, &n, &cap, p, p + strlen(p) - strlen(de->d_name),
+                           (uint64_t) fs.st_size);
         }
         (void) closedir(d);
     }
@@ -191,7 +206,8 @@ static nlog_status collect(const char *const *paths, size_t n_paths, entry **ret
         free(es);
         return st;
     }
-    qsort(es, n, sizeof *es, cmp_entry);
+    if (n > 1)
+        qsort(es, n, sizeof *es, cmp_entry);
     *ret = es;
     *ret_n = n;
     return NLOG_OK;
@@ -298,15 +314,23 @@ nlog_status nlog_seal_verify(const nlog_seal_verify_opts *opts, const char *cons
         return st;
     }
     uint64_t total = 0, done = 0;
-    for (size_t i = 0; i < n; i++)
+    int many_dirs = 0;
+    for (size_t i = 0; i < n; i++) {
         total += es[i].size;
+        many_dirs |= strcmp(es[i].dir, es[0].dir) != 0;
+    }
     for (size_t i = 0; i < n && st == NLOG_OK;) {
         size_t j = i;
-        while (j < n && strcmp(es[j].family, es[i].family) == 0)
+        while (j < n && same_log(&es[j], &es[i]))
             j++;
+        char name[4400];
+        if (many_dirs) /* the same name in several directories: several logs */
+            snprintf(name, sizeof name, "%s/%s", es[i].dir, es[i].family);
+        else
+            snprintf(name, sizeof name, "%s", es[i].family);
         nlog__vlog **nl = realloc(r->logs, (r->n_logs + 1) * sizeof *nl);
-        nlog__vlog *v = nl ? nlog__vlog_create(es[i].family, &r->keys, r->against,
-                                               opts->allow_partial, opts->max_problems)
+        nlog__vlog *v = nl ? nlog__vlog_create(name, &r->keys, r->against, opts->allow_partial,
+                                               opts->max_problems)
                            : NULL;
         if (nl)
             r->logs = nl;
