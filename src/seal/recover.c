@@ -105,7 +105,7 @@ typedef struct reader {
 static int next_line(reader *r, const char **ret_p, size_t *ret_n, uint64_t *ret_off)
 {
     for (;;) {
-        const char *s = r->buf + r->at;
+        const char *s = r->buf ? r->buf + r->at : "";
         size_t avail = r->len - r->at;
         const char *nl = avail ? memchr(s, '\n', avail) : NULL;
         if (nl) {

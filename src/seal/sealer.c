@@ -594,6 +594,10 @@ nlog_status nlog__sealer_prepare(nlog__sealer *s, const nlog__seal_target *t, co
 {
     if (!s->locked || s->tx)
         return NLOG_ESTATE;
+    if (!in) { /* control writes: no lines */
+        in = "";
+        len = 0;
+    }
     size_t max_lines = s->max_records;
     if (ensure_out(s, len + max_lines * NLOG__SEAL_MEMBER_MAX + 2 * NLOG__SEAL_CTRL_MAX + 2) != 0)
         return NLOG_ENOMEM;
