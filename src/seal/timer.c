@@ -30,7 +30,7 @@ struct nlog__seal_timer_reg {
     nlog__seal_timer_reg *next;
     nlog__sealer *s;
     int busy;            /* T.lock: a pass uses it */
-    int64_t upkeep_at;   /* monotonic ns of its next upkeep (pass only) */
+    int64_t upkeep_at;   /* monotonic ns of its next upkeep (under T.pass) */
 };
 
 static struct {
@@ -52,8 +52,9 @@ static struct {
     .pass = PTHREAD_MUTEX_INITIALIZER,
 };
 
-/* One pass; returns the monotonic time of the next work. */
-static int64_t pass(void)
+/* One pass (`upkeep_now`: every sealer's upkeep too); returns the
+ * monotonic time of the next work. */
+static int64_t pass(int upkeep_now)
 {
     pthread_mutex_lock(&T.pass);
     nlog__seal_timer_reg *list[64];
@@ -74,7 +75,7 @@ static int64_t pass(void)
             if (st != NLOG_OK && due <= now) /* reported by the sealer; retried soon */
                 due = now + RETRY_NS;
         }
-        if (now >= r->upkeep_at) {
+        if (upkeep_now || now >= r->upkeep_at) {
             nlog__sealer_upkeep(r->s);
             r->upkeep_at = now + UPKEEP_NS;
         }
@@ -118,7 +119,7 @@ static void *timer_main(void *arg)
     while (!T.stop) {
         T.poked = 0;
         pthread_mutex_unlock(&T.lock);
-        int64_t next = pass();
+        int64_t next = pass(0);
         pthread_mutex_lock(&T.lock);
         if (T.stop || T.poked)
             continue;
@@ -208,11 +209,7 @@ void nlog__seal_timer_poke(void)
 
 void nlog__seal_timer_run(void)
 {
-    pthread_mutex_lock(&T.lock);
-    for (nlog__seal_timer_reg *r = T.regs; r; r = r->next)
-        r->upkeep_at = 0;
-    pthread_mutex_unlock(&T.lock);
-    (void) pass();
+    (void) pass(1);
 }
 
 int nlog__seal_timer_running(void)

@@ -94,6 +94,7 @@ typedef struct file_sink {
     nlog__sealer *sealer; /* NULL: not sealed */
     nlog__seal_timer_reg *seal_reg;
     uint64_t frag_len;    /* bytes of the fragment need_newline stands for */
+    int kick_pending;     /* a rotation under the sealer's lock wants a maintenance pass */
     int seal_unsealed;    /* sealing was asked for but is not possible: why is in seal_why */
     char seal_why[1024];
 } file_sink;
@@ -193,8 +194,12 @@ static int open_locked(file_sink *f, const char **what)
             f->started = 1;
             nlog__seg *segs;
             size_t n;
-            if (nlog__rot_list(f->dir, f->stem, f->ext, &segs, &n) == 0 && n > 0)
-                nlog__maint_kick(f->job);
+            if (nlog__rot_list(f->dir, f->stem, f->ext, &segs, &n) == 0 && n > 0) {
+                if (f->sealer)
+                    f->kick_pending = 1; /* kicked once the sealer's lock is released */
+                else
+                    nlog__maint_kick(f->job);
+            }
             free(segs);
         }
     }
@@ -334,7 +339,9 @@ static void rotate_locked(file_sink *f, size_t len, int64_t now)
         nlog__diag(NLOG_DIAG_OUTPUT_RECOVERED, NLOG_OK, 0, f->path, "rotating %s works again",
                    f->path);
     }
-    if (f->job)
+    if (f->job && f->sealer)
+        f->kick_pending = 1; /* after the sealer's lock: the maintenance lock comes first */
+    else if (f->job)
         nlog__maint_kick(f->job);
 out:
     (void) flock(lfd, LOCK_UN);
@@ -472,6 +479,10 @@ static nlog_status sealed_write_locked(file_sink *f, const char *line, size_t le
         stuck = used ? 0 : stuck + 1;
     }
     nlog__sealer_unlock(f->sealer);
+    if (f->kick_pending) {
+        f->kick_pending = 0;
+        nlog__maint_kick(f->job);
+    }
     *ret_done = done;
     if (nlog__sealer_take_poke(f->sealer))
         nlog__seal_timer_poke(); /* the first record of a range: a checkpoint is now due later */

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sys/wait.h>
 
+#include "seal/timer.h"
 #include "seal_util.h"
 #include "sink/retention.h"
 
@@ -114,10 +115,44 @@ static void processes_share_one_chain(void **state)
     }
 }
 
+/* Interval checkpoints (the timer's pass, here also on the main thread)
+ * while threads log, with the clock moving on. */
+static void timer_while_logging(void **state)
+{
+    (void) state;
+    for (int async = 0; async < 2; async++) {
+        su_env e;
+        su_env_init(&e, async ? "timer_async" : "timer_sync");
+        tu_clock_fake(1795478400LL * SU_SEC, 1000 * SU_SEC);
+        su_init(&e, 1000, "async", async ? "true" : "false", "seal_checkpoint_interval_ms", "5",
+                NULL);
+        pthread_t t[THREADS];
+        for (int i = 0; i < THREADS; i++)
+            assert_int_equal(pthread_create(&t[i], NULL, logger_thread,
+                                            (void *) (intptr_t) (1 + i * PER_THREAD)),
+                             0);
+        for (int i = 0; i < 200; i++) {
+            tu_clock_advance(6 * 1000000LL);
+            nlog__seal_timer_run();
+        }
+        for (int i = 0; i < THREADS; i++)
+            pthread_join(t[i], NULL);
+        nlog_shutdown();
+        tu_clock_real();
+        nlog_seal_report *r = su_verify(&e, NULL);
+        su_assert_ok(r);
+        assert_int_equal(su_log(r, "netlink.log")->records, THREADS * PER_THREAD);
+        assert_true(su_log(r, "netlink.log")->checkpoints > 1);
+        nlog_seal_report_destroy(r);
+        check_each_once(&e, THREADS * PER_THREAD);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(threads_share_one_sealer),
+        cmocka_unit_test(timer_while_logging),
         cmocka_unit_test(processes_share_one_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
