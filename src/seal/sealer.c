@@ -1,7 +1,8 @@
 /* sealer.c: the writer side of sealed logs (see sealer.h, and
  * docs/internals/seal.md for the design).
  *
- * Invariants, all under the state file's flock:
+ * Invariants, all under the writers' lock (the robust mutex in the state's
+ * meta page, see state.h):
  *  - the current head says which sequence number comes next, which records
  *    no checkpoint covers yet (their hashes are in the shared hash area),
  *    and the chain hash the next checkpoint must start from;
@@ -64,12 +65,40 @@ static int ofd_lock(int fd, short type, int wait)
     return rc;
 }
 
-static int flock_ex(int fd)
+/* The writers' lock. Returns 0, 1 when its previous owner died holding it
+ * (now consistent again: the caller settles the state from the log), or an
+ * errno. */
+static int wlock(nlog__sealer *s)
 {
-    while (flock(fd, LOCK_EX) != 0)
-        if (errno != EINTR)
-            return errno;
-    return 0;
+    int rc = pthread_mutex_lock(&nlog__sealer_meta(s)->wlock);
+    if (rc == EOWNERDEAD) {
+        (void) pthread_mutex_consistent(&nlog__sealer_meta(s)->wlock);
+        return 1;
+    }
+    return rc;
+}
+
+static void wunlock(nlog__sealer *s)
+{
+    (void) pthread_mutex_unlock(&nlog__sealer_meta(s)->wlock);
+}
+
+/* Only the first opener, alone with the file, may do this. */
+static int wlock_init(nlog__sealer *s)
+{
+    pthread_mutexattr_t a;
+    int rc = pthread_mutexattr_init(&a);
+    if (rc)
+        return rc;
+    rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    if (!rc)
+        rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    if (!rc) {
+        memset(&nlog__sealer_meta(s)->wlock, 0, sizeof nlog__sealer_meta(s)->wlock);
+        rc = pthread_mutex_init(&nlog__sealer_meta(s)->wlock, &a);
+    }
+    (void) pthread_mutexattr_destroy(&a);
+    return rc;
 }
 
 void nlog__sealer_commit_slots(nlog__sealer *s, const nlog__seal_head *h,
@@ -214,7 +243,6 @@ static nlog_status map_state(nlog__sealer *s, char *why, size_t why_size)
         s->m = NULL;
         return NLOG_ECONFIG;
     }
-    s->fd_pid = nlog__process_id();
     return NLOG_OK;
 }
 
@@ -230,10 +258,11 @@ static nlog_status attach(nlog__sealer *s, char *why, size_t why_size)
                  strerror(errno));
         return NLOG_EIO;
     }
-    int err = flock_ex(s->fd);
-    if (err) {
+    int err = first ? wlock_init(s) : 0;
+    int died = err ? 0 : wlock(s);
+    if (err || died > 1) {
         snprintf(why, why_size, "cannot lock the sealing state %s: %s", s->state_path,
-                 strerror(err));
+                 strerror(err ? err : died));
         return NLOG_EIO;
     }
     st = bind_dir(s, why, why_size);
@@ -244,13 +273,13 @@ static nlog_status attach(nlog__sealer *s, char *why, size_t why_size)
                  s->state_path);
         st = NLOG_ECONFIG;
     }
-    if (st == NLOG_OK && (first || __atomic_load_n(&nlog__sealer_meta(s)->writing,
-                                                   __ATOMIC_ACQUIRE))) {
+    if (st == NLOG_OK && (first || died ||
+                          __atomic_load_n(&nlog__sealer_meta(s)->writing, __ATOMIC_ACQUIRE))) {
         s->locked = 1;
         nlog__sealer_sync(s);
         s->locked = 0;
     }
-    (void) flock(s->fd, LOCK_UN);
+    wunlock(s);
     if (first)
         (void) ofd_lock(s->fd, F_RDLCK, 1);
     return st;
@@ -330,7 +359,7 @@ void nlog__sealer_close(nlog__sealer *s)
     if (!s)
         return;
     if (s->m) {
-        /* Make what was written durable; the flock and OFD lock go with the fd. */
+        /* Make what was written durable; the OFD lock goes with the fd. */
         (void) msync(s->m, sizeof *s->m, MS_SYNC);
         detach(s);
     }
@@ -350,7 +379,7 @@ void nlog__sealer_close(nlog__sealer *s)
 /* Maps the state now at state_path (after a key change replaced the file). */
 static nlog_status reattach(nlog__sealer *s)
 {
-    char why[1024];
+    char why[3 * 4096 + 512]; /* room for the paths a message names */
     detach(s);
     nlog_status st = attach(s, why, sizeof why);
     if (st != NLOG_OK) {
@@ -364,35 +393,24 @@ static nlog_status acquire(nlog__sealer *s)
 {
     if (s->broken || !s->m)
         return NLOG_ESTATE;
-    if (s->fd_pid != nlog__process_id()) {
-        /* After fork(): the inherited descriptor shares the parent's locks. */
-        int fd = open(s->state_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            nlog__sealer_problem(s, errno, "cannot reopen the sealing state %s: %s",
-                                 s->state_path, strerror(errno));
-            return NLOG_EIO;
-        }
-        (void) close(s->fd);
-        s->fd = fd;
-        s->fd_pid = nlog__process_id();
-        (void) ofd_lock(s->fd, F_RDLCK, 1);
-    }
+    int died = 0;
     for (int tries = 0;; tries++) {
-        int err = flock_ex(s->fd);
-        if (err) {
-            nlog__sealer_problem(s, err, "cannot lock the sealing state %s: %s", s->state_path,
-                                 strerror(err));
+        int rc = wlock(s);
+        if (rc > 1) {
+            nlog__sealer_problem(s, rc, "cannot lock the sealing state %s: %s", s->state_path,
+                                 strerror(rc));
             return NLOG_EIO;
         }
+        died |= rc;
         if (!__atomic_load_n(&nlog__sealer_meta(s)->superseded, __ATOMIC_ACQUIRE))
             break;
-        (void) flock(s->fd, LOCK_UN);
+        wunlock(s);
         if (tries > 4 || reattach(s) != NLOG_OK)
             return NLOG_ESTATE;
     }
     s->locked = 1;
-    if (__atomic_load_n(&nlog__sealer_meta(s)->writing, __ATOMIC_ACQUIRE))
-        nlog__sealer_sync(s); /* a writer died between write(2) and commit */
+    if (died || __atomic_load_n(&nlog__sealer_meta(s)->writing, __ATOMIC_ACQUIRE))
+        nlog__sealer_sync(s); /* a writer died holding the lock, or between write and commit */
     return NLOG_OK;
 }
 
@@ -410,7 +428,7 @@ void nlog__sealer_unlock(nlog__sealer *s)
     if (s->tx)
         nlog__sealer_abort(s);
     if (s->locked) {
-        (void) flock(s->fd, LOCK_UN);
+        wunlock(s);
         s->locked = 0;
     }
     pthread_mutex_unlock(&s->mu);
@@ -603,13 +621,21 @@ nlog_status nlog__sealer_prepare(nlog__sealer *s, const nlog__seal_target *t, co
         return NLOG_ENOMEM;
     nlog__seal_head w = *nlog__sealer_head(s);
     const nlog__seal_keys *k = nlog__sealer_keys(s);
-    int64_t mono = nlog__clock_monotonic_ns(), wall = nlog__clock_realtime_ns();
+    int64_t mono = t->now ? t->now : nlog__clock_monotonic_ns();
+    int64_t wall = nlog__clock_realtime_ns();
     char *o = s->out;
     s->tx_keys = 0;
     s->tx_reason = 0;
 
     int same = w.dev == t->dev && w.ino == t->ino;
-    uint64_t base = same ? w.end_off : t->size;
+    uint64_t size = t->size;
+    if (!same && size == NLOG__SEAL_SIZE_UNKNOWN) {
+        struct stat st;
+        if (t->fd < 0 || fstat(t->fd, &st) != 0)
+            return NLOG_EIO;
+        size = (uint64_t) st.st_size;
+    }
+    uint64_t base = same ? w.end_off : size;
     if (same && t->frag_len) { /* a failed write of ours left bytes behind */
         add_fragment(&w, w.end_off, t->frag_len);
         base = w.end_off + t->frag_len;
@@ -620,9 +646,8 @@ nlog_status nlog__sealer_prepare(nlog__sealer *s, const nlog__seal_target *t, co
         w.flags &= ~NLOG__HEAD_NEWLINE;
     } else if (!same) {
         uint64_t foff;
-        if (t->size > 0 &&
-            nlog__sealer_tail_fragment(s->log_path, t->dev, t->ino, t->size, &foff)) {
-            add_fragment(&w, foff, t->size - foff);
+        if (size > 0 && nlog__sealer_tail_fragment(s->log_path, t->dev, t->ino, size, &foff)) {
+            add_fragment(&w, foff, size - foff);
             *o++ = '\n';
         }
         w.flags &= ~NLOG__HEAD_NEWLINE;
@@ -781,7 +806,8 @@ static nlog_status control_locked(nlog__sealer *s, int reason, const nlog__seal_
                              strerror(err));
         return NLOG_EIO;
     }
-    nlog__seal_target t = {(uint64_t) st.st_dev, (uint64_t) st.st_ino, (uint64_t) st.st_size, 0};
+    nlog__seal_target t = {s->wfd, (uint64_t) st.st_dev, (uint64_t) st.st_ino,
+                           (uint64_t) st.st_size, 0, 0};
     const char *out;
     size_t out_len, used;
     nlog_status rc = nlog__sealer_prepare(s, &t, NULL, 0, reason, cut, &out, &out_len, &used);
@@ -825,7 +851,7 @@ nlog_status nlog__sealer_control(nlog__sealer *s, int reason, const nlog__seal_e
 
 /* ---- key change, upkeep ---------------------------------------------------------- */
 
-/* Replaces the state by <name>.seal.next. Called with the flock held, after
+/* Replaces the state by <name>.seal.next. Called with the writers' lock held, after
  * the old stream's last checkpoint (reason rekey) is committed. */
 static void switch_state(nlog__sealer *s)
 {
@@ -840,11 +866,17 @@ static void switch_state(nlog__sealer *s)
     sodium_memzero(s->m->keys, sizeof s->m->keys);
     __atomic_store_n(&m->superseded, 1, __ATOMIC_RELEASE);
     (void) msync(s->m, sizeof *s->m, MS_SYNC);
-    (void) flock(s->fd, LOCK_UN);
+    wunlock(s);
     s->locked = 0;
     s->rekey_wanted = 0;
-    if (reattach(s) == NLOG_OK && flock_ex(s->fd) == 0)
-        s->locked = 1;
+    if (reattach(s) == NLOG_OK) {
+        int rc = wlock(s);
+        if (rc <= 1) {
+            s->locked = 1;
+            if (rc == 1)
+                nlog__sealer_sync(s);
+        }
+    }
 }
 
 void nlog__sealer_upkeep(nlog__sealer *s)
@@ -866,7 +898,7 @@ void nlog__sealer_upkeep(nlog__sealer *s)
             sodium_memzero(&s->m->keys[(sel & 1) ^ 1u], sizeof s->m->keys[0]);
             m->wipe_pending = 0;
         }
-        (void) flock(s->fd, LOCK_UN);
+        wunlock(s);
         s->locked = 0;
     }
     if (!s->rekey_wanted && exists(s->next_path))

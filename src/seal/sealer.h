@@ -58,11 +58,15 @@ NLOG_NODISCARD nlog_status nlog__sealer_open(const char *dir, const char *name,
 void nlog__sealer_close(nlog__sealer *s);
 
 /* The file the prepared bytes go to. */
+#define NLOG__SEAL_SIZE_UNKNOWN UINT64_MAX
 typedef struct nlog__seal_target {
+    int fd;             /* its descriptor (fstat()ed when size is unknown and needed) */
     uint64_t dev, ino;  /* identity of the open file */
-    uint64_t size;      /* its size now (needed when it is not the head's file) */
+    uint64_t size;      /* its size now, or NLOG__SEAL_SIZE_UNKNOWN (needed only when it is
+                           not the file the stream is being written to) */
     uint64_t frag_len;  /* bytes of an incomplete line that a failed write left at the end
                            (the writer starts with '\n' and notes it); 0 normally */
+    int64_t now;        /* the caller's monotonic time, or 0 to read the clock */
 } nlog__seal_target;
 
 NLOG_NODISCARD nlog_status nlog__sealer_lock(nlog__sealer *s);

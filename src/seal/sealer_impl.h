@@ -18,10 +18,9 @@ struct nlog__sealer {
     char next_path[4112];
     unsigned max_records;
     int64_t interval_ns;
-    int fd;                    /* the state file; its flock is the writers' lock */
-    int64_t fd_pid;            /* process that opened fd */
+    int fd;                    /* the state file (its OFD lock marks this process's use) */
     nlog__seal_file *m;        /* the mapping */
-    int locked;                /* flock held */
+    int locked;                /* the writers' lock is held */
     int broken;                /* the state is unusable: nothing can be sealed */
     /* The prepared transaction. */
     int tx;
@@ -79,7 +78,7 @@ int nlog__sealer_ckpt_matches(const nlog__sealer *s, const nlog__seal_head *h,
 
 /* recover.c: rebuilds the head from the log file after a writer died
  * between write(2) and commit, or when the state was opened first after a
- * crash or reboot. Called with the flock held; commits what it finds. */
+ * crash or reboot. Called with the writers' lock held; commits what it finds. */
 void nlog__sealer_sync(nlog__sealer *s);
 
 /* recover.c: where the incomplete last line of the file at `path` starts,

@@ -3,9 +3,13 @@
  * One file per sealed log name, created by `nlog keygen --sealing` and
  * mapped MAP_SHARED by every process that writes that log: it *is* the
  * stream, so threads and processes append to one chain. Writers serialise
- * on flock(LOCK_EX) on the file; a process holds a shared OFD lock on byte 0
- * while it has the file open, which tells the first opener (who gets it
- * exclusively) to rebuild the head from the log after a crash or reboot.
+ * on a robust process-shared mutex in the mapping (no system call when
+ * uncontended; a writer that dies holding it hands the next one
+ * EOWNERDEAD, which then settles the state from the log). A process holds a
+ * shared OFD lock on byte 0 while it has the file open; whoever gets it
+ * exclusively is the first opener, which initialises the mutex and rebuilds
+ * the head from the log (after a crash, a reboot, or a restored state).
+ * The state must be on a local file system.
  *
  * Layout (host-specific: little-endian, 64-bit; version-checked):
  *   meta      page 0: identity of the stream (stream id, master key, name,
@@ -30,6 +34,7 @@
 #ifndef NLOG_SEAL_STATE_H
 #define NLOG_SEAL_STATE_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +72,8 @@ typedef struct nlog__seal_meta {
     char magic[8];                    /* "NLSEALS1" */
     uint32_t version;                 /* NLOG__SEAL_STATE_VERSION */
     uint32_t size;                    /* sizeof(nlog__seal_file) */
+    pthread_mutex_t wlock;            /* the writers' lock: process-shared and robust;
+                                         initialised by each first opener */
     uint32_t sel;                     /* atomic: bit 0 current key slot, bit 1 current head slot */
     uint32_t superseded;              /* atomic: a newer state replaced this file */
     uint32_t writing;                 /* atomic: a write is between write(2) and its commit */

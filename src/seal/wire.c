@@ -233,8 +233,11 @@ static int verify_dom(const char *dom, const uint8_t *enc, size_t n, const uint8
     return 1;
 }
 
+uint64_t nlog__seal_signatures;
+
 void nlog__seal_hdr_sign(const nlog__seal_hdr *h, const uint8_t *sk, uint8_t *sig)
 {
+    __atomic_fetch_add(&nlog__seal_signatures, 1, __ATOMIC_RELAXED);
     uint8_t enc[NLOG__SEAL_HDR_MAX];
     sign_dom(dom_hdr, enc, nlog__seal_hdr_encode(h, enc), sk, sig);
 }

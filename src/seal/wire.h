@@ -112,6 +112,10 @@ size_t nlog__seal_hdr_decode(const uint8_t *in, size_t len, nlog__seal_hdr *h);
 size_t nlog__seal_gen_decode(const uint8_t *in, size_t len, nlog__seal_gen *g);
 size_t nlog__seal_trans_decode(const uint8_t *in, size_t len, nlog__seal_trans *t);
 
+/* Checkpoint signatures made by this process so far (tests and bench/ use
+ * it to show that sealing signs once per checkpoint). */
+extern uint64_t nlog__seal_signatures;
+
 /* Signatures over domain string || encoding. Verifiers return 1 if valid. */
 void nlog__seal_hdr_sign(const nlog__seal_hdr *h, const uint8_t *sk,
                          uint8_t *sig);

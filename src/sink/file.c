@@ -273,8 +273,8 @@ static void repair_fragment_locked(file_sink *f, size_t done);
  * Called with the sealer locked. Returns 0, or -1 (errno set). */
 static int seal_segment_end(file_sink *f, const struct stat *st)
 {
-    nlog__seal_target t = {(uint64_t) st->st_dev, (uint64_t) st->st_ino, (uint64_t) st->st_size,
-                           f->need_newline ? f->frag_len : 0};
+    nlog__seal_target t = {f->fd, (uint64_t) st->st_dev, (uint64_t) st->st_ino,
+                           (uint64_t) st->st_size, f->need_newline ? f->frag_len : 0, 0};
     const char *out;
     size_t out_len, used, done;
     if (nlog__sealer_prepare(f->sealer, &t, NULL, 0, NLOG__SEAL_R_ROTATE, NULL, &out, &out_len,
@@ -439,13 +439,18 @@ static nlog_status sealed_write_locked(file_sink *f, const char *line, size_t le
                     report_failure(f, err, what);
             }
         }
-        if (fstat(f->fd, &cur) != 0) {
-            report_failure(f, errno, "inspect");
-            st = NLOG_EIO;
-            break;
+        /* The size matters for a new file (the sealer asks) and for rotation. */
+        uint64_t size = NLOG__SEAL_SIZE_UNKNOWN;
+        if (f->rotating) {
+            if (fstat(f->fd, &cur) != 0) {
+                report_failure(f, errno, "inspect");
+                st = NLOG_EIO;
+                break;
+            }
+            size = (uint64_t) cur.st_size;
         }
-        nlog__seal_target t = {(uint64_t) cur.st_dev, (uint64_t) cur.st_ino,
-                               (uint64_t) cur.st_size, f->need_newline ? f->frag_len : 0};
+        nlog__seal_target t = {f->fd, (uint64_t) f->dev, (uint64_t) f->ino, size,
+                               f->need_newline ? f->frag_len : 0, now};
         const char *out;
         size_t out_len, used;
         st = nlog__sealer_prepare(f->sealer, &t, line + done, len - done, 0, NULL, &out,

@@ -15,6 +15,7 @@
 #include "platform/platform.h"
 #include "seal/state.h"
 #include "seal/timer.h"
+#include "seal/wire.h"
 #include "seal_util.h"
 #include "sink/retention.h"
 
@@ -547,6 +548,24 @@ static void bytes_per_record(void **state)
     assert_true(per <= 48.0);
 }
 
+/* Sealing signs once per checkpoint, never per record. */
+static void one_signature_per_checkpoint(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "signatures");
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    uint64_t before = __atomic_load_n(&nlog__seal_signatures, __ATOMIC_RELAXED);
+    su_init(&e, 100, NULL);
+    su_records(1, 1050);
+    nlog_shutdown();
+    uint64_t signed_now = __atomic_load_n(&nlog__seal_signatures, __ATOMIC_RELAXED) - before;
+    su_lines L = su_read(log_path(&e));
+    assert_int_equal(count_ckpts(&L), 11); /* 10 full ranges and the close */
+    assert_int_equal(signed_now, 11);
+    su_free(&L);
+}
+
 static void old_key_slots_are_wiped(void **state)
 {
     (void) state;
@@ -587,6 +606,7 @@ int main(void)
         cmocka_unit_test(new_master_takes_over),
         cmocka_unit_test(security_and_audit_sealed_by_default),
         cmocka_unit_test(bytes_per_record),
+        cmocka_unit_test(one_signature_per_checkpoint),
         cmocka_unit_test(old_key_slots_are_wiped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
