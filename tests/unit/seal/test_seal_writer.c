@@ -313,6 +313,30 @@ static void writer_killed_between_write_and_commit(void **state)
     assert_int_equal(su_log(r, "netlink.log")->trailing, 0);
     nlog_seal_report_destroy(r);
 
+    /* the same while another process has the state open: the writer dies
+     * holding the writers' lock, and the survivor takes over from the log */
+    su_env o;
+    su_env_init(&o, "killed_holding");
+    su_init(&o, 4, NULL);
+    su_records(1, 2);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        writes_left = 3; /* records 3, 4 and 5: dies after writing 5, lock held */
+        nlog__sys_write = dying_write;
+        su_records(3, 10);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+    su_records(6, 8);
+    nlog_shutdown();
+    r = su_verify(&o, NULL);
+    su_assert_ok(r);
+    assert_int_equal(su_log(r, "netlink.log")->records, 8);
+    assert_int_equal(su_log(r, "netlink.log")->sealed_last, 8);
+    nlog_seal_report_destroy(r);
+
     /* killed by SIGKILL while logging: nothing lost, nothing doubled */
     su_env k;
     su_env_init(&k, "sigkill");
