@@ -96,8 +96,15 @@ int nlog__seal_retention_cut(void *ctx, const char *dir, const nlog__seg *const 
             if (next <= (int64_t) cut->cut_first)
                 goto out; /* inconsistent numbering: keep the files, verification will tell */
             cut->cut_last = (uint64_t) next - 1;
-            if (nlog__sealer_control(s, NLOG__SEAL_R_RETENTION, cut) != NLOG_OK)
+            nlog_status st = nlog__sealer_control(s, NLOG__SEAL_R_RETENTION, cut);
+            if (st == NLOG_ESTATE) {
+                /* The state is unusable (reported): retention is what the operator asked
+                 * for, and a full disk helps nobody. Verification will show the gap. */
+                rc = 0;
                 goto out;
+            }
+            if (st != NLOG_OK)
+                goto out; /* kept for a later pass */
         }
         i = j;
     }

@@ -95,6 +95,7 @@ typedef struct file_sink {
     nlog__seal_timer_reg *seal_reg;
     uint64_t frag_len;    /* bytes of the fragment need_newline stands for */
     int kick_pending;     /* a rotation under the sealer's lock wants a maintenance pass */
+    int seal_locked;      /* inside sealed_write_locked: the sealer's lock is held */
     int seal_unsealed;    /* sealing was asked for but is not possible: why is in seal_why */
     char seal_why[1024];
 } file_sink;
@@ -322,7 +323,7 @@ static void rotate_locked(file_sink *f, size_t len, int64_t now)
     }
     if (fstat(f->fd, &mine) != 0 || !due(f, mine.st_size, len))
         goto out;
-    if (f->sealer && seal_segment_end(f, &mine) != 0) {
+    if (f->seal_locked && seal_segment_end(f, &mine) != 0) {
         report_rotation_failure(f, errno ? errno : EIO, "checkpoint", now);
         goto out; /* the current file stays in use */
     }
@@ -426,6 +427,7 @@ static nlog_status sealed_write_locked(file_sink *f, const char *line, size_t le
         report_failure(f, EIO, "lock the sealing state of");
         return NLOG_EIO;
     }
+    f->seal_locked = 1;
     int stuck = 0;
     while (done < len && stuck < 4) {
         struct stat ps, cur;
@@ -483,6 +485,7 @@ static nlog_status sealed_write_locked(file_sink *f, const char *line, size_t le
         done += used;
         stuck = used ? 0 : stuck + 1;
     }
+    f->seal_locked = 0;
     nlog__sealer_unlock(f->sealer);
     if (f->kick_pending) {
         f->kick_pending = 0;

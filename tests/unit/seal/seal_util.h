@@ -107,13 +107,17 @@ static inline su_lines su_read(const char *path)
         fail_msg("cannot read %s", path);
     su_lines L = {NULL, 0, 0};
     size_t cap = 64;
-    L.l = malloc(cap * sizeof *L.l);
+    L.l = calloc(cap, sizeof *L.l);
+    assert_non_null(L.l);
     size_t i = 0;
     while (i < len) {
         char *nl = memchr(t + i, '\n', len - i);
         size_t n = nl ? (size_t) (nl - (t + i)) : len - i;
-        if (L.n == cap)
+        if (L.n == cap) {
             L.l = realloc(L.l, (cap *= 2) * sizeof *L.l);
+            assert_non_null(L.l);
+            memset(L.l + L.n, 0, (cap - L.n) * sizeof *L.l);
+        }
         L.l[L.n] = malloc(n + 1);
         memcpy(L.l[L.n], t + i, n);
         L.l[L.n][n] = '\0';
@@ -146,6 +150,7 @@ static inline void su_free(su_lines *L)
 
 static inline void su_delete(su_lines *L, size_t i)
 {
+    assert_true(i < L->n);
     free(L->l[i]);
     memmove(L->l + i, L->l + i + 1, (L->n - i - 1) * sizeof *L->l);
     L->n--;
@@ -290,6 +295,16 @@ static inline void su_assert_first(nlog_seal_report *r, nlog_seal_kind kind,
     }
 }
 
+/* Problem i, which must exist. */
+static inline const nlog_seal_problem *su_problem(const nlog_seal_report *r, size_t i)
+{
+    static const nlog_seal_problem none = {.file = "", .log = "", .message = ""};
+    const nlog_seal_problem *p = nlog_seal_report_problem(r, i);
+    if (!p)
+        fail_msg("no problem %zu in the report", i);
+    return p ? p : &none;
+}
+
 static inline int su_has(const nlog_seal_report *r, nlog_seal_kind kind, unsigned long long seq)
 {
     for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++) {
@@ -302,11 +317,14 @@ static inline int su_has(const nlog_seal_report *r, nlog_seal_kind kind, unsigne
 
 static inline const nlog_seal_log_summary *su_log(const nlog_seal_report *r, const char *name)
 {
-    for (size_t i = 0; i < nlog_seal_report_n_logs(r); i++)
-        if (strcmp(nlog_seal_report_log(r, i)->name, name) == 0)
-            return nlog_seal_report_log(r, i);
+    static const nlog_seal_log_summary none;
+    for (size_t i = 0; i < nlog_seal_report_n_logs(r); i++) {
+        const nlog_seal_log_summary *s = nlog_seal_report_log(r, i);
+        if (s && strcmp(s->name, name) == 0)
+            return s;
+    }
     fail_msg("no log %s in the report", name);
-    return NULL;
+    return &none;
 }
 
 #endif /* TEST_SEAL_UTIL_H */

@@ -319,7 +319,7 @@ static void stolen_state(void **state)
     su_write(log_path(&e), &L);
     nlog_seal_report *r = su_verify(&e, NULL);
     assert_true(su_has(r, NLOG_SEAL_CHECKPOINT_SIG, 10));
-    assert_int_equal(nlog_seal_report_problem(r, 0)->seq, 10);
+    assert_int_equal(su_problem(r, 0)->seq, 10);
     assert_true(su_has(r, NLOG_SEAL_MAC_MISMATCH, 10));
     nlog_seal_report_destroy(r);
 
@@ -327,7 +327,7 @@ static void stolen_state(void **state)
     su_write(log_path(&e), &L);
     r = su_verify(&e, NULL);
     assert_true(su_has(r, NLOG_SEAL_UNKNOWN_KEY_EPOCH, 10));
-    assert_int_equal(nlog_seal_report_problem(r, 0)->seq, 10);
+    assert_int_equal(su_problem(r, 0)->seq, 10);
     nlog_seal_report_destroy(r);
     su_free(&L);
 
@@ -433,7 +433,7 @@ static void another_hosts_key(void **state)
     for (int i = 0; i < 3; i++) {
         nlog_seal_report *r = su_verify_with(other.pub, p, 1, NULL, 0);
         su_assert_first(r, NLOG_SEAL_CHECKPOINT_SIG, 1);
-        assert_int_equal(nlog_seal_report_problem(r, 0)->offset, 0);
+        assert_int_equal(su_problem(r, 0)->offset, 0);
         assert_int_equal(nlog_seal_report_n_problems(r), 1);
         nlog_seal_report_destroy(r);
     }

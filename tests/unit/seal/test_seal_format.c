@@ -12,7 +12,7 @@
 static void base64url_is_strict(void **state)
 {
     (void) state;
-    uint8_t in[64], out[64];
+    uint8_t in[64] = {0}, out[64];
     char text[128];
     for (size_t n = 0; n < sizeof in; n++) {
         for (size_t i = 0; i < n; i++)
