@@ -8,11 +8,14 @@ PACKAGES="
   build-essential cmake pkg-config git ca-certificates
   clang libclang-rt-14-dev
   libfyaml-dev libjson-c-dev libcmocka-dev libzstd-dev zlib1g-dev
+  libcivetweb-dev libsqlite3-dev libcurl4-openssl-dev python3 curl
   libsodium-dev
   zstd
+  libcurl4-openssl-dev python3-aiosmtpd
 "
 if [ "${1:-}" = bench ]; then
   PACKAGES="$PACKAGES g++ libspdlog-dev liblog4c-dev libglib2.0-dev valgrind"
+  PACKAGES="$PACKAGES prometheus-cpp-dev" # peer of the performance-monitoring bench (bench/perf)
 fi
 
 if [ "$(id -u)" -ne 0 ]; then

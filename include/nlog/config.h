@@ -32,6 +32,8 @@ NLOG_BEGIN_DECLS
 #define NLOG_CONFIG_PROFILE_MAX 32  /* bytes of a profile name, including the NUL */
 #define NLOG_CONFIG_EMAIL_MAX 256   /* bytes of an e-mail address, including the NUL */
 #define NLOG_CONFIG_LOGGERS_MAX 64  /* entries of one layer's `loggers:` map */
+#define NLOG_CONFIG_URL_MAX 512     /* bytes of server_url, including the NUL */
+#define NLOG_CONFIG_LISTEN_MAX 64   /* bytes of server.listen, including the NUL */
 
 typedef enum nlog_console_stream {
     NLOG_CONSOLE_STDERR = 0, /* default */
@@ -127,6 +129,16 @@ typedef struct nlog_config {
     int64_t audit_retention_max_total_size;
 
     /* -- members: performance monitoring -- */
+    nlog_level performance_record_level;       /* level of the records samples become */
+    int performance_record_every;              /* one record per this many samples of a
+                                                  series; 0: samples make no records */
+    int performance_buffer_size;               /* bytes of each recording thread's buffer */
+    int performance_max_series;                /* metric + tag sets kept */
+    int performance_raw_samples;               /* recent raw samples kept per series */
+    int64_t performance_history_memory;        /* bytes: cap of the in-memory history */
+    char alert_email_from[NLOG_CONFIG_EMAIL_MAX]; /* sender; "" = nlog@<host name> */
+    char alert_smtp_url[NLOG_CONFIG_PATH_MAX]; /* smtp:// or smtps:// relay; "" = no e-mail */
+    char alert_webhook_url[NLOG_CONFIG_PATH_MAX]; /* http(s) incoming webhook; "" = none */
 
     /* -- members: security, audit, masking, field encryption -- */
 
@@ -143,6 +155,21 @@ typedef struct nlog_config {
                                                   cannot be (no state, ...) */
 
     /* -- members: server and remote output -- */
+    /* Remote output (src/sink/remote.c; docs/internals/remote.md). */
+    char server_url[NLOG_CONFIG_URL_MAX];      /* "" = no remote output; else
+                                                  http://host:port[/path] of an nlogd */
+    char server_spool_directory[NLOG_CONFIG_PATH_MAX]; /* "" = <directory>/spool */
+    int64_t server_spool_max_size;             /* bytes of spooled batches kept on disk */
+    int server_flush_interval_ms;              /* longest wait before a batch is sent */
+    /* nlogd, the log server (src/server; docs/internals/server.md). */
+    char server_listen[NLOG_CONFIG_LISTEN_MAX]; /* "HOST:PORT"; port 0 = any free port */
+    char server_database[NLOG_CONFIG_PATH_MAX]; /* SQLite store file */
+    int server_num_threads;                    /* HTTP worker threads = concurrent connections */
+    int server_queue_records;                  /* records waiting for the store, at most */
+    int server_max_body_size;                  /* bytes of a request body (after gunzip) */
+    int server_retention_days;                 /* days of records kept; 0 = no limit */
+    char server_watch_directory[NLOG_CONFIG_PATH_MAX]; /* "" = none; JSON-lines files followed */
+    int server_request_timeout_ms;             /* a request must arrive within this */
 } nlog_config;
 
 /* Where a configuration problem was found and what is accepted. */

@@ -57,6 +57,10 @@ typedef struct nlog_counters {
     uint64_t records_truncated;                 /* records cut to fit max_record_size */
     uint64_t fields_ignored;                    /* fields beyond NLOG_FIELDS_MAX */
     uint64_t diagnostics;                       /* diagnostics reported */
+    /* Remote output (server_url), appended in 0.1. */
+    uint64_t remote_sent;                       /* records the server acknowledged */
+    uint64_t remote_spooled;                    /* records written to the spool directory */
+    uint64_t remote_retries;                    /* failed delivery attempts (retried later) */
 } nlog_counters;
 
 /* Copies the counters into *out (up to out->struct_size bytes, so callers

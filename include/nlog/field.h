@@ -57,6 +57,7 @@ typedef struct nlog_field {
     const char *key;     /* NUL-terminated; NULL only for NLOG_GROUP_CATEGORY */
     uint8_t group;       /* nlog_field_group */
     uint8_t type;        /* nlog_value_type */
+    uint16_t hints;      /* internal: set by the NLOG_CTX()... macros, 0 otherwise */
     uint32_t len;        /* bytes of v.s, or NLOG_LEN_NUL */
     union {
         bool b;
@@ -133,7 +134,30 @@ static inline nlog_field nlog_field_category(nlog_category cat)
     return f;
 }
 
+/* Internal: a hint the compiler gives the asynchronous call path for free.
+ * NLOG__HINT_LITERAL means the field's key is a string literal and so is its
+ * value if it is a string (or, for a category, that the id is a built-in
+ * constant): the library may then keep pointers instead of checking them,
+ * provided the call comes from the main program (whose literals never go
+ * away). __builtin_constant_p() is 1 for string literals and 0 for any
+ * array or pointer variable, so a wrong hint cannot arise; without it the
+ * hint is 0 and the library checks at run time. */
+#define NLOG__HINT_LITERAL 0x8000u
+#if defined(__GNUC__) || defined(__clang__)
+#define NLOG__IS_LITERAL(x) __builtin_constant_p(x)
+#else
+#define NLOG__IS_LITERAL(x) 0
+#endif
+static inline nlog_field nlog__field_hint(nlog_field f, int literal)
+{
+    f.hints = (uint16_t) (literal ? NLOG__HINT_LITERAL : 0);
+    return f;
+}
+
 #ifndef __cplusplus
+
+/* Internal: whether a value is of a string type (a constant expression). */
+#define NLOG__IS_STRTYPE(v) _Generic((v), char *: 1, const char *: 1, default: 0)
 
 /* Internal: does the stringified argument spell exactly `true` / `false`?
  * Padding the literal keeps every index in bounds. */
@@ -169,9 +193,11 @@ static inline nlog_field nlog_field_category(nlog_category cat)
 /* `s` is the value's spelling, taken with # by the outermost macro: an inner
  * macro would see `true` already replaced by 1. */
 #define NLOG__FIELD(g, k, v, s)                                                      \
-    (NLOG__SPELLS4(s, 't', 'r', 'u', 'e')        ? nlog_field_bool((g), (k), 1)       \
-     : NLOG__SPELLS5(s, 'f', 'a', 'l', 's', 'e') ? nlog_field_bool((g), (k), 0)       \
-                                                 : NLOG__GENERIC(g, k, v))
+    nlog__field_hint(                                                                \
+        (NLOG__SPELLS4(s, 't', 'r', 'u', 'e')        ? nlog_field_bool((g), (k), 1)   \
+         : NLOG__SPELLS5(s, 'f', 'a', 'l', 's', 'e') ? nlog_field_bool((g), (k), 0)   \
+                                                     : NLOG__GENERIC(g, k, v)),       \
+        NLOG__IS_LITERAL(k) && (!NLOG__IS_STRTYPE(v) || NLOG__IS_LITERAL(v)))
 
 /* A member of the record's "context" object (who/what/where: request ids,
  * user ids, addresses). */
@@ -184,7 +210,9 @@ static inline nlog_field nlog_field_category(nlog_category cat)
 #define NLOG_STRN(group, key, str, len) nlog_field_strn((group), (key), (str), (uint32_t) (len))
 /* The record's category: a built-in NLOG_CAT_* value or an id returned by
  * nlog_category_register(). Without it a record is "application". */
-#define NLOG_CATEGORY(cat) nlog_field_category((nlog_category) (cat))
+#define NLOG_CATEGORY(cat)                                                           \
+    nlog__field_hint(nlog_field_category((nlog_category) (cat)),                     \
+                     NLOG__IS_LITERAL(cat) && (unsigned) (cat) < NLOG_CAT_BUILTIN_COUNT)
 
 #endif /* !__cplusplus */
 

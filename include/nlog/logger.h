@@ -92,6 +92,16 @@ NLOG_API nlog_level nlog_get_level(void);
 NLOG_API nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site *site,
                               const char *message, const nlog_field *fields, size_t n_fields);
 
+/* Internal: what the NLOG_<LEVEL> macros call for TRACE..CRITICAL once
+ * their inline level check has passed; `level_index` is the level's dense
+ * index (nlog_level_index()), with NLOG__HINT_MSG added when the message is
+ * a string literal (see NLOG__HINT_LITERAL in field.h); `site` and `fields`
+ * are never NULL. Not for use by applications: call nlog_log(). Since: 0.1 */
+#define NLOG__HINT_MSG 0x100
+NLOG_API nlog_status nlog__log_admitted(nlog_logger *lg, int level_index, const nlog_site *site,
+                                        const char *message, const nlog_field *fields,
+                                        size_t n_fields);
+
 /* Logs one record whose message is formatted printf-style. A message longer
  * than the record cap is cut and the record counted as truncated. Since: 0.1 */
 NLOG_API nlog_status nlog_logf(nlog_logger *lg, nlog_level level, const nlog_site *site,
@@ -141,18 +151,27 @@ static inline int nlog_is_enabled(const nlog_logger *lg, nlog_level level)
 #define NLOG__END ((nlog_field){.key = 0, .group = 0xff})
 /* SECURITY and AUDIT always reach the library, so that records refused by
  * security_enabled/audit_enabled are counted rather than vanishing. */
+#define NLOG__FIELDS(...) (const nlog_field[]){__VA_ARGS__}
+#define NLOG__NFIELDS(...) (sizeof((const nlog_field[]){__VA_ARGS__}) / sizeof(nlog_field) - 1)
 #define NLOG__LOGS(lv, lg, msg, ...)                                                   \
     ((void) (((lv) >= NLOG_LEVEL_SECURITY || nlog_is_enabled((lg), (lv)))               \
-                 ? nlog_log((lg), (lv), NLOG__SITE, (msg), (const nlog_field[]){__VA_ARGS__}, \
-                            sizeof((const nlog_field[]){__VA_ARGS__}) / sizeof(nlog_field) - 1) \
+                 ? nlog_log((lg), (lv), NLOG__SITE, (msg), NLOG__FIELDS(__VA_ARGS__),     \
+                            NLOG__NFIELDS(__VA_ARGS__))                                 \
+                 : NLOG_OK))
+/* TRACE..CRITICAL: `li` is the level's dense index, a constant. */
+#define NLOG__LOGA(lv, li, lg, msg, ...)                                               \
+    ((void) (nlog_is_enabled((lg), (lv))                                                \
+                 ? nlog__log_admitted((lg), (li) | (NLOG__IS_LITERAL(msg) ? NLOG__HINT_MSG : 0), \
+                                      NLOG__SITE, (msg), NLOG__FIELDS(__VA_ARGS__),     \
+                                      NLOG__NFIELDS(__VA_ARGS__))                       \
                  : NLOG_OK))
 #define NLOG_LOG(level, ...) NLOG__LOGS((level), __VA_ARGS__, NLOG__END)
-#define NLOG_TRACE(...) NLOG__LOGS(NLOG_LEVEL_TRACE, __VA_ARGS__, NLOG__END)
-#define NLOG_DEBUG(...) NLOG__LOGS(NLOG_LEVEL_DEBUG, __VA_ARGS__, NLOG__END)
-#define NLOG_INFO(...) NLOG__LOGS(NLOG_LEVEL_INFO, __VA_ARGS__, NLOG__END)
-#define NLOG_WARNING(...) NLOG__LOGS(NLOG_LEVEL_WARNING, __VA_ARGS__, NLOG__END)
-#define NLOG_ERROR(...) NLOG__LOGS(NLOG_LEVEL_ERROR, __VA_ARGS__, NLOG__END)
-#define NLOG_CRITICAL(...) NLOG__LOGS(NLOG_LEVEL_CRITICAL, __VA_ARGS__, NLOG__END)
+#define NLOG_TRACE(...) NLOG__LOGA(NLOG_LEVEL_TRACE, 0, __VA_ARGS__, NLOG__END)
+#define NLOG_DEBUG(...) NLOG__LOGA(NLOG_LEVEL_DEBUG, 1, __VA_ARGS__, NLOG__END)
+#define NLOG_INFO(...) NLOG__LOGA(NLOG_LEVEL_INFO, 2, __VA_ARGS__, NLOG__END)
+#define NLOG_WARNING(...) NLOG__LOGA(NLOG_LEVEL_WARNING, 3, __VA_ARGS__, NLOG__END)
+#define NLOG_ERROR(...) NLOG__LOGA(NLOG_LEVEL_ERROR, 4, __VA_ARGS__, NLOG__END)
+#define NLOG_CRITICAL(...) NLOG__LOGA(NLOG_LEVEL_CRITICAL, 5, __VA_ARGS__, NLOG__END)
 #define NLOG_SECURITY(...) NLOG__LOGS(NLOG_LEVEL_SECURITY, __VA_ARGS__, NLOG__END)
 #define NLOG_AUDIT(...) NLOG__LOGS(NLOG_LEVEL_AUDIT, __VA_ARGS__, NLOG__END)
 #endif

@@ -13,6 +13,8 @@
 #include <nlog/config.h>
 #include <nlog/lifecycle.h>
 #include <nlog/diag.h>
+#include <nlog/perf.h>
+#include <nlog/format.h>
 #include <nlog/seal.h>
 
 #endif /* NLOG_NLOG_H */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "async/async.h"
+#include "async/fast.h"
 #include "async/ring.h"
 #include "core/core.h"
 #include "core/pipeline.h"
@@ -37,10 +38,11 @@
 #define SPACE_WAIT_NS 10000000LL  /* a blocked producer re-checks at least this often */
 
 typedef struct producer {
-    nlog__ring ring;
+    nlog__producer_head h;         /* first: what the inline fast path reads */
     struct producer *next;
     int orphaned;                  /* atomic: its thread has exited, or it was replaced */
     unsigned generation;           /* the writer generation it was made for */
+    int64_t tid;                   /* kernel id of the owning thread */
     /* Drops not yet reported; written by the owning thread only. */
     uint64_t pending[NLOG_LEVEL_COUNT];
     uint64_t pending_total;
@@ -72,8 +74,10 @@ static struct {
     .space = PTHREAD_COND_INITIALIZER,
 };
 
-static int on;             /* atomic: calls are queued */
-static unsigned generation;/* atomic: bumped when the queue size changes or at shutdown */
+int nlog__async_enabled;   /* atomic: calls are queued */
+/* atomic: bumped when the queue size changes, at shutdown and in the child
+ * of fork(); a queue of an older generation is replaced on its next use */
+unsigned nlog__async_generation;
 static int paused;         /* atomic: tests hold the writer (nlog__async_test_pause) */
 /* Fatal-signal drain handshake (see crash.c-style notes at on_fatal_signal). */
 static int crashing;       /* atomic: a fatal signal handler wants the queues */
@@ -81,9 +85,15 @@ static int writer_busy;    /* atomic: the writer is inside a cycle */
 static int policy;         /* atomic: nlog__overflow */
 static size_t queue_bytes; /* atomic: capacity of new queues */
 static size_t budget;      /* atomic: string bytes per record (max_record_size) */
-static int audit_sync;     /* atomic */
+int nlog__async_audit_sync; /* atomic */
 
-static _Thread_local producer *mine;
+_Thread_local nlog__producer_head *nlog__async_mine NLOG__TLS_IE;
+
+/* The calling thread's producer (its head is the first member). */
+static inline producer *my_producer(void)
+{
+    return (producer *) (void *) nlog__async_mine;
+}
 static pthread_key_t exit_key;
 static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
 
@@ -91,7 +101,7 @@ static void on_thread_exit(void *p)
 {
     producer *pr = p;
     __atomic_store_n(&pr->orphaned, 1, __ATOMIC_RELEASE);
-    mine = NULL;
+    nlog__async_mine = NULL;
 }
 
 static void make_exit_key(void)
@@ -99,10 +109,6 @@ static void make_exit_key(void)
     (void) pthread_key_create(&exit_key, on_thread_exit);
 }
 
-int nlog__async_on(void)
-{
-    return __atomic_load_n(&on, __ATOMIC_RELAXED);
-}
 
 static int64_t now_ns(void)
 {
@@ -125,10 +131,18 @@ static int stage(producer *pr, size_t cap)
 {
     if (pr->staged_size)
         return 1;
-    if (__atomic_load_n(&pr->ring.tail, __ATOMIC_ACQUIRE) >= pr->target)
+    if (__atomic_load_n(&pr->h.ring.tail, __ATOMIC_ACQUIRE) >= pr->target)
         return 0;
-    uint32_t n = nlog__ring_pop(&pr->ring, pr->staged, cap);
+    uint32_t n = nlog__ring_pop(&pr->h.ring, pr->staged, cap);
     pr->staged_size = n;
+    if (n) {
+        /* Times become nanoseconds here, so the merge compares like with like. */
+        nlog__qrec *q = (nlog__qrec *) (void *) pr->staged;
+        if (q->flags & NLOG__QF_TSC) {
+            q->time = nlog__tsc_to_ns((uint64_t) q->time);
+            q->flags &= ~NLOG__QF_TSC;
+        }
+    }
     return n != 0;
 }
 
@@ -137,7 +151,7 @@ static int stage(producer *pr, size_t cap)
 static int emit(nlog__pipeline *p, producer *pr, nlog_field *fields, int64_t pid)
 {
     nlog__record r;
-    nlog_category cat = nlog__qrec_read(pr->staged, &r, fields, pid);
+    nlog_category cat = nlog__qrec_read(pr->staged, &r, fields, pid, pr->tid);
     int truncated = 0;
     const nlog__qrec *q = (const nlog__qrec *) (const void *) pr->staged;
     if (p && nlog__pipeline_emit_batched(p, &r, cat, &truncated) == NLOG_EQUEUE_FULL)
@@ -145,7 +159,7 @@ static int emit(nlog__pipeline *p, producer *pr, nlog_field *fields, int64_t pid
     NLOG__COUNT(records[q->h.level_index], 1);
     if (!p)
         NLOG__COUNT(records_failed, 1);
-    if (truncated || q->truncated)
+    if (truncated || (q->flags & NLOG__QF_TRUNC))
         NLOG__COUNT(records_truncated, 1);
     pr->staged_size = 0;
     return 1;
@@ -159,13 +173,16 @@ static size_t cycle(producer **list, size_t n, nlog_field *fields)
     for (size_t i = 0; i < n; i++) {
         producer *pr = list[i];
         if (!pr->staged) {
-            pr->staged = malloc(pr->ring.cap / 2); /* a ring's entries are at most half of it */
+            pr->staged = malloc(pr->h.ring.cap / 2); /* a ring's entries are at most half of it */
             if (!pr->staged)
                 continue;
         }
-        pr->target = __atomic_load_n(&pr->ring.head, __ATOMIC_ACQUIRE);
-        stage(pr, pr->ring.cap / 2);
+        pr->target = __atomic_load_n(&pr->h.ring.head, __ATOMIC_ACQUIRE);
     }
+    nlog__tsc_reference(); /* every entry up to the targets is older than this */
+    for (size_t i = 0; i < n; i++)
+        if (list[i]->staged)
+            stage(list[i], list[i]->h.ring.cap / 2);
     size_t written = 0;
     int stalled = 0;
     for (; written < CYCLE_MAX && !__atomic_load_n(&crashing, __ATOMIC_RELAXED); written++) {
@@ -175,7 +192,7 @@ static size_t cycle(producer **list, size_t n, nlog_field *fields)
             producer *pr = list[i];
             if (!pr->staged_size)
                 continue;
-            int64_t t = ((const nlog__qrec *) (const void *) pr->staged)->time_ns;
+            int64_t t = ((const nlog__qrec *) (const void *) pr->staged)->time;
             if (!best || t < best_t) {
                 best = pr;
                 best_t = t;
@@ -187,7 +204,7 @@ static size_t cycle(producer **list, size_t n, nlog_field *fields)
             stalled = 1;
             break;
         }
-        stage(best, best->ring.cap / 2);
+        stage(best, best->h.ring.cap / 2);
     }
     if (p && nlog__pipeline_drain_batches(p) != NLOG_OK)
         stalled = 1;
@@ -203,9 +220,9 @@ static producer **snapshot(producer **list, size_t *cap, size_t *ret_n, int free
     for (producer **pp = &E.producers; *pp;) {
         producer *pr = *pp;
         if (free_orphans && __atomic_load_n(&pr->orphaned, __ATOMIC_ACQUIRE) &&
-            nlog__ring_used(&pr->ring) == 0 && pr->staged_size == 0) {
+            nlog__ring_used(&pr->h.ring) == 0 && pr->staged_size == 0) {
             *pp = pr->next;
-            nlog__ring_deinit(&pr->ring);
+            nlog__ring_deinit(&pr->h.ring);
             free(pr->staged);
             free(pr);
             continue;
@@ -229,7 +246,7 @@ static producer **snapshot(producer **list, size_t *cap, size_t *ret_n, int free
 static int all_empty(producer **list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (nlog__ring_used(&list[i]->ring) || list[i]->staged_size)
+        if (nlog__ring_used(&list[i]->h.ring) || list[i]->staged_size)
             return 0;
     return 1;
 }
@@ -337,29 +354,31 @@ nlog_status nlog__async_configure(const nlog_config *cfg)
     __atomic_store_n(&budget, (size_t) cfg->max_record_size, __ATOMIC_RELAXED);
     if (__atomic_exchange_n(&queue_bytes, (size_t) cfg->queue_size, __ATOMIC_RELAXED) !=
         (size_t) cfg->queue_size)
-        __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&nlog__async_generation, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&policy, cfg->overflow_policy, __ATOMIC_RELAXED);
-    __atomic_store_n(&audit_sync, cfg->audit_sync, __ATOMIC_RELAXED);
+    __atomic_store_n(&nlog__async_audit_sync, cfg->audit_sync, __ATOMIC_RELAXED);
     if (!cfg->async) {
         nlog__async_crash_handlers(0);
         nlog__async_stop();
         return NLOG_OK;
     }
     nlog__async_crash_handlers(cfg->crash_drain);
+    nlog__static_ranges_init();
+    nlog__tsc_enable(1);
     pthread_mutex_lock(&E.lock);
     if (!E.self)
         E.self = nlog__registry_get("nlog");
     nlog_status st = start_writer_locked();
     pthread_mutex_unlock(&E.lock);
-    __atomic_store_n(&on, st == NLOG_OK, __ATOMIC_RELAXED);
+    __atomic_store_n(&nlog__async_enabled, st == NLOG_OK, __ATOMIC_RELAXED);
     return st;
 }
 
 void nlog__async_stop(void)
 {
     nlog__async_crash_handlers(0);
-    __atomic_store_n(&on, 0, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&nlog__async_enabled, 0, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&nlog__async_generation, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&E.lock);
     E.self = NULL; /* loggers may be freed next (nlog_shutdown) */
     if (!__atomic_load_n(&E.running, __ATOMIC_ACQUIRE)) {
@@ -403,23 +422,25 @@ static producer *producer_create(void)
 {
     (void) pthread_once(&exit_once, make_exit_key);
     producer *pr = calloc(1, sizeof *pr);
-    if (!pr || nlog__ring_init(&pr->ring, __atomic_load_n(&queue_bytes, __ATOMIC_RELAXED)) != 0) {
+    if (!pr || nlog__ring_init(&pr->h.ring, __atomic_load_n(&queue_bytes, __ATOMIC_RELAXED)) != 0) {
         free(pr);
         return NULL;
     }
-    pr->generation = __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+    pr->generation = __atomic_load_n(&nlog__async_generation, __ATOMIC_ACQUIRE);
+    pr->h.fast_gen = pr->generation;
+    pr->tid = nlog__thread_id();
     pthread_mutex_lock(&E.lock);
     pr->next = E.producers;
     E.producers = pr;
     pthread_mutex_unlock(&E.lock);
-    mine = pr;
+    nlog__async_mine = &pr->h;
     (void) pthread_setspecific(exit_key, pr);
     return pr;
 }
 
 static int droppable(const nlog__ring_hdr *h)
 {
-    return h->level_index < 6; /* never SECURITY (6) or AUDIT (7) */
+    return h->level_index < NLOG__PROTECTED_INDEX; /* never SECURITY or AUDIT */
 }
 
 static void count_drop(producer *pr, int level_index)
@@ -427,6 +448,7 @@ static void count_drop(producer *pr, int level_index)
     int64_t t = now_ns();
     if (pr->pending_total == 0)
         pr->first_drop_ns = t;
+    pr->h.fast_gen = ~pr->generation; /* the next call reports the drops first */
     pr->last_drop_ns = t;
     pr->pending[level_index]++;
     pr->pending_total++;
@@ -438,7 +460,7 @@ static int wait_for_space(producer *pr, uint32_t size)
 {
     pthread_mutex_lock(&E.lock);
     E.space_waiters++;
-    while (pr->ring.cap - nlog__ring_used(&pr->ring) < 2 * (size_t) size &&
+    while (pr->h.ring.cap - nlog__ring_used(&pr->h.ring) < 2 * (size_t) size &&
            __atomic_load_n(&E.running, __ATOMIC_ACQUIRE)) {
         pthread_cond_signal(&E.wake);
         struct timespec ts;
@@ -451,28 +473,27 @@ static int wait_for_space(producer *pr, uint32_t size)
     return running;
 }
 
-static void *reserve(producer *pr, uint32_t size, nlog_level level)
+static void *reserve(producer *pr, uint32_t size, int protect)
 {
-    void *dst = nlog__ring_reserve(&pr->ring, size);
+    void *dst = nlog__ring_reserve(&pr->h.ring, size);
     if (dst)
         return dst;
-    int protect = level >= NLOG_LEVEL_SECURITY;
     int pol = __atomic_load_n(&policy, __ATOMIC_RELAXED);
     for (;;) {
         if (!protect && pol == NLOG__OVERFLOW_DROP_NEWEST)
             return NULL;
         if (pol == NLOG__OVERFLOW_DROP_OLDEST) {
             nlog__ring_hdr h;
-            while (nlog__ring_drop_oldest(&pr->ring, droppable, &h)) {
+            while (nlog__ring_drop_oldest(&pr->h.ring, droppable, &h)) {
                 count_drop(pr, h.level_index);
-                if ((dst = nlog__ring_reserve(&pr->ring, size)) != NULL)
+                if ((dst = nlog__ring_reserve(&pr->h.ring, size)) != NULL)
                     return dst;
             }
         }
         /* block (also the fallback for records that may never be dropped) */
         if (!wait_for_space(pr, size))
             return NULL;
-        if ((dst = nlog__ring_reserve(&pr->ring, size)) != NULL)
+        if ((dst = nlog__ring_reserve(&pr->h.ring, size)) != NULL)
             return dst;
     }
 }
@@ -501,10 +522,8 @@ static void report_drops(producer *pr)
         return;
     nlog__qcall c = {
         .logger = self,
-        .level = NLOG_LEVEL_WARNING,
-        .category = NLOG_CAT_SYSTEM,
-        .time_ns = now_ns(),
-        .tid = nlog__thread_id(),
+        .level_index = nlog_level_index(NLOG_LEVEL_WARNING),
+        .time = now_ns(),
         .msg = msg,
         .msg_len = n > 0 ? (size_t) n : 0,
         .fields = f,
@@ -512,21 +531,23 @@ static void report_drops(producer *pr)
     };
     nlog__qlens lens;
     uint32_t size = nlog__qrec_measure(&c, __atomic_load_n(&budget, __ATOMIC_RELAXED), &lens);
-    void *dst = nlog__ring_reserve(&pr->ring, size);
+    void *dst = nlog__ring_reserve(&pr->h.ring, size);
     if (!dst)
         return; /* still no room: report later, with the totals so far */
     nlog__qrec_write(dst, size, &c, &lens);
-    nlog__ring_commit(&pr->ring, size);
+    nlog__ring_commit(&pr->h.ring, size);
     memset(pr->pending, 0, sizeof pr->pending);
     pr->pending_total = 0;
+    pr->h.fast_gen = pr->generation;
 }
 
 nlog_status nlog__async_submit(const nlog__qcall *c)
 {
-    producer *pr = mine;
-    if (NLOG_UNLIKELY(pr && pr->generation != __atomic_load_n(&generation, __ATOMIC_ACQUIRE))) {
-        /* the queue size changed or the library restarted: start a fresh queue;
-         * the writer frees the old one once it is empty */
+    producer *pr = my_producer();
+    if (NLOG_UNLIKELY(pr && pr->generation != __atomic_load_n(&nlog__async_generation, __ATOMIC_ACQUIRE))) {
+        /* the queue size changed, the library restarted or the process
+         * forked: start a fresh queue; the writer frees the old one once it
+         * is empty */
         __atomic_store_n(&pr->orphaned, 1, __ATOMIC_RELEASE);
         pr = NULL;
     }
@@ -540,7 +561,7 @@ nlog_status nlog__async_submit(const nlog__qcall *c)
     if (NLOG_UNLIKELY(!__atomic_load_n(&E.running, __ATOMIC_ACQUIRE))) {
         /* after fork() the child has no writer yet: start one */
         pthread_mutex_lock(&E.lock);
-        if (__atomic_load_n(&on, __ATOMIC_RELAXED))
+        if (__atomic_load_n(&nlog__async_enabled, __ATOMIC_RELAXED))
             (void) start_writer_locked();
         pthread_mutex_unlock(&E.lock);
     }
@@ -548,21 +569,22 @@ nlog_status nlog__async_submit(const nlog__qcall *c)
         report_drops(pr);
     nlog__qlens lens;
     uint32_t size = nlog__qrec_measure(c, __atomic_load_n(&budget, __ATOMIC_RELAXED), &lens);
-    if (NLOG_UNLIKELY(size > pr->ring.cap / 2)) { /* a record never takes more than half a queue */
-        size = nlog__qrec_measure(c, pr->ring.cap / 4, &lens);
-        if (size > pr->ring.cap / 2) { /* the keys alone are too long for this queue */
+    if (NLOG_UNLIKELY(size > pr->h.ring.cap / 2)) { /* a record never takes more than half a queue */
+        size = nlog__qrec_measure(c, pr->h.ring.cap / 4, &lens);
+        if (size > pr->h.ring.cap / 2) { /* the keys alone are too long for this queue */
             NLOG__COUNT(records_failed, 1);
             return NLOG_ELIMIT;
         }
     }
-    void *dst = reserve(pr, size, c->level);
+    void *dst = reserve(pr, size, c->level_index >= NLOG__PROTECTED_INDEX);
     if (NLOG_UNLIKELY(!dst)) {
-        count_drop(pr, nlog_level_index(c->level));
+        count_drop(pr, c->level_index);
         return NLOG_EQUEUE_FULL;
     }
     nlog__qrec_write(dst, size, c, &lens);
-    nlog__ring_commit(&pr->ring, size);
-    if (NLOG_UNLIKELY(c->level == NLOG_LEVEL_AUDIT && __atomic_load_n(&audit_sync, __ATOMIC_RELAXED)))
+    nlog__ring_commit(&pr->h.ring, size);
+    if (NLOG_UNLIKELY(c->level_index == NLOG__AUDIT_INDEX &&
+                      __atomic_load_n(&nlog__async_audit_sync, __ATOMIC_RELAXED)))
         return nlog__async_flush(1);
     return NLOG_OK;
 }
@@ -595,11 +617,14 @@ void nlog__async_atfork_child(void)
     pthread_cond_init(&E.wake, NULL);
     pthread_cond_init(&E.done, NULL);
     pthread_cond_init(&E.space, NULL);
+    /* Calling threads' fast path sees the new generation and takes the
+     * general path once, which starts the child's writer. */
+    __atomic_fetch_add(&nlog__async_generation, 1, __ATOMIC_RELEASE);
     for (producer *pr = E.producers; pr; pr = pr->next) {
-        __atomic_store_n(&pr->ring.tail, pr->ring.head, __ATOMIC_RELEASE);
-        pr->ring.cached_tail = pr->ring.head;
+        __atomic_store_n(&pr->h.ring.tail, pr->h.ring.head, __ATOMIC_RELEASE);
+        pr->h.ring.cached_tail = pr->h.ring.head;
         pr->staged_size = 0;
-        if (pr != mine)
+        if (pr != my_producer())
             __atomic_store_n(&pr->orphaned, 1, __ATOMIC_RELEASE);
         memset(pr->pending, 0, sizeof pr->pending);
         pr->pending_total = 0;
@@ -651,7 +676,7 @@ static void crash_drain(void)
     (void) nlog__pipeline_drain_batches(p); /* lines a failing file kept */
     for (producer *pr = E.producers; pr; pr = pr->next) {
         if (!pr->staged) { /* the writer never staged from it: lend the crash buffer */
-            if (!crash_buf || pr->ring.cap / 2 > crash_buf_cap)
+            if (!crash_buf || pr->h.ring.cap / 2 > crash_buf_cap)
                 continue;
             pr->staged = crash_buf;
             pr->staged_size = 0;
@@ -659,8 +684,9 @@ static void crash_drain(void)
         do {
             if (pr->staged_size && !emit(p, pr, crash_fields, pid))
                 break;
-            pr->target = __atomic_load_n(&pr->ring.head, __ATOMIC_ACQUIRE);
-        } while (stage(pr, pr->ring.cap / 2));
+            pr->target = __atomic_load_n(&pr->h.ring.head, __ATOMIC_ACQUIRE);
+            nlog__tsc_reference();
+        } while (stage(pr, pr->h.ring.cap / 2));
     }
     (void) nlog__pipeline_drain_batches(p);
 }

@@ -29,12 +29,25 @@ nlog_status nlog__async_configure(const nlog_config *cfg);
 /* Drains every queue, stops and joins the writer (nlog_shutdown). */
 void nlog__async_stop(void);
 
-/* Whether calls go through the queues now. */
-int nlog__async_on(void);
+/* Whether calls go through the queues now (atomic; read inline). */
+extern int nlog__async_enabled;
+static inline int nlog__async_on(void)
+{
+    return __atomic_load_n(&nlog__async_enabled, __ATOMIC_RELAXED);
+}
 
-/* Queues one record. Returns NLOG_OK, or NLOG_EQUEUE_FULL when the record
- * was dropped by the overflow policy (it is counted). */
+/* Dense level indexes the queue cares about. */
+#define NLOG__PROTECTED_INDEX 6 /* SECURITY and above are never dropped */
+#define NLOG__AUDIT_INDEX 7
+
+/* Queues one record (the general path: any strings, full queues, first call
+ * of a thread). Returns NLOG_OK, or NLOG_EQUEUE_FULL when the record was
+ * dropped by the overflow policy (it is counted). */
 nlog_status nlog__async_submit(const nlog__qcall *c);
+
+/* Returned by the fast path (fast.h) when the general path must take the
+ * call. */
+#define NLOG__ASYNC_AGAIN ((nlog_status) 1)
 
 /* Returns once every record queued before the call has been written (and,
  * with `durable`, synced to disk). */

@@ -14,6 +14,7 @@ int nlog__ring_init(nlog__ring *r, size_t cap)
     if (!r->buf)
         return -1;
     r->cap = c;
+    r->limit = c;
     return 0;
 }
 
@@ -23,16 +24,24 @@ void nlog__ring_deinit(nlog__ring *r)
     r->buf = NULL;
 }
 
-void *nlog__ring_reserve(nlog__ring *r, uint32_t size)
+/* Recomputes the producer's limit from its view of tail. */
+static void set_limit(nlog__ring *r)
+{
+    uint64_t by_tail = r->cached_tail + r->cap;
+    uint64_t pass_end = (r->head & ~(uint64_t) (r->cap - 1)) + r->cap;
+    r->limit = by_tail < pass_end ? by_tail : pass_end;
+}
+
+void *nlog__ring_reserve_slow(nlog__ring *r, uint32_t size)
 {
     uint64_t head = r->head; /* only this thread writes head */
     size_t pos = (size_t) head & (r->cap - 1);
     size_t contiguous = r->cap - pos;
     uint64_t need = size <= contiguous ? size : contiguous + size;
+    r->cached_tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
     if (head + need - r->cached_tail > r->cap) {
-        r->cached_tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-        if (head + need - r->cached_tail > r->cap)
-            return NULL;
+        set_limit(r);
+        return NULL;
     }
     if (size > contiguous) {
         /* Pad to the end; publish the pad at once so the consumer can pass it. */
@@ -43,12 +52,8 @@ void *nlog__ring_reserve(nlog__ring *r, uint32_t size)
         __atomic_store_n(&r->head, head + contiguous, __ATOMIC_RELEASE);
         pos = 0;
     }
+    set_limit(r);
     return r->buf + pos;
-}
-
-void nlog__ring_commit(nlog__ring *r, uint32_t size)
-{
-    __atomic_store_n(&r->head, r->head + size, __ATOMIC_RELEASE);
 }
 
 int nlog__ring_drop_oldest(nlog__ring *r, int (*may_drop)(const nlog__ring_hdr *h),

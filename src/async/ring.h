@@ -31,10 +31,17 @@ typedef struct nlog__ring_hdr {
 typedef struct nlog__ring {
     _Alignas(64) uint64_t head;  /* producer: bytes published */
     uint64_t cached_tail;        /* producer's last view of tail */
+    uint64_t limit;              /* producer: head may grow up to here without a look at
+                                    tail or the end of the buffer (<= cached_tail + cap,
+                                    <= the end of the buffer's current pass) */
     _Alignas(64) uint64_t tail;  /* bytes released (CAS) */
     _Alignas(64) size_t cap;     /* bytes, power of two */
     uint8_t *buf;
 } nlog__ring;
+
+/* The out-of-line part of nlog__ring_reserve(): refreshes the cached tail
+ * and pads to the end of the buffer when the entry would cross it. */
+void *nlog__ring_reserve_slow(nlog__ring *r, uint32_t size);
 
 /* Allocates a ring of `cap` bytes (rounded up to a power of two, >= 4096). */
 int nlog__ring_init(nlog__ring *r, size_t cap);
@@ -42,9 +49,20 @@ void nlog__ring_deinit(nlog__ring *r);
 
 /* Producer: room for an entry of `size` bytes (multiple of 8, <= cap/2), or
  * NULL if the ring is full. The caller fills the entry (header included) and
- * then calls nlog__ring_commit() with the same size. */
-void *nlog__ring_reserve(nlog__ring *r, uint32_t size);
-void nlog__ring_commit(nlog__ring *r, uint32_t size);
+ * then calls nlog__ring_commit() with the same size; an entry reserved and
+ * not committed is simply not there (the next reservation reuses it).
+ * Inline: this is on every asynchronous logging call. */
+static inline void *nlog__ring_reserve(nlog__ring *r, uint32_t size)
+{
+    uint64_t head = r->head; /* only this thread writes head */
+    if (__builtin_expect(head + size <= r->limit, 1))
+        return r->buf + ((size_t) head & (r->cap - 1));
+    return nlog__ring_reserve_slow(r, size);
+}
+static inline void nlog__ring_commit(nlog__ring *r, uint32_t size)
+{
+    __atomic_store_n(&r->head, r->head + size, __ATOMIC_RELEASE);
+}
 
 /* Producer (drop-oldest policy): releases the oldest entry if `may_drop`
  * accepts its header. Returns 1 and copies its header to *ret_hdr if an entry

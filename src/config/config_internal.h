@@ -51,8 +51,16 @@ typedef enum nlog__cfg_type {
     NLOG__CFG_ENUM,   /* int member, index into names[] */
     NLOG__CFG_PATH,   /* char[] member, non-empty, no control characters */
     NLOG__CFG_EMAIL,  /* char[] member, name@domain or empty for none */
-    NLOG__CFG_LEVELS  /* the loggers[] map: logger name -> level */
+    NLOG__CFG_LEVELS, /* the loggers[] map: logger name -> level */
+    NLOG__CFG_URL,    /* char[] member, a URL whose scheme is one of names[], or empty for
+                         none; shown with its secrets redacted (config/url.h) */
+    NLOG__CFG_STRING  /* char[] member checked by the row's `check` (may accept "") */
 } nlog__cfg_type;
+
+/* STRING rows: checks `s` (len bytes, not NUL-terminated, len < member size)
+ * and returns 0, or writes the problem (without "accepted") into why and
+ * returns -1. */
+typedef int (*nlog__cfg_check_fn)(const char *s, size_t len, char *why, size_t why_size);
 
 /* Profiles, in the order of nlog_profile_names(). */
 typedef enum nlog__profile {
@@ -70,10 +78,13 @@ typedef struct nlog__cfg_key {
     size_t size;                              /* sizeof the member (char[]: with the NUL) */
     long min, max;                            /* INT and SIZE: accepted range */
     const char *unit;                         /* INT and SIZE: "seconds", "bytes" */
-    const char *const *names;                 /* ENUM: names by value, NULL-terminated */
+    const char *const *names;                 /* ENUM: names by value, NULL-terminated;
+                                                 URL: the accepted schemes */
     const char *def;                          /* built-in default, as text */
     const char *profile[NLOG__PROFILE_COUNT]; /* value in each profile, NULL: not set by it */
     const char *help;                         /* one line of English */
+    nlog__cfg_check_fn check;                 /* STRING: the value check */
+    const char *accepted;                     /* STRING: what is accepted, for messages */
 } nlog__cfg_key;
 
 /* The table, in documentation (and explain) order. The loggers map is the
@@ -169,6 +180,12 @@ void nlog__cfg_quote(char *buf, size_t size, const char *s, size_t len);
  * leaves the key out of the message but still stores it in err->key). */
 void nlog__cfg_fail(nlog_error *err, nlog_status status, const char *source, const char *key,
                     int show_key, const char *fmt, ...) NLOG__PRINTF(6, 7);
+
+/* checks_server.c: value checks of the server and remote-output rows ------- */
+
+int nlog__cfg_check_url(const char *s, size_t len, char *why, size_t why_size);
+int nlog__cfg_check_listen(const char *s, size_t len, char *why, size_t why_size);
+int nlog__cfg_check_opt_path(const char *s, size_t len, char *why, size_t why_size);
 
 /* profile.c --------------------------------------------------------------- */
 

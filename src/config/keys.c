@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/config_internal.h"
+#include "config/url.h"
 #include "internal/ascii.h"
 
 #define MEMBER(m) .offset = offsetof(nlog_config, m), .size = sizeof(((nlog_config *) 0)->m)
@@ -22,6 +23,8 @@ static const char *const overflow_names[] = {"block", "drop_newest", "drop_oldes
 static const char *const rotate_names[] = {"none", "hourly", "daily", NULL};
 static const char *const compression_names[] = {"zstd", "gzip", NULL};
 static const char *const fsync_names[] = {"never", "rotate", "interval", "always", NULL};
+static const char *const smtp_schemes[] = {"smtp", "smtps", NULL};
+static const char *const web_schemes[] = {"http", "https", NULL};
 
 /* Profile columns: development, testing, production, debug. NULL leaves the
  * default in place. docs/configuration.md carries the same table. */
@@ -145,6 +148,37 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      .unit = "bytes", .def = "0", PROFILES(NULL, NULL, NULL, NULL),
      .help = "bytes of rotated audit.log files kept; 0 for no limit"},
     /* -- rows: performance monitoring -- */
+    {.name = "performance_record_level", .type = NLOG__CFG_LEVEL,
+     MEMBER(performance_record_level), .def = "INFO", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "level of the performance records that timers and metrics become"},
+    {.name = "performance_record_every", .type = NLOG__CFG_INT, MEMBER(performance_record_every),
+     .min = 0, .max = 1000000, .unit = "samples", .def = "1", PROFILES(NULL, NULL, "100", NULL),
+     .help = "one performance record per this many samples of a series; 0 for none"},
+    {.name = "performance_buffer_size", .type = NLOG__CFG_SIZE, MEMBER(performance_buffer_size),
+     .min = 16384, .max = 67108864, .unit = "bytes", .def = "256KB",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "bytes of each recording thread's sample buffer; a full buffer drops and counts"},
+    {.name = "performance_max_series", .type = NLOG__CFG_INT, MEMBER(performance_max_series),
+     .min = 1, .max = 1000000, .unit = "series", .def = "10000",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "most metric and tag sets kept; samples of further sets are dropped and counted"},
+    {.name = "performance_raw_samples", .type = NLOG__CFG_INT, MEMBER(performance_raw_samples),
+     .min = 16, .max = 1000000, .unit = "samples", .def = "1024",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "most recent raw samples kept per series, besides the rollups"},
+    {.name = "performance_history_memory", .type = NLOG__CFG_SIZE,
+     MEMBER(performance_history_memory), .min = 1048576, .max = 68719476736L,
+     .unit = "bytes", .def = "64MB", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "memory cap of the metric history; the oldest rollups are evicted first"},
+    {.name = "alert_email_from", .type = NLOG__CFG_EMAIL, MEMBER(alert_email_from), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "sender of alert e-mails; empty for nlog@<host name>"},
+    {.name = "alert_smtp_url", .type = NLOG__CFG_URL, MEMBER(alert_smtp_url),
+     .names = smtp_schemes, .def = "", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "SMTP relay for alert e-mails (smtp:// or smtps://); empty for none"},
+    {.name = "alert_webhook_url", .type = NLOG__CFG_URL, MEMBER(alert_webhook_url),
+     .names = web_schemes, .def = "", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "incoming-webhook URL alerts are posted to as JSON; empty for none"},
 
     /* -- rows: security, audit, masking, field encryption -- */
 
@@ -173,6 +207,55 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      .help = "fail nlog_init() when a file that should be sealed cannot be"},
 
     /* -- rows: server and remote output -- */
+    {.name = "server_url", .type = NLOG__CFG_STRING, MEMBER(server_url), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_url,
+     .accepted = "empty for none, or http://HOST[:PORT][/PATH] of an nlogd (https:// too), "
+                 "at most 511 bytes",
+     .help = "ship records to this nlogd over HTTP (remote output); empty for none"},
+    {.name = "server_spool_directory", .type = NLOG__CFG_STRING,
+     MEMBER(server_spool_directory), .def = "", PROFILES(NULL, NULL, NULL, NULL),
+     .check = nlog__cfg_check_opt_path,
+     .accepted = "empty for DIRECTORY/spool, or a path of at most 1023 bytes",
+     .help = "where the remote output keeps batches while the server is unreachable"},
+    {.name = "server_spool_max_size", .type = NLOG__CFG_SIZE, MEMBER(server_spool_max_size),
+     .min = 1048576, .max = 1099511627776L, .unit = "bytes", .def = "64MB",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "bytes of spooled batches kept on disk at most"},
+    {.name = "server_flush_interval_ms", .type = NLOG__CFG_INT,
+     MEMBER(server_flush_interval_ms), .min = 1, .max = 60000, .unit = "milliseconds",
+     .def = "200", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "longest time a record waits in memory before its batch is sent"},
+    {.name = "server.listen", .type = NLOG__CFG_STRING, MEMBER(server_listen),
+     .def = "127.0.0.1:8000", PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_listen,
+     .accepted = "IPV4:PORT or localhost:PORT, port 0 to 65535 (0 picks a free port), "
+                 "e.g. 127.0.0.1:8000 or 0.0.0.0:8000",
+     .help = "nlogd: address and port to listen on"},
+    {.name = "server.database", .type = NLOG__CFG_PATH, MEMBER(server_database),
+     .def = "nlogd.db", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: the SQLite store file (with -wal and -shm beside it)"},
+    {.name = "server.num_threads", .type = NLOG__CFG_INT, MEMBER(server_num_threads), .min = 2,
+     .max = 1024, .unit = "threads", .def = "32", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: HTTP worker threads, one per open connection"},
+    {.name = "server.queue_records", .type = NLOG__CFG_INT, MEMBER(server_queue_records),
+     .min = 1000, .max = 10000000, .unit = "records", .def = "200000",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: records waiting for the store at most; beyond, ingest answers 429"},
+    {.name = "server.max_body_size", .type = NLOG__CFG_SIZE, MEMBER(server_max_body_size),
+     .min = 1024, .max = 1073741824, .unit = "bytes", .def = "16MB",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: largest request body, after gzip decoding; beyond, 413"},
+    {.name = "server.retention_days", .type = NLOG__CFG_INT, MEMBER(server_retention_days),
+     .min = 0, .max = 36500, .unit = "days", .def = "30", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: records older than this are deleted from the store; 0 for no limit"},
+    {.name = "server.watch_directory", .type = NLOG__CFG_STRING,
+     MEMBER(server_watch_directory), .def = "", PROFILES(NULL, NULL, NULL, NULL),
+     .check = nlog__cfg_check_opt_path,
+     .accepted = "empty for none, or a directory path of at most 1023 bytes",
+     .help = "nlogd: follow the *.log JSON-lines files in this directory"},
+    {.name = "server.request_timeout_ms", .type = NLOG__CFG_INT,
+     MEMBER(server_request_timeout_ms), .min = 100, .max = 3600000, .unit = "milliseconds",
+     .def = "30000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: a request (headers and body) must arrive within this"},
 
     {.name = "loggers", .type = NLOG__CFG_LEVELS, MEMBER(loggers), .def = "",
      PROFILES(NULL, NULL, NULL, NULL),
@@ -398,11 +481,23 @@ void nlog__cfg_accepted(const nlog__cfg_key *k, char *buf, size_t size)
                "for none",
                k->size - 1);
         break;
+    case NLOG__CFG_STRING:
+        append(buf, size, "%s", k->accepted ? k->accepted : "a string");
+        break;
     case NLOG__CFG_LEVELS:
         append(buf, size,
                "a mapping from logger names (1 to %d bytes, dotted like noisy.lib) to levels: "
                "%s",
                NLOG_LOGGER_NAME_MAX, level_accepted);
+        break;
+    case NLOG__CFG_URL:
+        append(buf, size, "a URL ");
+        for (size_t i = 0; k->names[i]; i++)
+            append(buf, size, "%s%s://", i ? " or " : "", k->names[i]);
+        append(buf, size,
+               "[user[:password]@]host[:port][/path] of at most %zu bytes, without spaces, "
+               "control characters or a fragment, or empty for none",
+               k->size - 1);
         break;
     }
 }
@@ -546,6 +641,44 @@ static nlog_status check_path(const nlog__cfg_key *k, const char *s, size_t len,
     return NLOG_OK;
 }
 
+/* A URL is never quoted back in a message: it may carry a password or a
+ * webhook token. The problem and its byte offset say what is wrong. */
+static nlog_status check_url(const nlog__cfg_key *k, const char *s, size_t len, char *why,
+                             size_t why_size)
+{
+    nlog__url u;
+    const char *problem;
+    size_t at;
+    if (len == 0)
+        return NLOG_OK;
+    if (len >= k->size)
+        return reject(k, why, why_size, "the URL is %zu bytes long", len);
+    if (nlog__url_parse(s, len, &u, &problem, &at) != NLOG_OK)
+        return reject(k, why, why_size, "not a valid URL: %s at byte %zu", problem, at + 1);
+    for (size_t i = 0; k->names[i]; i++)
+        if (nlog__url_scheme_is(&u, k->names[i]))
+            return NLOG_OK;
+    return reject(k, why, why_size, "scheme '%.*s' is not accepted",
+                  (int) NLOG__MIN(u.scheme_len, 16), u.scheme);
+}
+
+/* STRING rows: length and control characters here, the rest in the row's check. */
+static nlog_status check_string(const nlog__cfg_key *k, const char *s, size_t len, char *why,
+                                size_t why_size)
+{
+    char q[128];
+    char problem[NLOG__CFG_WHY_MAX / 2];
+    nlog__cfg_quote(q, sizeof q, s, len);
+    if (len >= k->size)
+        return reject(k, why, why_size, "value is %zu bytes long", len);
+    if (has_control(s, len))
+        return reject(k, why, why_size, "%s contains a control character", q);
+    problem[0] = '\0';
+    if (k->check && k->check(s, len, problem, sizeof problem) != 0)
+        return reject(k, why, why_size, "%s: %s", q, problem[0] ? problem : "not accepted");
+    return NLOG_OK;
+}
+
 nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size_t len,
                                   nlog_config *cfg, char *why, size_t why_size)
 {
@@ -555,7 +688,8 @@ nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size
     nlog_status st;
 
     nlog__cfg_quote(q, sizeof q, text, len);
-    if (len == 0 && k->type != NLOG__CFG_EMAIL)
+    if (len == 0 && k->type != NLOG__CFG_EMAIL && k->type != NLOG__CFG_URL &&
+        k->type != NLOG__CFG_STRING)
         return reject(k, why, why_size, "no value given");
     switch (k->type) {
     case NLOG__CFG_BOOL: {
@@ -596,8 +730,18 @@ nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size
         return reject(k, why, why_size, "unknown value %s", q);
     case NLOG__CFG_PATH:
     case NLOG__CFG_EMAIL:
-        st = k->type == NLOG__CFG_PATH ? check_path(k, text, len, why, why_size)
-                                       : check_email(k, text, len, why, why_size);
+    case NLOG__CFG_URL:
+        st = k->type == NLOG__CFG_PATH    ? check_path(k, text, len, why, why_size)
+             : k->type == NLOG__CFG_EMAIL ? check_email(k, text, len, why, why_size)
+                                          : check_url(k, text, len, why, why_size);
+        if (st == NLOG_OK) {
+            char *dst = (char *) cfg + k->offset;
+            memcpy(dst, text, len);
+            dst[len] = '\0';
+        }
+        return st;
+    case NLOG__CFG_STRING:
+        st = check_string(k, text, len, why, why_size);
         if (st == NLOG_OK) {
             char *dst = (char *) cfg + k->offset;
             memcpy(dst, text, len);
@@ -648,16 +792,27 @@ nlog_status nlog__cfg_check_member(const nlog__cfg_key *k, const nlog_config *cf
         return NLOG_OK;
     }
     case NLOG__CFG_PATH:
-    case NLOG__CFG_EMAIL: {
+    case NLOG__CFG_EMAIL:
+    case NLOG__CFG_URL: {
         const char *nul = memchr(base, '\0', k->size);
         if (!nul)
             return reject(k, why, why_size, "the string is not NUL-terminated");
         if (nul == base)
             return NLOG_OK;
         *is_set = 1;
-        return k->type == NLOG__CFG_PATH
-                   ? check_path(k, base, (size_t) (nul - base), why, why_size)
-                   : check_email(k, base, (size_t) (nul - base), why, why_size);
+        size_t n = (size_t) (nul - base);
+        return k->type == NLOG__CFG_PATH    ? check_path(k, base, n, why, why_size)
+               : k->type == NLOG__CFG_EMAIL ? check_email(k, base, n, why, why_size)
+                                            : check_url(k, base, n, why, why_size);
+    }
+    case NLOG__CFG_STRING: {
+        const char *nul = memchr(base, '\0', k->size);
+        if (!nul)
+            return reject(k, why, why_size, "the string is not NUL-terminated");
+        if (nul == base)
+            return NLOG_OK;
+        *is_set = 1;
+        return check_string(k, base, (size_t) (nul - base), why, why_size);
     }
     case NLOG__CFG_LEVELS:
         break;
@@ -697,8 +852,17 @@ void nlog__cfg_value_text(const nlog__cfg_key *k, const nlog_config *cfg, char *
     }
     case NLOG__CFG_PATH:
     case NLOG__CFG_EMAIL:
+    case NLOG__CFG_STRING:
         snprintf(buf, size, "%.*s", (int) strnlen(base, k->size), base);
         return;
+    case NLOG__CFG_URL: {
+        size_t n = strnlen(base, k->size);
+        if (n == 0 && size)
+            buf[0] = '\0';
+        else
+            (void) nlog__url_redact(base, n, buf, size);
+        return;
+    }
     case NLOG__CFG_LEVELS:
         break;
     }

@@ -88,7 +88,9 @@ void nlog_config_init(nlog_config *cfg)
             break;
         case NLOG__CFG_PATH:
         case NLOG__CFG_EMAIL:
+        case NLOG__CFG_URL:
         case NLOG__CFG_LEVELS:
+        case NLOG__CFG_STRING:
             break; /* "" and no entries, from the memset */
         }
     }

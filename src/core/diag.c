@@ -86,6 +86,9 @@ nlog_status nlog_stats(nlog_counters *out)
     c.records_truncated = __atomic_load_n(&nlog__stats.records_truncated, __ATOMIC_RELAXED);
     c.fields_ignored = __atomic_load_n(&nlog__stats.fields_ignored, __ATOMIC_RELAXED);
     c.diagnostics = __atomic_load_n(&nlog__stats.diagnostics, __ATOMIC_RELAXED);
+    c.remote_sent = __atomic_load_n(&nlog__stats.remote_sent, __ATOMIC_RELAXED);
+    c.remote_spooled = __atomic_load_n(&nlog__stats.remote_spooled, __ATOMIC_RELAXED);
+    c.remote_retries = __atomic_load_n(&nlog__stats.remote_retries, __ATOMIC_RELAXED);
     size_t n = out->struct_size < sizeof c ? out->struct_size : sizeof c;
     size_t keep = out->struct_size;
     memcpy(out, &c, n);

@@ -20,6 +20,7 @@
 #include "core/lifecycle_internal.h"
 #include "core/state.h"
 #include "internal/diag.h"
+#include "perf/engine.h"
 
 static pthread_rwlock_t state_lock;
 static pthread_once_t state_once = PTHREAD_ONCE_INIT;
@@ -70,10 +71,12 @@ static void atfork_prepare(void)
     pthread_rwlock_wrlock(&state_lock);
     nlog__async_atfork_prepare();
     nlog__registry_lock();
+    nlog__perf_atfork_prepare();
 }
 
 static void atfork_parent(void)
 {
+    nlog__perf_atfork_parent();
     nlog__registry_unlock();
     nlog__async_atfork_parent();
     pthread_rwlock_unlock(&state_lock);
@@ -84,6 +87,7 @@ static void init_state_lock(void);
 
 static void atfork_child(void)
 {
+    nlog__perf_atfork_child();
     nlog__registry_unlock();
     if (pipeline)
         nlog__pipeline_forget_batches(pipeline);
@@ -161,6 +165,7 @@ static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *
     nlog__pipeline_destroy(old);
     __atomic_store_n(&record_cap, (size_t) resolved->max_record_size, __ATOMIC_RELAXED);
     (void) nlog__async_configure(resolved); /* on failure it reports and stays synchronous */
+    nlog__perf_configure(resolved);
     __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
     return NLOG_OK;
 }
@@ -268,6 +273,7 @@ nlog_status nlog_flush(void)
 void nlog_shutdown(void)
 {
     pthread_mutex_lock(&config_lock);
+    nlog__perf_stop();  /* its last records go through the outputs still open */
     nlog__async_stop(); /* writes everything queued before the outputs close */
     (void) pthread_once(&state_once, make_lock);
     pthread_rwlock_wrlock(&state_lock);

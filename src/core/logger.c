@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "async/async.h"
+#include "async/fast.h"
 #include "core/core.h"
 #include "core/logger_impl.h"
 #include "core/pipeline.h"
@@ -71,6 +72,7 @@ static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
     r.n_fields = n_fields;
     r.pid = nlog__process_id();
     r.tid = nlog__thread_id();
+    r.flags = 0; /* the caller's strings: borrowed, not cacheable */
     NLOG__COUNT(records[nlog_level_index(level)], 1);
     int cut = 0;
     nlog_status est = nlog__pipeline_emit(p, &r, cat, &cut);
@@ -79,10 +81,23 @@ static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
     return est != NLOG_OK ? est : st;
 }
 
-/* Asynchronous delivery: no lock, no system call, no allocation. */
-static nlog_status queue(nlog_logger *lg, nlog_level level, const nlog_site *site,
-                         const char *msg, size_t msg_len, const nlog_field *fields,
-                         size_t n_fields, int truncated)
+/* Dense level index + 1 by level number; 0 for numbers that are no level.
+ * A table, because the call path cannot afford nlog_level_index()'s call. */
+static const unsigned char level_index1[NLOG_LEVEL_AUDIT + 1] = {
+    [NLOG_LEVEL_TRACE] = 1,    [NLOG_LEVEL_DEBUG] = 2,    [NLOG_LEVEL_INFO] = 3,
+    [NLOG_LEVEL_WARNING] = 4,  [NLOG_LEVEL_ERROR] = 5,    [NLOG_LEVEL_CRITICAL] = 6,
+    [NLOG_LEVEL_SECURITY] = 7, [NLOG_LEVEL_AUDIT] = 8,
+};
+
+static inline int index_of(nlog_level level)
+{
+    return (unsigned) level <= NLOG_LEVEL_AUDIT ? (int) level_index1[level] - 1 : -1;
+}
+
+/* Asynchronous delivery, general path: no lock, no system call, no
+ * allocation (see async.h for the exceptions). */
+static nlog_status queue(nlog_logger *lg, int li, const nlog_site *site, const char *msg,
+                         size_t msg_len, const nlog_field *fields, size_t n_fields, int truncated)
 {
     nlog_status st = NLOG_OK;
     if (NLOG_UNLIKELY(n_fields > NLOG_FIELDS_MAX)) {
@@ -90,12 +105,17 @@ static nlog_status queue(nlog_logger *lg, nlog_level level, const nlog_site *sit
         n_fields = NLOG_FIELDS_MAX;
     }
     const char *cat_name;
+    (void) pick_category(fields, n_fields, &cat_name, &st); /* reports unknown ids */
     nlog__qcall c;
-    c.category = pick_category(fields, n_fields, &cat_name, &st);
     c.logger = lg;
-    c.level = level;
-    c.time_ns = nlog__clock_realtime_ns();
-    c.tid = nlog__thread_id();
+    c.level_index = li;
+    if (__atomic_load_n(&nlog__tsc_on, __ATOMIC_RELAXED)) {
+        c.time = (int64_t) nlog__tsc_read();
+        c.time_flags = NLOG__QF_TSC;
+    } else {
+        c.time = nlog__clock_realtime_ns();
+        c.time_flags = 0;
+    }
     c.site = site;
     c.msg = msg;
     c.msg_len = msg_len;
@@ -106,49 +126,96 @@ static nlog_status queue(nlog_logger *lg, nlog_level level, const nlog_site *sit
     return qst != NLOG_OK ? qst : st;
 }
 
-/* Level validation and filtering shared by every entry point. Returns 1 if
- * the record should be written. */
-static int admit(nlog_logger *lg, nlog_level level, nlog_status *st)
+/* Level validation and filtering shared by every entry point. Returns the
+ * level's dense index if the record should be written, else -1. */
+static inline int admit(nlog_logger *lg, nlog_level level, nlog_status *st)
 {
-    if (!lg || nlog_level_index(level) < 0) {
+    int li = index_of(level);
+    if (NLOG_UNLIKELY(!lg || li < 0)) {
         *st = NLOG_EINVAL;
-        return 0;
+        return -1;
     }
     *st = NLOG_OK;
-    if (nlog_is_enabled(lg, level))
-        return 1;
+    if (NLOG_LIKELY(nlog_is_enabled(lg, level)))
+        return li;
     if (level >= NLOG_LEVEL_SECURITY)
         NLOG__COUNT(disabled, 1);
-    return 0;
+    return -1;
+}
+
+/* Delivers a call that passed the level check: the common tail of
+ * nlog_log() and nlog__log_admitted(). `trust` (NLOG__TRUST_*) says which
+ * strings the macros proved to be literals of the main program. */
+static inline __attribute__((always_inline)) nlog_status
+dispatch(nlog_logger *lg, int li, unsigned trust, const nlog_site *site, const char *message,
+         const nlog_field *fields, size_t n_fields)
+{
+    if (NLOG_LIKELY(nlog__async_on())) {
+        if (NLOG_LIKELY(site && n_fields <= NLOG_FIELDS_MAX)) {
+            nlog_status st =
+                nlog__async_try_static(lg, li, trust, site, message, fields, n_fields);
+            if (NLOG_LIKELY(st != NLOG__ASYNC_AGAIN))
+                return st;
+        }
+        return queue(lg, li, site, message, strlen(message), fields, n_fields, 0);
+    }
+    nlog__pipeline *p = nlog__state_read_begin();
+    if (!p) {
+        nlog__state_read_end();
+        return NLOG_ESTATE;
+    }
+    nlog_status st = deliver(p, lg, nlog_level_from_index(li), site, message, strlen(message),
+                             fields, n_fields, 0);
+    nlog__state_read_end();
+    return st;
 }
 
 nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site *site,
                      const char *message, const nlog_field *fields, size_t n_fields)
 {
     nlog_status st;
-    if (!admit(lg, level, &st))
+    int li = admit(lg, level, &st);
+    if (li < 0)
         return st;
-    if (!message)
-        message = "";
-    if (!fields)
-        n_fields = 0;
-    if (nlog__async_on())
-        return queue(lg, level, site, message, strlen(message), fields, n_fields, 0);
-    nlog__pipeline *p = nlog__state_read_begin();
-    if (!p) {
-        nlog__state_read_end();
-        return NLOG_ESTATE;
+    return dispatch(lg, li, 0, site, message ? message : "", fields, fields ? n_fields : 0);
+}
+
+/* Everything but the fast case of nlog__log_admitted(), out of line so that
+ * the fast case keeps no values across calls (and saves no registers). */
+static __attribute__((noinline)) nlog_status admitted_slow(nlog_logger *lg, int li,
+                                                          const nlog_site *site,
+                                                          const char *message,
+                                                          const nlog_field *fields,
+                                                          size_t n_fields)
+{
+    return dispatch(lg, li, 0, site, message ? message : "", fields, n_fields);
+}
+
+nlog_status nlog__log_admitted(nlog_logger *lg, int level_index, const nlog_site *site,
+                               const char *message, const nlog_field *fields, size_t n_fields)
+{
+    int li = level_index & 0xFF;
+    if (NLOG_LIKELY(nlog__async_on() && message && n_fields <= NLOG_FIELDS_MAX)) {
+        /* The macros' hints hold for the main program only: a shared
+         * library's literals go away with dlclose(). The call site is where
+         * this function returns to. */
+        unsigned trust = 0;
+        if (nlog__is_main_code(__builtin_return_address(0)))
+            trust = NLOG__TRUST_SITE | NLOG__TRUST_FIELDS |
+                    ((level_index & NLOG__HINT_MSG) ? NLOG__TRUST_MSG : 0);
+        nlog_status st = nlog__async_try_static(lg, li, trust, site, message, fields, n_fields);
+        if (NLOG_LIKELY(st != NLOG__ASYNC_AGAIN))
+            return st;
     }
-    st = deliver(p, lg, level, site, message, strlen(message), fields, n_fields, 0);
-    nlog__state_read_end();
-    return st;
+    return admitted_slow(lg, li, site, message, fields, n_fields);
 }
 
 nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, const char *fmt,
                       va_list ap)
 {
     nlog_status st;
-    if (!admit(lg, level, &st))
+    int li = admit(lg, level, &st);
+    if (li < 0)
         return st;
     int async = nlog__async_on();
     nlog__pipeline *p = NULL;
@@ -183,7 +250,7 @@ nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, 
         len = (size_t) n;
     }
     if (async)
-        return queue(lg, level, site, sc->msg, len, NULL, 0, truncated);
+        return queue(lg, li, site, sc->msg, len, NULL, 0, truncated);
     st = deliver(p, lg, level, site, sc->msg, len, NULL, 0, truncated);
     nlog__state_read_end();
     return st;

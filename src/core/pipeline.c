@@ -1,6 +1,7 @@
 /* pipeline.c: outputs and routing.
  *
- * Routing: the console and the main file receive every record; the security
+ * Routing: the console, the main file and the remote output (server_url,
+ * sink/remote.c) receive every record; the security
  * file receives SECURITY records and records of category "security"; the
  * audit file receives AUDIT records and records of category "audit". Each
  * format is encoded at most once per record, into the calling thread's
@@ -13,9 +14,11 @@
 #include "core/pipeline.h"
 #include "core/scratch.h"
 #include "format/json.h"
+#include "format/json_cache.h"
 #include "format/text.h"
 #include "internal/diag.h"
 #include "platform/platform.h"
+#include "sink/remote.h"
 #include "sink/rotate.h"
 #include "sink/sink.h"
 
@@ -42,7 +45,7 @@ typedef struct output {
 #define BATCH_BYTES (256 * 1024)
 
 struct nlog__pipeline {
-    output outs[4];
+    output outs[8];     /* console, three files, remote: room to grow */
     size_t n_outs;
     nlog__text_opts console_opts;
     nlog__text_opts text_opts; /* text main file: no colours, every field */
@@ -51,6 +54,7 @@ struct nlog__pipeline {
     int64_t fsync_interval_ns;
     int64_t next_sync_ns;      /* atomic: monotonic time the next interval sync is due */
     int dirty;                 /* atomic: written since the last sync */
+    nlog__json_cache *jcache;  /* asynchronous writer only: call-site templates */
 };
 
 static int env_set(const char *name)
@@ -177,9 +181,17 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
             add(p, s, ROUTE_AUDIT, FORMAT_JSON);
         }
     }
-    if (cfg->async) /* ready before any crash drain, which must not allocate */
+    if (cfg->server_url[0]) { /* remote output: JSON lines to an nlogd */
+        st = nlog__remote_sink_create(cfg, &s);
+        if (st != NLOG_OK)
+            goto fail;
+        add(p, s, ROUTE_ALL, FORMAT_JSON);
+    }
+    if (cfg->async) { /* ready before any crash drain, which must not allocate */
         for (size_t i = 0; i < p->n_outs; i++)
             p->outs[i].batch = malloc(BATCH_BYTES + p->record_cap);
+        p->jcache = nlog__json_cache_create(); /* NULL: encode without templates */
+    }
     *ret_pipeline = p;
     return NLOG_OK;
 fail:
@@ -200,6 +212,7 @@ void nlog__pipeline_destroy(nlog__pipeline *p)
         o->sink->ops->destroy(o->sink);
         free(o->batch);
     }
+    nlog__json_cache_destroy(p->jcache);
     free(p);
 }
 
@@ -336,7 +349,7 @@ nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r
         switch (o->format) {
         case FORMAT_JSON:
             if (!json) {
-                json_len = nlog__json_encode(r, dst, p->record_cap, &t);
+                json_len = nlog__json_encode_cached(p->jcache, r, dst, p->record_cap, &t);
                 truncated |= t;
                 json = dst;
             } else {

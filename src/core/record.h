@@ -28,6 +28,12 @@ typedef struct nlog__record {
     size_t n_fields;
     int64_t pid;              /* process id */
     int64_t tid;              /* kernel thread id */
+    unsigned flags;           /* NLOG__REC_* */
 } nlog__record;
+
+/* Every string of the record (message, logger, function, category, keys,
+ * string values) is immutable and stays at its address for the life of the
+ * process or library, so encoders may cache by pointer (json_cache.h). */
+#define NLOG__REC_STATIC 0x1u
 
 #endif /* NLOG_CORE_RECORD_H */

@@ -145,12 +145,30 @@ typedef struct jw {
     char *p;      /* next byte to write */
     char *end;    /* one past the last usable byte */
     int overflow; /* a piece did not fit; nothing after it was written */
+    /* Template mode (nlog__json_template): the values that vary between
+     * records of one call site are recorded as holes instead of written. */
+    char *start;
+    nlog__json_hole *holes; /* NULL: normal mode */
+    size_t n_holes, max_holes;
 } jw;
+
 
 static void jw_fail(jw *w)
 {
     w->overflow = 1;
     w->end = w->p; /* every later put fails at once */
+}
+
+/* Template mode: marks the current position as the place of value `what`. */
+static void put_hole(jw *w, int what)
+{
+    if (w->n_holes == w->max_holes) {
+        jw_fail(w);
+        return;
+    }
+    w->holes[w->n_holes].offset = (uint16_t) (w->p - w->start);
+    w->holes[w->n_holes].what = (int16_t) what;
+    w->n_holes++;
 }
 
 static inline void put(jw *w, const char *s, size_t n)
@@ -165,8 +183,8 @@ static inline void put(jw *w, const char *s, size_t n)
 
 #define PUT_LIT(w, lit) put((w), "" lit, LIT_LEN(lit))
 
-/* "s" in full, or overflow. */
-static void put_str(jw *w, const char *s, size_t len)
+/* "s" in full, or overflow: the general case. */
+static __attribute__((noinline)) void put_str_slow(jw *w, const char *s, size_t len)
 {
     size_t room = (size_t) (w->end - w->p), used, o;
 
@@ -182,6 +200,22 @@ static void put_str(jw *w, const char *s, size_t len)
     w->p[0] = '"';
     w->p[1 + o] = '"';
     w->p += o + 2;
+}
+
+/* "s" in full, or overflow. Inline for the common case: the string fits and
+ * needs no escape, so it is one scan-and-copy between two quotes. */
+static inline void put_str(jw *w, const char *s, size_t len)
+{
+    if (NLOG_LIKELY(len + 2 <= (size_t) (w->end - w->p))) {
+        size_t run = nlog__copy_json(w->p + 1, (const unsigned char *) s, len);
+        if (NLOG_LIKELY(run == len)) {
+            w->p[0] = '"';
+            w->p[1 + len] = '"';
+            w->p += len + 2;
+            return;
+        }
+    }
+    put_str_slow(w, s, len);
 }
 
 /* "s" with at most b content bytes, cut with U+2026 if longer; b >= 3
@@ -280,6 +314,8 @@ static void put_fields(jw *w, const nlog__record *r)
             PUT_LIT(w, ":");
             if (field_is_str(f))
                 put_str(w, f->v.s, field_slen(f));
+            else if (w->holes)
+                put_hole(w, (int) i);
             else
                 put(w, num, scalar_value(f, num));
         }
@@ -367,7 +403,10 @@ typedef struct jfixed {
 static void encode(jw *w, const nlog__record *r, const jfixed *fx, const jplan *pl, size_t cap)
 {
     PUT_LIT(w, P_TS);
-    put(w, fx->ts, NLOG__RFC3339_LEN);
+    if (w->holes)
+        put_hole(w, NLOG__JSON_HOLE_TIME);
+    else
+        put(w, fx->ts, NLOG__RFC3339_LEN);
     PUT_LIT(w, P_LEVEL);
     if (fx->level)
         put_str(w, fx->level, fx->level_len);
@@ -461,6 +500,23 @@ static void make_plan(const nlog__record *r, const jfixed *fx, size_t cap, jplan
     pl->fn_b += add;
 }
 
+/* The fixed pieces of r; the timestamp only if `with_time`. */
+static void fill_fixed(const nlog__record *r, jfixed *fx, int with_time)
+{
+    if (with_time)
+        nlog__fmt_rfc3339(r->time_ns, fx->ts);
+    fx->level = nlog_level_name(r->level);
+    fx->level_len = fx->level ? strlen(fx->level) : 0;
+    if (r->line) {
+        fx->line_len = nlog__fmt_i64(fx->line, r->line);
+    } else {
+        memcpy(fx->line, "null", 4);
+        fx->line_len = 4;
+    }
+    fx->pid_len = nlog__fmt_i64(fx->pid, r->pid);
+    fx->tid_len = nlog__fmt_i64(fx->tid, r->tid);
+}
+
 size_t nlog__json_encode(const nlog__record *r, char *out, size_t cap, int *ret_truncated)
 {
     jfixed fx;
@@ -472,21 +528,12 @@ size_t nlog__json_encode(const nlog__record *r, char *out, size_t cap, int *ret_
         *ret_truncated = 1;
         return 0;
     }
-    nlog__fmt_rfc3339(r->time_ns, fx.ts);
-    fx.level = nlog_level_name(r->level);
-    fx.level_len = fx.level ? strlen(fx.level) : 0;
-    if (r->line) {
-        fx.line_len = nlog__fmt_i64(fx.line, r->line);
-    } else {
-        memcpy(fx.line, "null", 4);
-        fx.line_len = 4;
-    }
-    fx.pid_len = nlog__fmt_i64(fx.pid, r->pid);
-    fx.tid_len = nlog__fmt_i64(fx.tid, r->tid);
+    fill_fixed(r, &fx, 1);
 
-    w.p = out;
+    w.p = w.start = out;
     w.end = out + cap;
     w.overflow = 0;
+    w.holes = NULL;
     encode(&w, r, &fx, NULL, cap);
     if (NLOG_LIKELY(!w.overflow)) {
         *ret_truncated = 0;
@@ -512,4 +559,60 @@ size_t nlog__json_encode(const nlog__record *r, char *out, size_t cap, int *ret_
     }
     *ret_truncated = 1;
     return (size_t) (w.p - out);
+}
+
+size_t nlog__json_template(const nlog__record *r, char *out, size_t cap, nlog__json_hole *holes,
+                           size_t max_holes, size_t *ret_n_holes)
+{
+    jfixed fx;
+    fill_fixed(r, &fx, 0);
+    jw w = {.p = out, .end = out + cap, .start = out, .holes = holes, .max_holes = max_holes};
+    encode(&w, r, &fx, NULL, cap);
+    if (w.overflow)
+        return 0;
+    *ret_n_holes = w.n_holes;
+    return (size_t) (w.p - out);
+}
+
+/* memcpy for the template's chunks (tens to hundreds of bytes), inline:
+ * whole 16-byte blocks and one overlapping last block; never writes past
+ * d + n. */
+static inline void copy_run(char *d, const char *s, size_t n)
+{
+#if defined(__SSE2__)
+    if (n >= 16) {
+        size_t i = 0;
+        for (; i + 16 <= n; i += 16)
+            _mm_storeu_si128((__m128i *) (void *) (d + i),
+                             _mm_loadu_si128((const __m128i *) (const void *) (s + i)));
+        if (i < n)
+            _mm_storeu_si128((__m128i *) (void *) (d + n - 16),
+                             _mm_loadu_si128((const __m128i *) (const void *) (s + n - 16)));
+        return;
+    }
+    nlog__copy_small(d, (const unsigned char *) s, n);
+#else
+    memcpy(d, s, n);
+#endif
+}
+
+size_t nlog__json_fill(const char *tpl, size_t tpl_len, const nlog__json_hole *holes,
+                       size_t n_holes, const nlog__record *r, char *out)
+{
+    char *o = out;
+    size_t from = 0;
+    for (size_t i = 0; i < n_holes; i++) {
+        size_t n = holes[i].offset - from;
+        copy_run(o, tpl + from, n);
+        o += n;
+        from = holes[i].offset;
+        if (holes[i].what == NLOG__JSON_HOLE_TIME) {
+            nlog__fmt_rfc3339(r->time_ns, o);
+            o += NLOG__RFC3339_LEN;
+        } else {
+            o += scalar_value(&r->fields[holes[i].what], o);
+        }
+    }
+    copy_run(o, tpl + from, tpl_len - from);
+    return (size_t) (o - out) + tpl_len - from;
 }

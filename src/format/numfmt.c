@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char digits2[201] = "00010203040506070809"
+const char nlog__digits2[201] = "00010203040506070809"
                                  "10111213141516171819"
                                  "20212223242526272829"
                                  "30313233343536373839"
@@ -50,15 +50,42 @@ size_t nlog__fmt_u64(char *out, uint64_t v)
     char buf[NLOG__U64_MAX_DIGITS];
     char *p = buf + sizeof buf;
 
+    if (v < 100) { /* line numbers, counts, small values: no loop, no copy */
+        if (v < 10) {
+            out[0] = (char) ('0' + v);
+            return 1;
+        }
+        memcpy(out, nlog__digits2 + 2 * v, 2);
+        return 2;
+    }
+    if (v <= UINT32_MAX) { /* 32-bit divisions are cheaper */
+        uint32_t w = (uint32_t) v;
+        while (w >= 100) {
+            uint32_t r = w % 100;
+            w /= 100;
+            p -= 2;
+            memcpy(p, nlog__digits2 + 2 * r, 2);
+        }
+        if (w >= 10) {
+            p -= 2;
+            memcpy(p, nlog__digits2 + 2 * w, 2);
+        } else {
+            *--p = (char) ('0' + w);
+        }
+        size_t n = (size_t) (buf + sizeof buf - p);
+        memcpy(out, p, n);
+        return n;
+    }
+
     while (v >= 100) {
         unsigned r = (unsigned) (v % 100);
         v /= 100;
         p -= 2;
-        memcpy(p, digits2 + 2 * r, 2);
+        memcpy(p, nlog__digits2 + 2 * r, 2);
     }
     if (v >= 10) {
         p -= 2;
-        memcpy(p, digits2 + 2 * v, 2);
+        memcpy(p, nlog__digits2 + 2 * v, 2);
     } else {
         *--p = (char) ('0' + v);
     }

@@ -15,6 +15,9 @@
 #define NLOG__HEX64_MAX      16 /* "ffffffffffffffff" */
 #define NLOG__DOUBLE_MAX     32 /* "%.17g" needs at most 24 ("-2.2250738585072014e-308") */
 
+/* "00".."99": two decimal digits of v at nlog__digits2 + 2 * v. */
+extern const char nlog__digits2[201];
+
 /* Decimal digits of v. */
 size_t nlog__fmt_u64(char *out, uint64_t v);
 

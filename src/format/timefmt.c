@@ -7,6 +7,7 @@
  * never be the second of an int64_t nanosecond time.
  * Tested by: tests/unit/format/test_json_values.c, test_text_format.c */
 #include "format/timefmt.h"
+#include "format/numfmt.h"
 
 #include <string.h>
 #include <time.h>
@@ -112,9 +113,10 @@ void nlog__fmt_rfc3339(int64_t time_ns, char *out)
 
     memcpy(out, utc_cached(sec), NLOG__DATETIME_LEN);
     out[19] = '.';
-    put2(out + 20, us / 10000);
-    put2(out + 22, us / 100 % 100);
-    put2(out + 24, us % 100);
+    unsigned hi = us / 10000, rest = us - hi * 10000, mid = rest / 100;
+    memcpy(out + 20, nlog__digits2 + 2 * hi, 2);
+    memcpy(out + 22, nlog__digits2 + 2 * mid, 2);
+    memcpy(out + 24, nlog__digits2 + 2 * (rest - mid * 100), 2);
     out[26] = 'Z';
 }
 

@@ -27,6 +27,9 @@ typedef struct nlog__counters {
     uint64_t records_truncated;
     uint64_t fields_ignored;
     uint64_t diagnostics;
+    uint64_t remote_sent;
+    uint64_t remote_spooled;
+    uint64_t remote_retries;
 } nlog__counters;
 
 extern nlog__counters nlog__stats;

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "format/json.h"
+#include "format/json_cache.h"
 #include "format/text.h"
 #include "format/utf8.h"
 
@@ -215,6 +216,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(json_ok(out, n - 1));
     check(trunc == (full_n > cap));
     check(trunc || (n == full_n && memcmp(out, full, n) == 0));
+
+    /* Through call-site templates: the same bytes, first (template built)
+     * and second time (template filled with the same record). */
+    nlog__json_cache *cache = nlog__json_cache_create();
+    check(cache != NULL);
+    char *viac = malloc(cap);
+    check(viac != NULL);
+    r.flags = NLOG__REC_STATIC;
+    for (int pass = 0; pass < 2; pass++) {
+        int ctrunc;
+        size_t cn = nlog__json_encode_cached(cache, &r, viac, cap, &ctrunc);
+        check(cn == n && ctrunc == trunc && memcmp(viac, out, n) == 0);
+    }
+    r.flags = 0;
+    free(viac);
+    nlog__json_cache_destroy(cache);
 
     /* Text. */
     nlog__text_opts o = {.colors = flags & 1,

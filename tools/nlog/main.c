@@ -16,6 +16,9 @@
 
 /* Entry points of the subcommand files. */
 int tool_cmd_config(int argc, char **argv);
+int tool_cmd_query(int argc, char **argv);
+int tool_cmd_export(int argc, char **argv);
+int tool_cmd_stats(int argc, char **argv);
 int tool_cmd_keygen(int argc, char **argv);
 int tool_cmd_verify(int argc, char **argv);
 
@@ -25,6 +28,9 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"config", tool_cmd_config, "validate a configuration file, show the effective configuration"},
+    {"query", tool_cmd_query, "list records stored by an nlogd (filters, search, paging)"},
+    {"export", tool_cmd_export, "export records from an nlogd to a file (csv, json, ndjson, txt)"},
+    {"stats", tool_cmd_stats, "show an nlogd's statistics"},
     {"keygen", tool_cmd_keygen, "make keys: --sealing for sealed log files"},
     {"verify", tool_cmd_verify, "verify sealed log files with a public key"},
 };

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "async/async.h"
+#include "platform/platform.h"
 #include "testutil.h"
 
 static const char *dir;
@@ -103,6 +105,63 @@ static void many_threads_exact_and_ordered(void **state)
         assert_int_equal(s, next[t]); /* each thread's records in its order, none missing */
         next[t]++;
     }
+    free_parsed(&p);
+    nlog_shutdown();
+}
+
+/* Microseconds since the epoch of an RFC 3339 UTC time with microseconds. */
+static int64_t parse_us(const char *ts)
+{
+    struct tm tm = {0};
+    int us = 0;
+    assert_int_equal(sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ", &tm.tm_year, &tm.tm_mon,
+                            &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us),
+                     7);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (int64_t) timegm(&tm) * 1000000 + us;
+}
+
+/* In async mode the calling thread may stamp records with TSC ticks that the
+ * writer converts (platform/linux/clock.c): each record's time must still lie
+ * between the wall clock read just before and just after its call, within
+ * the conversion's error (well under 50 us), and one thread's records must
+ * never go back in time. */
+#define STAMPED 3000
+static void timestamps_follow_the_wall_clock(void **state)
+{
+    (void) state;
+    init_async("async_time", "block", "1MB");
+    nlog_logger *lg = nlog_get_logger("async.time");
+    static int64_t before[STAMPED], after[STAMPED];
+    for (int i = 0; i < STAMPED; i++) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_REALTIME, &a);
+        NLOG_INFO(lg, "stamped", NLOG_CTX("seq", i));
+        clock_gettime(CLOCK_REALTIME, &b);
+        before[i] = (int64_t) a.tv_sec * 1000000 + a.tv_nsec / 1000;
+        after[i] = (int64_t) b.tv_sec * 1000000 + b.tv_nsec / 1000;
+        if (i % 500 == 0)
+            assert_int_equal(nlog_flush(), NLOG_OK); /* several writer cycles, several references */
+    }
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    parsed p = read_all("netlink.log");
+    assert_int_equal(p.n, STAMPED);
+    int64_t prev = 0, worst = 0;
+    for (size_t i = 0; i < p.n; i++) {
+        json_object *ts;
+        assert_true(json_object_object_get_ex(p.objs[i], "timestamp", &ts));
+        int64_t us = parse_us(json_object_get_string(ts));
+        int64_t seq = ctx_int(p.objs[i], "seq");
+        assert_int_equal(seq, (int64_t) i);
+        int64_t err = us < before[i] ? before[i] - us : us > after[i] ? us - after[i] : 0;
+        worst = err > worst ? err : worst;
+        assert_true(us >= prev);
+        prev = us;
+    }
+    print_message("worst timestamp error: %lld us (%s)\n", (long long) worst,
+                  nlog__tsc_on ? "TSC stamps" : "clock_gettime stamps");
+    assert_true(worst <= 50);
     free_parsed(&p);
     nlog_shutdown();
 }
@@ -364,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(many_threads_exact_and_ordered),
         cmocka_unit_test(flush_makes_everything_visible),
+        cmocka_unit_test(timestamps_follow_the_wall_clock),
         cmocka_unit_test(drop_newest_counts_exactly),
         cmocka_unit_test(drop_oldest_keeps_newest_and_protected),
         cmocka_unit_test(fork_child_logs_through_its_own_writer),

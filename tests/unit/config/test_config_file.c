@@ -217,7 +217,9 @@ static void test_every_row_refuses_a_bad_value(void **state)
         case NLOG__CFG_ENUM: bad = "no_such_choice"; break;
         case NLOG__CFG_PATH: bad = "\"\""; break;
         case NLOG__CFG_EMAIL: bad = "nobody"; break;
+        case NLOG__CFG_URL: bad = "ftp://files.example.com/"; break;
         case NLOG__CFG_LEVELS: bad = "[a]"; break;
+        case NLOG__CFG_STRING: bad = "\"a\\x01b\""; break; /* a control character */
         }
         const char *dot = strchr(k->name, '.');
         if (dot) /* a row of a section */
@@ -288,8 +290,9 @@ static void test_unknown_key(void **state)
     assert_string_equal(err.key, "console_colours");
     expect_error("Level: INFO\n", "1:1: ", "unknown key 'Level'; did you mean 'level'?");
     expect_error("colour: red\n", "1:1: ", "unknown key 'colour'; accepted keys: directory");
-    /* Unknown sections are errors too (server: and security: come later). */
-    expect_error("server:\n  port: 8080\n", "1:1: ", "unknown key 'server'");
+    /* Unknown sections are errors too, and so are unknown keys of a section. */
+    expect_error("cluster:\n  port: 8080\n", "1:1: ", "unknown key 'cluster'");
+    expect_error("server:\n  port: 8080\n", "2:3: ", "unknown key 'port' in section");
     /* profile is chosen by code or NETLINK_LOG_PROFILE, not by the file */
     expect_error("profile: production\n", "1:1: ", "unknown key 'profile'");
 }

@@ -360,7 +360,10 @@ static void test_suggest(void **state)
     assert_non_null(s);
     assert_memory_equal(s, "loggers", len);
     assert_null(nlog__cfg_suggest("", "x", 1, &len));
-    assert_null(nlog__cfg_suggest("", "server", 6, &len));
+    assert_null(nlog__cfg_suggest("", "zzzzzz", 6, &len));
+    s = nlog__cfg_suggest("", "sever", 5, &len); /* sections are suggested too */
+    assert_non_null(s);
+    assert_memory_equal(s, "server", len);
 }
 
 static void test_profile_names(void **state)

@@ -4,7 +4,9 @@
  * files are compressed in the background meanwhile. Afterwards every file
  * and segment is read back (compressed ones through the real zstd/gzip
  * tools): each record exactly once, every line valid JSON. Then one more
- * maintenance pass compresses what was left, and the count is repeated. */
+ * maintenance pass compresses what was left, and the count is repeated.
+ * Also fork() in the middle of all that: children log at once, no lock
+ * left held, nothing lost or doubled. */
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/wait.h>
@@ -127,6 +129,68 @@ static void processes(void **state, int async)
     check(dir, PROCS * THREADS, "zstd", async ? 3 : 20);
 }
 
+#define FORKS 6
+
+typedef struct run {
+    int base;
+    int rc;
+} run;
+
+static void *run_threads_bg(void *arg)
+{
+    run *r = arg;
+    r->rc = run_threads(r->base);
+    return NULL;
+}
+
+/* fork() while other threads log and files rotate and compress: each child
+ * logs at once through its own outputs (and writer), nothing is lost or
+ * written twice, and no child hangs on a lock some parent thread held (a
+ * hung child is killed by its alarm and fails the test; the alarm is a
+ * watchdog, not a wait). */
+static void fork_during_rotation(void **state, int async)
+{
+    (void) state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", tu_scratch(async ? "fork_rot_async" : "fork_rot_sync"));
+    assert_int_equal(init(dir, async, "zstd"), 0);
+    run bg = {.base = 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, run_threads_bg, &bg), 0);
+    nlog_logger *lg = nlog_get_logger("rot.child");
+    for (int k = 0; k < FORKS; k++) {
+        pid_t kid = fork();
+        assert_true(kid >= 0);
+        if (kid == 0) {
+            alarm(60);
+            int bad = 0;
+            for (int i = 0; i < PER_THREAD; i++)
+                bad |= nlog_logf(lg, NLOG_LEVEL_INFO, NULL, "rec %d %d", THREADS + k, i) != NLOG_OK;
+            nlog_shutdown();
+            _exit(bad);
+        }
+        int status;
+        assert_int_equal(waitpid(kid, &status, 0), kid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("child %d: %s %d", k, WIFSIGNALED(status) ? "killed by signal" : "exit",
+                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(bg.rc, 0);
+    nlog_shutdown();
+    check(dir, THREADS + FORKS, "zstd", async ? 2 : 20);
+}
+
+static void fork_during_rotation_sync(void **state)
+{
+    fork_during_rotation(state, 0);
+}
+
+static void fork_during_rotation_async(void **state)
+{
+    fork_during_rotation(state, 1);
+}
+
 static void processes_sync(void **state)
 {
     processes(state, 0);
@@ -144,6 +208,8 @@ int main(void)
         cmocka_unit_test(threads_async),
         cmocka_unit_test(processes_sync),
         cmocka_unit_test(processes_async),
+        cmocka_unit_test(fork_during_rotation_sync),
+        cmocka_unit_test(fork_during_rotation_async),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,371 @@
+/* ingest_parse.c: JSON array / NDJSON bodies into records (see
+ * ingest_parse.h). json-c parses with UTF-8 validation and exact 64-bit
+ * integers; the groups (context, metadata, performance_data) are kept as
+ * compact JSON text, and members the format does not know are kept in
+ * `extra` rather than lost. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <nlog/level.h>
+
+#include "server/ingest_parse.h"
+#include "server/timeparse.h"
+
+/* Record timestamps must fit the store's time-ordered ids (store.h). */
+#define TS_MIN_NS (-8520336000LL * 1000000000LL) /* 1700-01-01T00:00:00Z */
+#define TS_MAX_NS (8835984000LL * 1000000000LL)  /* 2250-01-01T00:00:00Z */
+#define PARSE_DEPTH 64
+
+void nlogd_ingest_init(nlogd_ingest *in)
+{
+    memset(in, 0, sizeof *in);
+    nlogd_arena_init(&in->arena);
+}
+
+void nlogd_ingest_free(nlogd_ingest *in)
+{
+    nlogd_arena_free(&in->arena);
+    free(in->recs);
+    free(in->errors);
+    in->recs = NULL;
+    in->errors = NULL;
+    in->n = in->cap = in->n_errors = 0;
+}
+
+static void reject(nlogd_ingest *in, size_t index, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void reject(nlogd_ingest *in, size_t index, size_t line, const char *fmt, ...)
+{
+    in->rejected++;
+    if (in->n_errors >= NLOGD_INGEST_ERRORS_MAX)
+        return;
+    if (!in->errors) {
+        in->errors = calloc(NLOGD_INGEST_ERRORS_MAX, sizeof *in->errors);
+        if (!in->errors)
+            return;
+    }
+    nlogd_ingest_error *er = &in->errors[in->n_errors++];
+    er->index = index;
+    er->line = line;
+    va_list ap;
+    va_start(ap, fmt);
+    (void) vsnprintf(er->message, sizeof er->message, fmt, ap);
+    va_end(ap);
+}
+
+static const char *type_name(json_object *v)
+{
+    switch (json_object_get_type(v)) {
+    case json_type_null: return "null";
+    case json_type_boolean: return "a boolean";
+    case json_type_double:
+    case json_type_int: return "a number";
+    case json_type_object: return "an object";
+    case json_type_array: return "an array";
+    case json_type_string: return "a string";
+    }
+    return "a value";
+}
+
+static int text_ok(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c < 0x20 || c == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+/* A compact JSON text of an object in the arena; NULL for an empty object. */
+static const char *group_text(nlogd_ingest *in, json_object *v, int *oom)
+{
+    if (json_object_object_length(v) == 0)
+        return NULL;
+    size_t n;
+    const char *t = json_object_to_json_string_length(
+        v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    char *c = t ? nlogd_arena_strdup(&in->arena, t, n) : NULL;
+    if (!c)
+        *oom = 1;
+    return c;
+}
+
+/* One record object into *r. Returns 0, 1 (rejected: reported), -1 (OOM). */
+static int take_record(nlogd_ingest *in, json_object *o, size_t index, size_t line,
+                       nlogd_record *r)
+{
+    char q[128];
+    int have_ts = 0, have_level = 0, have_msg = 0, oom = 0;
+    json_object *extra = NULL;
+    memset(r, 0, sizeof *r);
+    r->category = "application";
+    r->logger = "root";
+    r->line = r->pid = r->tid = -1;
+    if (!json_object_is_type(o, json_type_object)) {
+        reject(in, index, line, "record %zu: expected an object, found %s", index, type_name(o));
+        return 1;
+    }
+    json_object_object_foreach(o, key, v) {
+        int is_str = json_object_is_type(v, json_type_string);
+        const char *s = is_str ? json_object_get_string(v) : NULL;
+        size_t sl = is_str ? (size_t) json_object_get_string_len(v) : 0;
+        if (strcmp(key, "timestamp") == 0) {
+            char why[128];
+            if (!is_str) {
+                reject(in, index, line, "record %zu: timestamp: expected a string, found %s; "
+                       "accepted: %s", index, type_name(v), NLOGD_TIME_ACCEPTED);
+                goto bad;
+            }
+            if (nlogd_time_parse(s, sl, &r->ts_ns, why, sizeof why) != 0) {
+                nlogd_quote(q, sizeof q, s, sl);
+                reject(in, index, line, "record %zu: timestamp: %s is not a time (%s); "
+                       "accepted: %s", index, q, why, NLOGD_TIME_ACCEPTED);
+                goto bad;
+            }
+            if (r->ts_ns < TS_MIN_NS || r->ts_ns >= TS_MAX_NS) {
+                nlogd_quote(q, sizeof q, s, sl);
+                reject(in, index, line, "record %zu: timestamp: %s is out of range; accepted: "
+                       "times from 1700-01-01 to 2249-12-31", index, q);
+                goto bad;
+            }
+            have_ts = 1;
+        } else if (strcmp(key, "level") == 0) {
+            nlog_level lv;
+            char name[16];
+            if (is_str && sl < sizeof name && !memchr(s, '\0', sl)) {
+                memcpy(name, s, sl + 1);
+                if (nlog_level_parse(name, &lv) == NLOG_OK) {
+                    r->level = (int) lv;
+                    have_level = 1;
+                    continue;
+                }
+            }
+            if (is_str)
+                nlogd_quote(q, sizeof q, s, sl);
+            else
+                snprintf(q, sizeof q, "%s", type_name(v));
+            reject(in, index, line, "record %zu: level: unknown level %s; accepted: TRACE, DEBUG, "
+                   "INFO, WARNING (or WARN), ERROR, CRITICAL, SECURITY, AUDIT (any case)",
+                   index, q);
+            goto bad;
+        } else if (strcmp(key, "message") == 0) {
+            if (!is_str) {
+                reject(in, index, line, "record %zu: message: expected a string, found %s",
+                       index, type_name(v));
+                goto bad;
+            }
+            if (sl > NLOGD_MESSAGE_MAX) {
+                reject(in, index, line, "record %zu: message: %zu bytes; accepted: at most %d",
+                       index, sl, NLOGD_MESSAGE_MAX);
+                goto bad;
+            }
+            r->message = nlogd_arena_strdup(&in->arena, s, sl);
+            r->message_len = sl;
+            oom |= !r->message;
+            have_msg = 1;
+        } else if (strcmp(key, "category") == 0 || strcmp(key, "module") == 0 ||
+                   strcmp(key, "function") == 0) {
+            int is_fn = key[0] == 'f';
+            size_t max = key[0] == 'c' ? 64 : 255;
+            if (is_fn && json_object_is_type(v, json_type_null))
+                continue;
+            if (!is_str || sl == 0 || sl > max || !text_ok(s, sl)) {
+                if (is_str)
+                    nlogd_quote(q, sizeof q, s, sl);
+                else
+                    snprintf(q, sizeof q, "%s", type_name(v));
+                reject(in, index, line, "record %zu: %s: %s is not accepted; accepted: a string "
+                       "of 1 to %zu bytes without control characters%s", index, key, q, max,
+                       is_fn ? ", or null" : "");
+                goto bad;
+            }
+            char *c = nlogd_arena_strdup(&in->arena, s, sl);
+            oom |= !c;
+            if (key[0] == 'c')
+                r->category = c;
+            else if (key[0] == 'm')
+                r->logger = c;
+            else
+                r->function = c;
+        } else if (strcmp(key, "line") == 0 || strcmp(key, "process_id") == 0 ||
+                   strcmp(key, "thread_id") == 0) {
+            if (json_object_is_type(v, json_type_null))
+                continue;
+            int64_t x = json_object_get_int64(v);
+            if (!json_object_is_type(v, json_type_int) || x < 0 ||
+                (key[0] == 'l' && x > 2147483647)) {
+                reject(in, index, line, "record %zu: %s: expected a whole number from 0 to %s, "
+                       "or null; found %s", index, key, key[0] == 'l' ? "2147483647" :
+                       "9223372036854775807", type_name(v));
+                goto bad;
+            }
+            if (key[0] == 'l')
+                r->line = x;
+            else if (key[0] == 'p')
+                r->pid = x;
+            else
+                r->tid = x;
+        } else if (strcmp(key, "context") == 0 || strcmp(key, "metadata") == 0 ||
+                   strcmp(key, "performance_data") == 0) {
+            if (json_object_is_type(v, json_type_null))
+                continue;
+            if (!json_object_is_type(v, json_type_object)) {
+                reject(in, index, line, "record %zu: %s: expected an object, found %s", index,
+                       key, type_name(v));
+                goto bad;
+            }
+            const char *t = group_text(in, v, &oom);
+            if (key[0] == 'c')
+                r->context = t;
+            else if (key[0] == 'm')
+                r->metadata = t;
+            else
+                r->perf = t;
+        } else {
+            if (!extra && !(extra = json_object_new_object())) {
+                oom = 1;
+                continue;
+            }
+            if (json_object_object_add(extra, key, json_object_get(v)) != 0)
+                oom = 1;
+        }
+    }
+    if (!have_ts || !have_level || !have_msg) {
+        reject(in, index, line, "record %zu: missing %s; every record needs timestamp, level "
+               "and message", index, !have_ts ? "timestamp" : !have_level ? "level" : "message");
+        goto bad;
+    }
+    if (extra) {
+        r->extra = group_text(in, extra, &oom);
+        json_object_put(extra);
+    }
+    return oom ? -1 : 0;
+bad:
+    json_object_put(extra);
+    return oom ? -1 : 1;
+}
+
+static int push(nlogd_ingest *in, json_object *o, size_t index, size_t line)
+{
+    if (in->n == in->cap) {
+        size_t nc = in->cap ? in->cap * 2 : 64;
+        nlogd_record *nr = realloc(in->recs, nc * sizeof *nr);
+        if (!nr)
+            return -1;
+        in->recs = nr;
+        in->cap = nc;
+    }
+    int rc = take_record(in, o, index, line, &in->recs[in->n]);
+    if (rc == 0)
+        in->n++;
+    return rc < 0 ? -1 : 0;
+}
+
+static json_tokener *new_tokener(void)
+{
+    json_tokener *tok = json_tokener_new_ex(PARSE_DEPTH);
+    if (tok)
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    return tok;
+}
+
+static int only_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return 0;
+    return 1;
+}
+
+static int parse_array(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e)
+{
+    json_tokener *tok = new_tokener();
+    if (!tok)
+        return nlogd_fail(e, 500, "internal", "", "out of memory");
+    if (len > 0x7fffffff) {
+        json_tokener_free(tok);
+        return nlogd_fail(e, 413, "payload_too_large", "", "body too large");
+    }
+    json_object *root = json_tokener_parse_ex(tok, body, (int) len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (!root || jerr != json_tokener_success || !only_space(body + end, len - end)) {
+        json_object_put(root);
+        return nlogd_fail(e, 400, "malformed_body", "body",
+                          "body: not a valid JSON array near byte %zu (%s); accepted: a JSON "
+                          "array of records or NDJSON, one record per line, UTF-8",
+                          end, jerr == json_tokener_success ? "text after the array"
+                                                            : json_tokener_error_desc(jerr));
+    }
+    size_t n = json_object_array_length(root);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = push(in, json_object_array_get_idx(root, i), i, 0);
+    json_object_put(root);
+    if (rc)
+        return nlogd_fail(e, 500, "internal", "", "out of memory");
+    return 0;
+}
+
+static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e)
+{
+    json_tokener *tok = new_tokener();
+    if (!tok)
+        return nlogd_fail(e, 500, "internal", "", "out of memory");
+    size_t pos = 0, lineno = 0, index = 0;
+    int rc = 0;
+    while (pos < len && rc == 0) {
+        const char *nl = memchr(body + pos, '\n', len - pos);
+        size_t end = nl ? (size_t) (nl - body) : len;
+        lineno++;
+        const char *ln = body + pos;
+        size_t ll = end - pos;
+        pos = end + 1;
+        if (only_space(ln, ll))
+            continue;
+        if (ll > 0x7fffffff) {
+            reject(in, index++, lineno, "line %zu: longer than 2 GB", lineno);
+            continue;
+        }
+        json_tokener_reset(tok);
+        json_object *o = json_tokener_parse_ex(tok, ln, (int) ll);
+        enum json_tokener_error jerr = json_tokener_get_error(tok);
+        size_t pend = json_tokener_get_parse_end(tok);
+        if (!o || jerr != json_tokener_success || !only_space(ln + pend, ll - pend)) {
+            reject(in, index++, lineno, "line %zu: not valid JSON near column %zu (%s)", lineno,
+                   pend + 1, jerr == json_tokener_success ? "text after the record"
+                                                          : json_tokener_error_desc(jerr));
+            json_object_put(o);
+            continue;
+        }
+        rc = push(in, o, index++, lineno);
+        json_object_put(o);
+    }
+    json_tokener_free(tok);
+    if (rc)
+        return nlogd_fail(e, 500, "internal", "", "out of memory");
+    if (index == 0)
+        return nlogd_fail(e, 400, "malformed_body", "body",
+                          "body: holds no records; accepted: a JSON array of records or NDJSON, "
+                          "one record per line");
+    return 0;
+}
+
+int nlogd_ingest_parse(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e)
+{
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+        i++;
+    if (i == len)
+        return nlogd_fail(e, 400, "malformed_body", "body",
+                          "body: empty; accepted: a JSON array of records or NDJSON, one record "
+                          "per line");
+    if (body[i] == '[')
+        return parse_array(body, len, in, e);
+    return parse_ndjson(body, len, in, e);
+}

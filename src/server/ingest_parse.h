@@ -1,0 +1,42 @@
+/* ingest_parse.h: request bodies of POST /api/v2/logs/entries — a JSON array
+ * of records or NDJSON (one record per line) in the product's record format
+ * (docs/format.md) — into records for the store. A bad record is reported
+ * with its index (and line, for NDJSON) and skipped; the others are kept.
+ * Only a body that is not a JSON array or NDJSON at all fails as a whole.
+ * Fuzzed by tests/fuzz/fuzz_ingest.c; tested by tests/unit/server/test_server_parse.c */
+#ifndef NLOGD_INGEST_PARSE_H
+#define NLOGD_INGEST_PARSE_H
+
+#include <stddef.h>
+
+#include "server/arena.h"
+#include "server/error.h"
+#include "server/store.h"
+
+#define NLOGD_INGEST_ERRORS_MAX 100     /* per-record errors reported per request */
+#define NLOGD_MESSAGE_MAX (1024 * 1024) /* bytes of one message */
+
+typedef struct nlogd_ingest_error {
+    size_t index; /* 0-based position of the record in the body */
+    size_t line;  /* 1-based line for NDJSON, 0 for an array */
+    char message[300];
+} nlogd_ingest_error;
+
+typedef struct nlogd_ingest {
+    nlogd_arena arena;
+    nlogd_record *recs;
+    size_t n, cap;
+    size_t rejected;                       /* records refused (all of them) */
+    nlogd_ingest_error *errors;            /* the first NLOGD_INGEST_ERRORS_MAX */
+    size_t n_errors;
+} nlogd_ingest;
+
+void nlogd_ingest_init(nlogd_ingest *in);
+void nlogd_ingest_free(nlogd_ingest *in);
+
+/* Parses body[0..len). Returns 0 (records in in->recs, per-record problems in
+ * in->errors), or -1 with e filled (400 malformed_body, or 500 when memory ran
+ * out). */
+int nlogd_ingest_parse(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e);
+
+#endif

@@ -1,0 +1,120 @@
+/* rest_ingest.c: POST /api/v2/logs/entries.
+ *
+ * Body: a JSON array of records or NDJSON, optionally gzip-encoded, at most
+ * server.max_body_size bytes after decoding (413 beyond). Optional header
+ * X-Batch-Id (1..64 of [A-Za-z0-9_.:-]): a batch whose id was stored before
+ * is not stored again (the answer says "duplicate": true), which is how the
+ * remote output's retries stay exactly-once. Answers, once the good records
+ * are committed:
+ *   202 {"accepted": n, "rejected": m, "duplicate": false, "batch_id": "...",
+ *        "errors": [{"index": i, "line": l, "message": "..."}]}
+ *   400 when the body as a whole is not JSON/NDJSON, 413, 415,
+ *   429 + Retry-After when the store queue is full (nothing stored),
+ *   503 + Retry-After when the store cannot write (nothing stored). */
+#include <string.h>
+
+#include "server/http/router.h"
+#include "server/ingest_parse.h"
+
+static int batch_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.' || c == ':'))
+            return 0;
+    }
+    return 1;
+}
+
+void nlogd_rest_entries_post(nlogd_req *req)
+{
+    nlogd_server *srv = req->srv;
+    nlogd_err e;
+    nlogd_buf body, out;
+    nlogd_ingest in;
+    nlogd_batch b;
+    const char *bid = nlogd_header(req, "X-Batch-Id");
+    nlogd_count(srv, ingest_requests, 1);
+    memset(&b, 0, sizeof b);
+    if (bid) {
+        if (!batch_id_ok(bid)) {
+            char q[128];
+            nlogd_quote(q, sizeof q, bid, strlen(bid));
+            nlogd_fail(&e, 400, "invalid_parameter", "X-Batch-Id",
+                       "X-Batch-Id %s is not accepted; accepted: 1 to 64 of A-Z a-z 0-9 - _ . :",
+                       q);
+            nlogd_reply_error(req, &e);
+            return;
+        }
+        memcpy(b.batch_id, bid, strlen(bid) + 1);
+    }
+    nlogd_buf_init(&body, (size_t) srv->cfg.server_max_body_size);
+    if (nlogd_read_body(req, (size_t) srv->cfg.server_max_body_size, &body, &e) != 0) {
+        nlogd_buf_free(&body);
+        nlogd_reply_error(req, &e);
+        return;
+    }
+    nlogd_count(srv, bytes_received, body.len);
+    nlogd_ingest_init(&in);
+    if (nlogd_ingest_parse(body.data ? body.data : "", body.len, &in, &e) != 0) {
+        nlogd_buf_free(&body);
+        nlogd_ingest_free(&in);
+        nlogd_reply_error(req, &e);
+        return;
+    }
+    nlogd_buf_free(&body);
+    nlogd_count(srv, records_received, in.n + in.rejected);
+    b.recs = in.recs;
+    b.n = in.n;
+    b.rejected = in.rejected;
+    if ((in.n || b.batch_id[0]) && nlogd_queue_submit(srv->queue, &b, 0) != 0) {
+        nlogd_count(srv, records_throttled, in.n);
+        nlogd_fail(&e, 429, "queue_full", "",
+                   "the store queue is full (%zu records waiting); nothing was stored; retry "
+                   "after the Retry-After delay",
+                   nlogd_queue_depth(srv->queue));
+        nlogd_ingest_free(&in);
+        nlogd_reply_retry(req, &e, 1);
+        return;
+    }
+    if ((in.n || b.batch_id[0]) && b.status != NLOG_OK) {
+        nlogd_count(srv, records_failed, in.n);
+        nlogd_fail(&e, 503, "store_unavailable", "",
+                   "the store could not write the records (disk full or I/O error); nothing "
+                   "was stored; retry later");
+        nlogd_ingest_free(&in);
+        nlogd_reply_retry(req, &e, 5);
+        return;
+    }
+    nlogd_count(srv, records_rejected, in.rejected);
+    if (b.duplicate)
+        nlogd_count(srv, records_duplicate, in.n);
+    else
+        nlogd_count(srv, records_accepted, in.n);
+    nlogd_buf_init(&out, 1 << 20);
+    nlogd_buf_printf(&out, "{\"accepted\":%zu,\"rejected\":%zu,\"duplicate\":%s",
+                     b.duplicate ? b.orig_accepted : in.n, in.rejected,
+                     b.duplicate ? "true" : "false");
+    if (b.batch_id[0]) {
+        nlogd_buf_adds(&out, ",\"batch_id\":");
+        nlogd_buf_json_str(&out, b.batch_id, strlen(b.batch_id));
+    }
+    nlogd_buf_adds(&out, ",\"errors\":[");
+    for (size_t i = 0; i < in.n_errors; i++) {
+        nlogd_buf_printf(&out, "%s{\"index\":%zu,", i ? "," : "", in.errors[i].index);
+        if (in.errors[i].line)
+            nlogd_buf_printf(&out, "\"line\":%zu,", in.errors[i].line);
+        nlogd_buf_adds(&out, "\"message\":");
+        nlogd_buf_json_str(&out, in.errors[i].message, strlen(in.errors[i].message));
+        nlogd_buf_addc(&out, '}');
+    }
+    nlogd_buf_printf(&out, "],\"errors_truncated\":%s}\n",
+                     in.rejected > in.n_errors ? "true" : "false");
+    nlogd_ingest_free(&in);
+    nlogd_reply_json(req, 202, &out);
+    nlogd_buf_free(&out);
+}

@@ -1,0 +1,97 @@
+/* rest_stats.c: GET /api/v2/logs/stats (no parameters).
+ * Answer: {"total_entries", "by_level": {LEVEL: n}, "by_category": {name: n},
+ * "by_logger": {name: n} (the 100 largest; "loggers_total" says how many
+ * exist), "rates": {"last_minute": {"records", "per_second"}, "last_hour":
+ * {...}} (records whose timestamps fall in that window), "oldest_entry",
+ * "newest_entry" (RFC 3339 or null), "store": {"size_bytes",
+ * "text_index_pending"}, "ingest": {"requests", "received", "accepted",
+ * "rejected", "duplicates", "throttled", "failed", "bytes"}, "queue":
+ * {"records", "capacity"}, "uptime_seconds"}. Counts come from running
+ * totals kept by the store, so the answer costs the same at any size. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <nlog/level.h>
+
+#include "server/http/router.h"
+#include "server/qparams.h"
+
+static void counts(nlogd_buf *b, const char *name, const nlogd_count *c, size_t n)
+{
+    nlogd_buf_printf(b, ",\"%s\":{", name);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            nlogd_buf_addc(b, ',');
+        nlogd_buf_json_str(b, c[i].name, strlen(c[i].name));
+        nlogd_buf_printf(b, ":%llu", (unsigned long long) c[i].n);
+    }
+    nlogd_buf_addc(b, '}');
+}
+
+void nlogd_rest_stats(nlogd_req *req)
+{
+    static const char *const accepted[] = {NULL};
+    nlogd_server *srv = req->srv;
+    nlogd_qparams *q = malloc(sizeof *q);
+    nlogd_err e;
+    if (!q || nlogd_qp_parse(nlogd_query(req), accepted, q, &e) != 0) {
+        if (!q)
+            nlogd_fail(&e, 503, "internal", "", "out of memory");
+        free(q);
+        nlogd_reply_error(req, &e);
+        return;
+    }
+    free(q);
+    nlogd_store_stats st;
+    if (nlogd_store_stats_get(srv->store, nlogd_now_ns(), &st) != NLOG_OK) {
+        nlogd_store_stats_free(&st);
+        nlogd_fail(&e, 503, "store_unavailable", "", "the store could not be read; retry later");
+        nlogd_reply_retry(req, &e, 5);
+        return;
+    }
+    nlogd_buf b;
+    nlogd_buf_init(&b, 16u << 20);
+    nlogd_buf_printf(&b, "{\"total_entries\":%llu,\"by_level\":{", (unsigned long long) st.total);
+    for (int i = 0; i < 8; i++)
+        nlogd_buf_printf(&b, "%s\"%s\":%llu", i ? "," : "",
+                         nlog_level_name(nlog_level_from_index(i)),
+                         (unsigned long long) st.by_level[i]);
+    nlogd_buf_addc(&b, '}');
+    counts(&b, "by_category", st.categories, st.n_categories);
+    counts(&b, "by_logger", st.loggers, st.n_loggers);
+    nlogd_buf_printf(&b,
+                     ",\"loggers_total\":%zu,\"rates\":{\"last_minute\":{\"records\":%llu,"
+                     "\"per_second\":%.3f},\"last_hour\":{\"records\":%llu,\"per_second\":%.3f}}",
+                     st.n_loggers_total, (unsigned long long) st.last_minute,
+                     (double) st.last_minute / 60.0, (unsigned long long) st.last_hour,
+                     (double) st.last_hour / 3600.0);
+    nlogd_buf_adds(&b, ",\"oldest_entry\":");
+    if (st.has_range) {
+        nlogd_buf_json_time(&b, st.oldest_ns);
+        nlogd_buf_adds(&b, ",\"newest_entry\":");
+        nlogd_buf_json_time(&b, st.newest_ns);
+    } else {
+        nlogd_buf_adds(&b, "null,\"newest_entry\":null");
+    }
+    nlogd_buf_printf(&b, ",\"store\":{\"size_bytes\":%lld,\"text_index_pending\":%llu}",
+                     (long long) st.size_bytes, (unsigned long long) st.fts_pending);
+    nlogd_buf_printf(&b,
+                     ",\"ingest\":{\"requests\":%llu,\"received\":%llu,\"accepted\":%llu,"
+                     "\"rejected\":%llu,\"duplicates\":%llu,\"throttled\":%llu,\"failed\":%llu,"
+                     "\"bytes\":%llu,\"watched_files\":%llu}",
+                     (unsigned long long) nlogd_counter(srv, ingest_requests),
+                     (unsigned long long) nlogd_counter(srv, records_received),
+                     (unsigned long long) nlogd_counter(srv, records_accepted),
+                     (unsigned long long) nlogd_counter(srv, records_rejected),
+                     (unsigned long long) nlogd_counter(srv, records_duplicate),
+                     (unsigned long long) nlogd_counter(srv, records_throttled),
+                     (unsigned long long) nlogd_counter(srv, records_failed),
+                     (unsigned long long) nlogd_counter(srv, bytes_received),
+                     (unsigned long long) nlogd_counter(srv, watch_records));
+    nlogd_buf_printf(&b, ",\"queue\":{\"records\":%zu,\"capacity\":%zu},\"uptime_seconds\":%.3f}\n",
+                     nlogd_queue_depth(srv->queue), nlogd_queue_capacity(srv->queue),
+                     nlogd_uptime_s(srv));
+    nlogd_store_stats_free(&st);
+    nlogd_reply_json(req, 200, &b);
+    nlogd_buf_free(&b);
+}

@@ -1,0 +1,146 @@
+/* store.h: the narrow interface between nlogd and the engine that keeps the
+ * records (today SQLite: store_sqlite.c). Another engine implements these
+ * functions and nothing else changes.
+ *
+ *   append  - a writer thread stores batches (with their batch ids, so a
+ *             retried batch is stored once) in one transaction;
+ *   query   - any thread lists records matching a filter, newest or oldest
+ *             first, continuing after a cursor position;
+ *   stats   - counts by level, category and logger, oldest/newest, size;
+ *   maintain- the writer's idle work: full-text indexing, index merges,
+ *             retention (delete records older than a time).
+ *
+ * Ordering: every record has a 64-bit id that sorts like its timestamp
+ * (microseconds * 1024 + a tie-breaker), so "newest first" is "id
+ * descending" and a cursor is an id.
+ * Thread-safety: append/maintain from one thread only (the writer);
+ * query/stats from any number of threads at once (each uses its own
+ * read connection). */
+#ifndef NLOGD_STORE_H
+#define NLOGD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nlog/status.h>
+
+typedef struct nlogd_store nlogd_store;
+
+/* One parsed record, ready to be stored. Strings are borrowed from the
+ * batch's arena; JSON members are compact JSON object texts or NULL. */
+typedef struct nlogd_record {
+    int64_t ts_ns;
+    int level;                 /* nlog_level */
+    const char *category;      /* NUL-terminated */
+    const char *logger;        /* NUL-terminated ("module") */
+    const char *message;
+    size_t message_len;        /* bytes (may contain NUL) */
+    const char *function;      /* NULL = null */
+    int64_t line;              /* -1 = null */
+    int64_t pid, tid;          /* -1 = absent */
+    const char *context, *metadata, *perf, *extra; /* JSON objects or NULL */
+} nlogd_record;
+
+/* One ingest request's records, as the queue carries them. */
+typedef struct nlogd_batch {
+    nlogd_record *recs;
+    size_t n;
+    char batch_id[72];         /* "" = none (no dedupe) */
+    size_t rejected;           /* reported with a duplicate's original counts */
+    /* Results, written by the writer before it signals completion. */
+    int duplicate;             /* the batch id had been stored before */
+    size_t orig_accepted;      /* for a duplicate: what the first delivery stored */
+    nlog_status status;
+    struct nlogd_batch *next;
+    void *owner;               /* the request's memory (arena), freed by it */
+    /* Watched files (watch.c): the file position after these records, stored
+     * in the same transaction so a restart neither loses nor repeats lines. */
+    const char *watch_path;    /* NULL = not from a watched file */
+    uint64_t watch_dev, watch_ino;
+    int64_t watch_offset;
+} nlogd_batch;
+
+typedef struct nlogd_filter {
+    int min_level;             /* 0: every level */
+    int only_level;            /* 0, or exactly this level */
+    char category[72];         /* "" = any */
+    char logger[260];          /* "" = any */
+    int has_start, has_end;
+    int64_t start_ns, end_ns;  /* inclusive bounds */
+    char search[520];          /* "" = none: words that must all appear */
+    int ascending;             /* 0: newest first */
+    int has_cursor;
+    int64_t cursor_id;         /* continue strictly after this id in the order */
+    int need_perf;             /* only records that carry performance_data */
+} nlogd_filter;
+
+typedef struct nlogd_entry {
+    int64_t id, ts_ns;
+    int level;
+    const char *category, *logger, *function; /* function may be NULL */
+    const char *message;
+    size_t message_len;
+    int64_t line, pid, tid;    /* -1 = null/absent */
+    const char *context, *metadata, *perf, *extra; /* JSON or NULL */
+} nlogd_entry;
+
+/* Receives one entry (valid during the call). Return nonzero to stop. */
+typedef int (*nlogd_entry_fn)(const nlogd_entry *e, void *user);
+
+#define NLOGD_STATS_TOP 100 /* loggers listed in stats, most records first */
+
+typedef struct nlogd_count {
+    char name[260];
+    uint64_t n;
+} nlogd_count;
+
+typedef struct nlogd_store_stats {
+    uint64_t total;
+    uint64_t by_level[8];      /* by nlog_level_index() */
+    nlogd_count *categories;   /* malloc'd, n_categories of them */
+    size_t n_categories;
+    nlogd_count *loggers;      /* the NLOGD_STATS_TOP largest */
+    size_t n_loggers, n_loggers_total;
+    int has_range;
+    int64_t oldest_ns, newest_ns;
+    int64_t size_bytes;        /* database + WAL */
+    uint64_t fts_pending;      /* records not yet in the text index */
+    uint64_t last_minute, last_hour; /* records with timestamps in that window */
+} nlogd_store_stats;
+
+/* Opens (creating if needed) the store at `path`. On failure writes the
+ * reason into why. */
+nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *why,
+                             size_t why_size);
+/* Closes; NULL is a no-op. No other call may be running. */
+void nlogd_store_close(nlogd_store *s);
+
+/* Writer only: stores the batches in one transaction (duplicates detected
+ * by batch id are skipped and marked). Returns NLOG_EIO (the transaction
+ * rolled back, nothing stored) when the engine fails (disk full). */
+nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size_t n);
+
+/* Writer only: one slice of idle work. `retain_after_ns` (0 = none) deletes
+ * records older than it. Sets *ret_more when work is left. */
+nlog_status nlogd_store_maintain(nlogd_store *s, int64_t retain_after_ns, int *ret_more);
+
+/* Records the text index has not caught up with (writer's pacing). */
+uint64_t nlogd_store_fts_lag(nlogd_store *s);
+
+/* Any thread: calls fn for up to `limit` entries (0 = no limit) matching f
+ * in its order. *ret_more says whether more entries follow the last one. */
+nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limit,
+                              nlogd_entry_fn fn, void *user, int *ret_more);
+
+/* Any thread. The caller frees out->categories and out->loggers. */
+nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_stats *out);
+void nlogd_store_stats_free(nlogd_store_stats *st);
+
+/* A watched file's position (watch.c), persisted in the store. */
+nlog_status nlogd_store_watch_get(nlogd_store *s, const char *path, uint64_t *ret_dev,
+                                  uint64_t *ret_ino, int64_t *ret_offset);
+
+/* Whether the engine is usable (health). */
+int nlogd_store_ok(nlogd_store *s);
+
+#endif

@@ -1,0 +1,1233 @@
+/* store_sqlite.c: the SQLite engine behind store.h.
+ *
+ * Schema (created on first open):
+ *   entries       one row per record; id INTEGER PRIMARY KEY is the time key
+ *                 (timestamp in µs * 1024 + a tie-breaker), so the table itself
+ *                 is the time index and "newest first" is a reverse rowid scan
+ *   entries_level (level)           = level + time  (rowid is implicit)
+ *   entries_category (category, level) = category + level + time
+ *   entries_logger   (logger, level)   = logger + level + time
+ *   entries_fts   FTS5, external content (message), tokenize=ascii,
+ *                 detail=none: the word index behind search_query
+ *   fts_pending   ids stored but not yet in entries_fts
+ *   names         category and logger names <-> small ids
+ *   counts        running counts by level, category and logger
+ *   batches       batch ids already stored (dedupe of retried batches)
+ *   watch_positions  where watch.c is in each followed file
+ *
+ * Ingest path: one transaction per group of batches, rows + fts_pending +
+ * counts, nothing else. The word index, its segment merges and retention
+ * run in nlogd_store_maintain(), which the writer calls when the queue is
+ * idle (and, paced, when the index lags too far behind). Queries cover the
+ * lagging rows by scanning fts_pending with the same matcher (search.h), so
+ * search results never depend on whether the index has caught up.
+ *
+ * Reads: a pool of read connections (WAL: readers never block the writer);
+ * each query runs in one read transaction, so its streams see one snapshot.
+ * Filters with a level threshold run one index range per level and merge
+ * them by id in C, so "level >= X, newest first, LIMIT n" reads about n rows
+ * per level instead of sorting every match.
+ * Tested by: tests/unit/server/test_store.c, tests/integration/server/ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+#include <nlog/level.h>
+
+#include "server/search.h"
+#include "server/store.h"
+
+#define ID_SLOTS 1024            /* ids per microsecond */
+#define INDEX_SLICE 20000        /* rows indexed per maintenance transaction */
+#define RETAIN_SLICE 5000        /* rows deleted per maintenance transaction */
+#define MERGE_PAGES 400          /* FTS5 merge budget per slice */
+#define HIST_SECONDS 3600        /* recent-rate histogram */
+#define READERS_MAX 64
+#define STMT_CACHE 48
+
+enum { KIND_CATEGORY = 0, KIND_LOGGER = 1 };
+enum { COUNT_LEVEL = 0, COUNT_CATEGORY = 1, COUNT_LOGGER = 2 };
+
+/* ---- name dictionary (writer side) ---------------------------------------- */
+
+typedef struct name_slot {
+    char *name; /* NULL = empty */
+    int kind;
+    int64_t id;
+} name_slot;
+
+typedef struct name_map {
+    name_slot *slots;
+    size_t cap, n;
+} name_map;
+
+static uint64_t hash_name(int kind, const char *s)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t) kind;
+    for (; *s; s++) {
+        h ^= (unsigned char) *s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void map_free(name_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].name);
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+static int map_put(name_map *m, int kind, const char *name, int64_t id);
+
+static int map_grow(name_map *m)
+{
+    name_map nm = {calloc(m->cap ? m->cap * 2 : 256, sizeof(name_slot)), m->cap ? m->cap * 2 : 256,
+                   0};
+    if (!nm.slots)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->slots[i].name) {
+            size_t j = hash_name(m->slots[i].kind, m->slots[i].name) & (nm.cap - 1);
+            while (nm.slots[j].name)
+                j = (j + 1) & (nm.cap - 1);
+            nm.slots[j] = m->slots[i];
+            nm.n++;
+        }
+    free(m->slots);
+    *m = nm;
+    return 0;
+}
+
+static name_slot *map_find(name_map *m, int kind, const char *name)
+{
+    if (!m->cap)
+        return NULL;
+    size_t j = hash_name(kind, name) & (m->cap - 1);
+    while (m->slots[j].name) {
+        if (m->slots[j].kind == kind && strcmp(m->slots[j].name, name) == 0)
+            return &m->slots[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static int map_put(name_map *m, int kind, const char *name, int64_t id)
+{
+    if ((m->n + 1) * 2 > m->cap && map_grow(m) != 0)
+        return -1;
+    size_t j = hash_name(kind, name) & (m->cap - 1);
+    while (m->slots[j].name)
+        j = (j + 1) & (m->cap - 1);
+    m->slots[j].name = strdup(name);
+    if (!m->slots[j].name)
+        return -1;
+    m->slots[j].kind = kind;
+    m->slots[j].id = id;
+    m->n++;
+    return 0;
+}
+
+/* ---- reader connections ---------------------------------------------------- */
+
+typedef struct stmt_slot {
+    char *sql;
+    int slot;
+    sqlite3_stmt *st;
+} stmt_slot;
+
+typedef struct reader {
+    sqlite3 *db;
+    stmt_slot cache[STMT_CACHE];
+    unsigned next_evict;
+    struct reader *next;
+} reader;
+
+struct nlogd_store {
+    char path[1024];
+    sqlite3 *w;                     /* the writer's connection */
+    sqlite3_stmt *ins_entry, *ins_pending, *ins_batch, *get_batch, *ins_name, *upd_count,
+        *ins_watch;
+    name_map names;
+    uint64_t fts_lag;               /* atomic */
+    int failed;                     /* atomic: the last append failed */
+
+    pthread_mutex_t rlock;          /* guards the reader pool and the name cache */
+    reader *idle;
+    int n_readers;
+    char **name_by_id;              /* id -> name (both kinds share ids) */
+    size_t name_by_id_cap;
+
+    pthread_mutex_t hlock;          /* guards the histogram */
+    int64_t hist_sec[HIST_SECONDS];
+    uint64_t hist_n[HIST_SECONDS];
+};
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **st)
+{
+    return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+static int64_t id_floor(int64_t ts_ns)
+{
+    return floor_div(ts_ns, 1000) * ID_SLOTS;
+}
+
+static int64_t id_ceil(int64_t ts_ns)
+{
+    return floor_div(ts_ns, 1000) * ID_SLOTS + (ID_SLOTS - 1);
+}
+
+static int64_t now_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, int64_t now_s)
+{
+    int64_t sec = floor_div(ts_ns, 1000000000LL);
+    if (sec <= now_s - HIST_SECONDS || sec > now_s + 60)
+        return;
+    size_t slot = (size_t) (((sec % HIST_SECONDS) + HIST_SECONDS) % HIST_SECONDS);
+    if (s->hist_sec[slot] != sec) {
+        s->hist_sec[slot] = sec;
+        s->hist_n[slot] = 0;
+    }
+    s->hist_n[slot] += n;
+}
+
+/* The matcher for not-yet-indexed rows: nlogd_match(message, query). The
+ * compiled query is cached per statement with the auxdata API. */
+static void match_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void) argc;
+    nlogd_search *q = sqlite3_get_auxdata(ctx, 1);
+    if (!q) {
+        const char *text = (const char *) sqlite3_value_text(argv[1]);
+        int len = sqlite3_value_bytes(argv[1]);
+        char why[128];
+        q = malloc(sizeof *q);
+        if (!q || !text || nlogd_search_compile(text, (size_t) len, q, why, sizeof why) != 0) {
+            free(q);
+            sqlite3_result_int(ctx, 0);
+            return;
+        }
+        sqlite3_set_auxdata(ctx, 1, q, free);
+        q = sqlite3_get_auxdata(ctx, 1);
+        if (!q) {
+            sqlite3_result_int(ctx, 0);
+            return;
+        }
+    }
+    const char *m = (const char *) sqlite3_value_blob(argv[0]);
+    int ml = sqlite3_value_bytes(argv[0]);
+    sqlite3_result_int(ctx, m ? nlogd_search_match(q, m, (size_t) ml) : 0);
+}
+
+static int open_conn(const char *path, sqlite3 **ret, int cache_kib)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        return rc;
+    }
+    char sql[128];
+    sqlite3_busy_timeout(db, 10000);
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", cache_kib);
+    exec(db, sql);
+    exec(db, "PRAGMA temp_store=MEMORY");
+    exec(db, "PRAGMA mmap_size=268435456");
+    sqlite3_create_function(db, "nlogd_match", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            match_fn, NULL, NULL);
+    *ret = db;
+    return SQLITE_OK;
+}
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS entries("
+    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, level INTEGER NOT NULL,"
+    " category INTEGER NOT NULL, logger INTEGER NOT NULL, message TEXT NOT NULL,"
+    " function TEXT, line INTEGER, pid INTEGER, tid INTEGER,"
+    " context TEXT, metadata TEXT, perf TEXT, extra TEXT);"
+    "CREATE INDEX IF NOT EXISTS entries_level ON entries(level);"
+    "CREATE INDEX IF NOT EXISTS entries_category ON entries(category, level);"
+    "CREATE INDEX IF NOT EXISTS entries_logger ON entries(logger, level);"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(message, content='entries',"
+    " content_rowid='id', tokenize='ascii', detail='none', columnsize=0);"
+    "CREATE TABLE IF NOT EXISTS fts_pending(id INTEGER PRIMARY KEY);"
+    "CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
+    " name TEXT NOT NULL, UNIQUE(kind, name));"
+    "CREATE TABLE IF NOT EXISTS counts(kind INTEGER, key INTEGER, n INTEGER NOT NULL,"
+    " PRIMARY KEY(kind, key)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS batches(batch_id TEXT PRIMARY KEY, received INTEGER,"
+    " accepted INTEGER, rejected INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS watch_positions(path TEXT PRIMARY KEY, dev INTEGER,"
+    " ino INTEGER, offset INTEGER) WITHOUT ROWID;";
+
+static int load_names(nlogd_store *s)
+{
+    sqlite3_stmt *st;
+    map_free(&s->names);
+    if (sqlite3_prepare_v2(s->w, "SELECT id, kind, name FROM names", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (map_put(&s->names, sqlite3_column_int(st, 1),
+                    (const char *) sqlite3_column_text(st, 2), sqlite3_column_int64(st, 0)) != 0) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static uint64_t scalar(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    uint64_t v = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = (uint64_t) sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void load_hist(nlogd_store *s)
+{
+    int64_t now_s = now_real_ns() / 1000000000LL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->w,
+                           "SELECT ts / 1000000000, count(*) FROM entries WHERE id >= ? "
+                           "GROUP BY 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, id_floor((now_s - HIST_SECONDS) * 1000000000LL));
+    while (sqlite3_step(st) == SQLITE_ROW)
+        hist_add(s, sqlite3_column_int64(st, 0) * 1000000000LL,
+                 (uint64_t) sqlite3_column_int64(st, 1), now_s);
+    sqlite3_finalize(st);
+}
+
+nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *why,
+                             size_t why_size)
+{
+    nlogd_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(why, why_size, "out of memory");
+        return NLOG_ENOMEM;
+    }
+    snprintf(s->path, sizeof s->path, "%s", path);
+    pthread_mutex_init(&s->rlock, NULL);
+    pthread_mutex_init(&s->hlock, NULL);
+    int rc = open_conn(path, &s->w, 131072);
+    if (rc != SQLITE_OK) {
+        snprintf(why, why_size, "cannot open the store %s: %s", path, sqlite3_errstr(rc));
+        goto fail;
+    }
+    exec(s->w, "PRAGMA page_size=8192");
+    sqlite3_stmt *jm;
+    if (sqlite3_prepare_v2(s->w, "PRAGMA journal_mode=WAL", -1, &jm, NULL) != SQLITE_OK ||
+        sqlite3_step(jm) != SQLITE_ROW ||
+        strcmp((const char *) sqlite3_column_text(jm, 0), "wal") != 0) {
+        snprintf(why, why_size, "cannot use %s: %s", path, sqlite3_errmsg(s->w));
+        sqlite3_finalize(jm);
+        goto fail;
+    }
+    sqlite3_finalize(jm);
+    exec(s->w, "PRAGMA synchronous=NORMAL");
+    exec(s->w, "PRAGMA wal_autocheckpoint=8192");
+    if (exec(s->w, schema) != SQLITE_OK) {
+        snprintf(why, why_size, "cannot create the tables in %s: %s", path, sqlite3_errmsg(s->w));
+        goto fail;
+    }
+    /* Merges only when the writer is idle (maintain); a crisis merge only
+     * for a pathological segment count. */
+    exec(s->w, "INSERT INTO entries_fts(entries_fts, rank) VALUES('automerge', 0)");
+    exec(s->w, "INSERT INTO entries_fts(entries_fts, rank) VALUES('crisismerge', 64)");
+    if (prep(s->w,
+             "INSERT INTO entries(id, ts, level, category, logger, message, function, line, pid,"
+             " tid, context, metadata, perf, extra) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+             &s->ins_entry) != SQLITE_OK ||
+        prep(s->w, "INSERT INTO fts_pending(id) VALUES(?)", &s->ins_pending) != SQLITE_OK ||
+        prep(s->w,
+             "INSERT OR IGNORE INTO batches(batch_id, received, accepted, rejected)"
+             " VALUES(?,?,?,?)",
+             &s->ins_batch) != SQLITE_OK ||
+        prep(s->w, "SELECT accepted FROM batches WHERE batch_id = ?", &s->get_batch) != SQLITE_OK ||
+        prep(s->w, "INSERT INTO names(kind, name) VALUES(?,?)", &s->ins_name) != SQLITE_OK ||
+        prep(s->w,
+             "INSERT INTO counts(kind, key, n) VALUES(?,?,?) ON CONFLICT(kind, key) DO UPDATE"
+             " SET n = n + excluded.n",
+             &s->upd_count) != SQLITE_OK ||
+        prep(s->w,
+             "INSERT OR REPLACE INTO watch_positions(path, dev, ino, offset) VALUES(?,?,?,?)",
+             &s->ins_watch) != SQLITE_OK) {
+        snprintf(why, why_size, "cannot prepare statements on %s: %s", path, sqlite3_errmsg(s->w));
+        goto fail;
+    }
+    if (load_names(s) != 0) {
+        snprintf(why, why_size, "cannot read %s: %s", path, sqlite3_errmsg(s->w));
+        goto fail;
+    }
+    s->fts_lag = scalar(s->w, "SELECT count(*) FROM fts_pending");
+    load_hist(s);
+    *ret_store = s;
+    return NLOG_OK;
+fail:
+    nlogd_store_close(s);
+    return NLOG_EIO;
+}
+
+static void reader_free(reader *r)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(r->cache[i].st);
+        free(r->cache[i].sql);
+    }
+    sqlite3_close(r->db);
+    free(r);
+}
+
+void nlogd_store_close(nlogd_store *s)
+{
+    if (!s)
+        return;
+    while (s->idle) {
+        reader *r = s->idle;
+        s->idle = r->next;
+        reader_free(r);
+    }
+    sqlite3_stmt *sts[] = {s->ins_entry, s->ins_pending, s->ins_batch, s->get_batch,
+                           s->ins_name,  s->upd_count,   s->ins_watch};
+    for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
+        sqlite3_finalize(sts[i]);
+    if (s->w) {
+        exec(s->w, "PRAGMA wal_checkpoint(TRUNCATE)");
+        sqlite3_close(s->w);
+    }
+    map_free(&s->names);
+    for (size_t i = 0; i < s->name_by_id_cap; i++)
+        free(s->name_by_id[i]);
+    free(s->name_by_id);
+    pthread_mutex_destroy(&s->rlock);
+    pthread_mutex_destroy(&s->hlock);
+    free(s);
+}
+
+int nlogd_store_ok(nlogd_store *s)
+{
+    return !__atomic_load_n(&s->failed, __ATOMIC_RELAXED);
+}
+
+uint64_t nlogd_store_fts_lag(nlogd_store *s)
+{
+    return __atomic_load_n(&s->fts_lag, __ATOMIC_RELAXED);
+}
+
+/* ---- append ---------------------------------------------------------------- */
+
+static int name_id(nlogd_store *s, int kind, const char *name, int64_t *ret)
+{
+    name_slot *sl = map_find(&s->names, kind, name);
+    if (sl) {
+        *ret = sl->id;
+        return SQLITE_OK;
+    }
+    sqlite3_bind_int(s->ins_name, 1, kind);
+    sqlite3_bind_text(s->ins_name, 2, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s->ins_name);
+    sqlite3_reset(s->ins_name);
+    if (rc != SQLITE_DONE)
+        return rc;
+    *ret = sqlite3_last_insert_rowid(s->w);
+    return map_put(&s->names, kind, name, *ret) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *t)
+{
+    if (t)
+        sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_opt_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v >= 0)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Counts of one transaction, applied to `counts` before the commit. */
+typedef struct tally {
+    uint64_t level[8];
+    struct { int64_t id; uint64_t n; } *names;
+    size_t n, cap;
+} tally;
+
+static void tally_name(tally *t, int64_t id)
+{
+    for (size_t i = t->n; i > 0; i--) /* recent names first: batches repeat them */
+        if (t->names[i - 1].id == id) {
+            t->names[i - 1].n++;
+            return;
+        }
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 64;
+        void *p = realloc(t->names, nc * sizeof *t->names);
+        if (!p)
+            return; /* the count is rebuilt by nothing: accept a low count over failing */
+        t->names = p;
+        t->cap = nc;
+    }
+    t->names[t->n].id = id;
+    t->names[t->n].n = 1;
+    t->n++;
+}
+
+static int count_add(nlogd_store *s, int kind, int64_t key, int64_t n)
+{
+    sqlite3_bind_int(s->upd_count, 1, kind);
+    sqlite3_bind_int64(s->upd_count, 2, key);
+    sqlite3_bind_int64(s->upd_count, 3, n);
+    int rc = sqlite3_step(s->upd_count);
+    sqlite3_reset(s->upd_count);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int insert_record(nlogd_store *s, const nlogd_record *r, int64_t cat, int64_t lg,
+                         int64_t *last_us, int64_t *last_id, int64_t *ret_id)
+{
+    sqlite3_stmt *st = s->ins_entry;
+    int64_t us = floor_div(r->ts_ns, 1000);
+    int64_t id = us == *last_us ? *last_id + 1 : us * ID_SLOTS;
+    sqlite3_bind_int64(st, 2, r->ts_ns);
+    sqlite3_bind_int(st, 3, r->level);
+    sqlite3_bind_int64(st, 4, cat);
+    sqlite3_bind_int64(st, 5, lg);
+    sqlite3_bind_text(st, 6, r->message, (int) r->message_len, SQLITE_STATIC);
+    bind_opt_text(st, 7, r->function);
+    bind_opt_int(st, 8, r->line);
+    bind_opt_int(st, 9, r->pid);
+    bind_opt_int(st, 10, r->tid);
+    bind_opt_text(st, 11, r->context);
+    bind_opt_text(st, 12, r->metadata);
+    bind_opt_text(st, 13, r->perf);
+    bind_opt_text(st, 14, r->extra);
+    for (int tries = 0;; tries++) {
+        sqlite3_bind_int64(st, 1, id);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE)
+            break;
+        /* Another record holds this id (same microsecond): take the next. */
+        if (rc != SQLITE_CONSTRAINT || tries > 1 << 20)
+            return rc;
+        id++;
+    }
+    *last_us = us;
+    *last_id = id;
+    *ret_id = id;
+    sqlite3_bind_int64(s->ins_pending, 1, id);
+    int rc = sqlite3_step(s->ins_pending);
+    sqlite3_reset(s->ins_pending);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
+{
+    int rc;
+    b->duplicate = 0;
+    if (b->batch_id[0]) {
+        sqlite3_bind_text(s->ins_batch, 1, b->batch_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->ins_batch, 2, now);
+        sqlite3_bind_int64(s->ins_batch, 3, (int64_t) b->n);
+        sqlite3_bind_int64(s->ins_batch, 4, (int64_t) b->rejected);
+        rc = sqlite3_step(s->ins_batch);
+        sqlite3_reset(s->ins_batch);
+        if (rc != SQLITE_DONE)
+            return rc;
+        if (sqlite3_changes(s->w) == 0) {
+            b->duplicate = 1;
+            sqlite3_bind_text(s->get_batch, 1, b->batch_id, -1, SQLITE_STATIC);
+            if (sqlite3_step(s->get_batch) == SQLITE_ROW)
+                b->orig_accepted = (size_t) sqlite3_column_int64(s->get_batch, 0);
+            sqlite3_reset(s->get_batch);
+            return SQLITE_OK;
+        }
+    }
+    int64_t last_us = INT64_MIN, last_id = 0, id;
+    for (size_t i = 0; i < b->n; i++) {
+        const nlogd_record *r = &b->recs[i];
+        int64_t cat, lg;
+        if ((rc = name_id(s, KIND_CATEGORY, r->category, &cat)) != SQLITE_OK ||
+            (rc = name_id(s, KIND_LOGGER, r->logger, &lg)) != SQLITE_OK ||
+            (rc = insert_record(s, r, cat, lg, &last_us, &last_id, &id)) != SQLITE_OK)
+            return rc;
+        int li = nlog_level_index((nlog_level) r->level);
+        if (li >= 0)
+            t->level[li]++;
+        tally_name(t, cat);
+        tally_name(t, lg);
+    }
+    if (b->watch_path) {
+        sqlite3_bind_text(s->ins_watch, 1, b->watch_path, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s->ins_watch, 2, (int64_t) b->watch_dev);
+        sqlite3_bind_int64(s->ins_watch, 3, (int64_t) b->watch_ino);
+        sqlite3_bind_int64(s->ins_watch, 4, b->watch_offset);
+        rc = sqlite3_step(s->ins_watch);
+        sqlite3_reset(s->ins_watch);
+        if (rc != SQLITE_DONE)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size_t n)
+{
+    tally t;
+    memset(&t, 0, sizeof t);
+    int64_t now = now_real_ns();
+    int rc = exec(s->w, "BEGIN IMMEDIATE");
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+        rc = append_batch(s, batches[i], &t, now);
+    for (int l = 0; l < 8 && rc == SQLITE_OK; l++)
+        if (t.level[l])
+            rc = count_add(s, COUNT_LEVEL, nlog_level_from_index(l), (int64_t) t.level[l]);
+    for (size_t i = 0; i < t.n && rc == SQLITE_OK; i++)
+        rc = count_add(s, COUNT_CATEGORY, t.names[i].id, (int64_t) t.names[i].n);
+    if (rc == SQLITE_OK)
+        rc = exec(s->w, "COMMIT");
+    free(t.names);
+    if (rc != SQLITE_OK) {
+        exec(s->w, "ROLLBACK");
+        (void) load_names(s); /* names added by the rolled-back transaction are gone */
+        __atomic_store_n(&s->failed, 1, __ATOMIC_RELAXED);
+        for (size_t i = 0; i < n; i++)
+            batches[i]->status = NLOG_EIO;
+        return NLOG_EIO;
+    }
+    __atomic_store_n(&s->failed, 0, __ATOMIC_RELAXED);
+    uint64_t added = 0;
+    int64_t now_s = now / 1000000000LL;
+    pthread_mutex_lock(&s->hlock);
+    for (size_t i = 0; i < n; i++) {
+        batches[i]->status = NLOG_OK;
+        if (batches[i]->duplicate)
+            continue;
+        added += batches[i]->n;
+        for (size_t k = 0; k < batches[i]->n; k++)
+            hist_add(s, batches[i]->recs[k].ts_ns, 1, now_s);
+    }
+    pthread_mutex_unlock(&s->hlock);
+    __atomic_fetch_add(&s->fts_lag, added, __ATOMIC_RELAXED);
+    return NLOG_OK;
+}
+
+/* ---- maintenance (writer, idle time) --------------------------------------- */
+
+static int retain_slice(nlogd_store *s, int64_t before_ns, int *ret_more)
+{
+    sqlite3_stmt *sel = NULL, *del_fts = NULL, *del_p = NULL, *del_e = NULL;
+    int rc = exec(s->w, "BEGIN IMMEDIATE");
+    int64_t lvl[8] = {0};
+    tally t;
+    memset(&t, 0, sizeof t);
+    size_t n = 0, pending_gone = 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w,
+                                "SELECT e.id, e.message, e.level, e.category, e.logger,"
+                                " p.id IS NOT NULL FROM entries e LEFT JOIN fts_pending p"
+                                " ON p.id = e.id WHERE e.id < ? ORDER BY e.id LIMIT ?",
+                                -1, &sel, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w,
+                                "INSERT INTO entries_fts(entries_fts, rowid, message)"
+                                " VALUES('delete', ?, ?)",
+                                -1, &del_fts, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w, "DELETE FROM fts_pending WHERE id = ?", -1, &del_p, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w, "DELETE FROM entries WHERE id = ?", -1, &del_e, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(sel, 1, id_floor(before_ns));
+        sqlite3_bind_int(sel, 2, RETAIN_SLICE);
+        while (rc == SQLITE_OK && sqlite3_step(sel) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(sel, 0);
+            sqlite3_stmt *d = sqlite3_column_int(sel, 5) ? del_p : del_fts;
+            sqlite3_bind_int64(d, 1, id);
+            if (d == del_fts)
+                sqlite3_bind_value(d, 2, sqlite3_column_value(sel, 1));
+            if (sqlite3_step(d) != SQLITE_DONE)
+                rc = SQLITE_ERROR;
+            sqlite3_reset(d);
+            pending_gone += d == del_p;
+            sqlite3_bind_int64(del_e, 1, id);
+            if (sqlite3_step(del_e) != SQLITE_DONE)
+                rc = SQLITE_ERROR;
+            sqlite3_reset(del_e);
+            int li = nlog_level_index((nlog_level) sqlite3_column_int(sel, 2));
+            if (li >= 0)
+                lvl[li]++;
+            tally_name(&t, sqlite3_column_int64(sel, 3));
+            tally_name(&t, sqlite3_column_int64(sel, 4));
+            n++;
+        }
+    }
+    for (int l = 0; l < 8 && rc == SQLITE_OK; l++)
+        if (lvl[l])
+            rc = count_add(s, COUNT_LEVEL, nlog_level_from_index(l), -lvl[l]);
+    for (size_t i = 0; i < t.n && rc == SQLITE_OK; i++)
+        rc = count_add(s, COUNT_CATEGORY, t.names[i].id, -(int64_t) t.names[i].n);
+    sqlite3_finalize(sel);
+    sqlite3_finalize(del_fts);
+    sqlite3_finalize(del_p);
+    sqlite3_finalize(del_e);
+    free(t.names);
+    if (rc == SQLITE_OK)
+        rc = exec(s->w, "COMMIT");
+    if (rc != SQLITE_OK) {
+        exec(s->w, "ROLLBACK");
+        return rc;
+    }
+    if (pending_gone)
+        __atomic_fetch_sub(&s->fts_lag, pending_gone, __ATOMIC_RELAXED);
+    *ret_more = n == RETAIN_SLICE;
+    return SQLITE_OK;
+}
+
+static int index_slice(nlogd_store *s, int *ret_more)
+{
+    sqlite3_stmt *sel = NULL, *ins = NULL, *del = NULL;
+    size_t n = 0;
+    int rc = exec(s->w, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w,
+                                "SELECT p.id, e.message FROM fts_pending p LEFT JOIN entries e"
+                                " ON e.id = p.id ORDER BY p.id LIMIT ?",
+                                -1, &sel, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w, "INSERT INTO entries_fts(rowid, message) VALUES(?, ?)", -1,
+                                &ins, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w, "DELETE FROM fts_pending WHERE id = ?", -1, &del, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(sel, 1, INDEX_SLICE);
+        while (rc == SQLITE_OK && sqlite3_step(sel) == SQLITE_ROW) {
+            int64_t id = sqlite3_column_int64(sel, 0);
+            if (sqlite3_column_type(sel, 1) != SQLITE_NULL) {
+                sqlite3_bind_int64(ins, 1, id);
+                sqlite3_bind_value(ins, 2, sqlite3_column_value(sel, 1));
+                if (sqlite3_step(ins) != SQLITE_DONE)
+                    rc = SQLITE_ERROR;
+                sqlite3_reset(ins);
+            }
+            sqlite3_bind_int64(del, 1, id);
+            if (sqlite3_step(del) != SQLITE_DONE)
+                rc = SQLITE_ERROR;
+            sqlite3_reset(del);
+            n++;
+        }
+    }
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(del);
+    if (rc == SQLITE_OK)
+        rc = exec(s->w, "COMMIT");
+    if (rc != SQLITE_OK) {
+        exec(s->w, "ROLLBACK");
+        return rc;
+    }
+    __atomic_fetch_sub(&s->fts_lag, n, __ATOMIC_RELAXED);
+    *ret_more = n == INDEX_SLICE;
+    return SQLITE_OK;
+}
+
+nlog_status nlogd_store_maintain(nlogd_store *s, int64_t retain_after_ns, int *ret_more)
+{
+    int more = 0, rc = SQLITE_OK;
+    *ret_more = 0;
+    if (retain_after_ns) {
+        rc = retain_slice(s, retain_after_ns, &more);
+        if (rc == SQLITE_OK && more) {
+            *ret_more = 1;
+            return NLOG_OK;
+        }
+    }
+    if (rc == SQLITE_OK && nlogd_store_fts_lag(s) > 0) {
+        rc = index_slice(s, &more);
+        if (rc == SQLITE_OK && (more || nlogd_store_fts_lag(s) > 0)) {
+            *ret_more = 1;
+            return NLOG_OK;
+        }
+    }
+    if (rc == SQLITE_OK) {
+        /* One bounded step of segment merging; it did work if it changed rows. */
+        int before = sqlite3_total_changes(s->w);
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO entries_fts(entries_fts, rank) VALUES('merge', %d)",
+                 MERGE_PAGES);
+        rc = exec(s->w, sql);
+        *ret_more = rc == SQLITE_OK && sqlite3_total_changes(s->w) - before >= 2;
+    }
+    return rc == SQLITE_OK ? NLOG_OK : NLOG_EIO;
+}
+
+/* ---- readers ---------------------------------------------------------------- */
+
+static reader *reader_take(nlogd_store *s)
+{
+    pthread_mutex_lock(&s->rlock);
+    reader *r = s->idle;
+    if (r)
+        s->idle = r->next;
+    pthread_mutex_unlock(&s->rlock);
+    if (r)
+        return r;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    if (open_conn(s->path, &r->db, 32768) != SQLITE_OK) {
+        sqlite3_close(r->db);
+        free(r);
+        return NULL;
+    }
+    exec(r->db, "PRAGMA query_only=1");
+    return r;
+}
+
+static void reader_give(nlogd_store *s, reader *r)
+{
+    pthread_mutex_lock(&s->rlock);
+    if (s->n_readers >= READERS_MAX) {
+        pthread_mutex_unlock(&s->rlock);
+        reader_free(r);
+        return;
+    }
+    r->next = s->idle;
+    s->idle = r;
+    pthread_mutex_unlock(&s->rlock);
+}
+
+/* A statement for `sql` in cache slot `slot` (several streams may share one
+ * SQL text); reset and unbound. */
+static sqlite3_stmt *reader_stmt(reader *r, const char *sql, int slot)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++)
+        if (r->cache[i].sql && r->cache[i].slot == slot && strcmp(r->cache[i].sql, sql) == 0) {
+            sqlite3_reset(r->cache[i].st);
+            sqlite3_clear_bindings(r->cache[i].st);
+            return r->cache[i].st;
+        }
+    size_t i = r->next_evict++ % STMT_CACHE;
+    sqlite3_finalize(r->cache[i].st);
+    free(r->cache[i].sql);
+    r->cache[i].st = NULL;
+    r->cache[i].sql = strdup(sql);
+    r->cache[i].slot = slot;
+    if (!r->cache[i].sql || prep(r->db, sql, &r->cache[i].st) != SQLITE_OK) {
+        sqlite3_finalize(r->cache[i].st);
+        free(r->cache[i].sql);
+        r->cache[i].sql = NULL;
+        r->cache[i].st = NULL;
+        return NULL;
+    }
+    return r->cache[i].st;
+}
+
+/* The name of a category/logger id, cached (names are never renamed). */
+static const char *name_of(nlogd_store *s, reader *r, int64_t id)
+{
+    const char *res = NULL;
+    pthread_mutex_lock(&s->rlock);
+    if (id >= 0 && (size_t) id < s->name_by_id_cap && s->name_by_id[id])
+        res = s->name_by_id[id];
+    pthread_mutex_unlock(&s->rlock);
+    if (res)
+        return res;
+    sqlite3_stmt *st = reader_stmt(r, "SELECT name FROM names WHERE id = ?", 0);
+    if (!st)
+        return "?";
+    sqlite3_bind_int64(st, 1, id);
+    char *copy = NULL;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        copy = strdup((const char *) sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (!copy || id < 0 || id > 100000000)
+        return copy ? (free(copy), "?") : "?";
+    pthread_mutex_lock(&s->rlock);
+    if ((size_t) id >= s->name_by_id_cap) {
+        size_t nc = s->name_by_id_cap ? s->name_by_id_cap : 256;
+        while (nc <= (size_t) id)
+            nc *= 2;
+        char **p = realloc(s->name_by_id, nc * sizeof *p);
+        if (p) {
+            memset(p + s->name_by_id_cap, 0, (nc - s->name_by_id_cap) * sizeof *p);
+            s->name_by_id = p;
+            s->name_by_id_cap = nc;
+        }
+    }
+    if ((size_t) id < s->name_by_id_cap && !s->name_by_id[id]) {
+        s->name_by_id[id] = copy;
+        copy = NULL;
+    }
+    res = (size_t) id < s->name_by_id_cap && s->name_by_id[id] ? s->name_by_id[id] : "?";
+    pthread_mutex_unlock(&s->rlock);
+    free(copy);
+    return res;
+}
+
+static int lookup_name(reader *r, int kind, const char *name, int64_t *ret)
+{
+    sqlite3_stmt *st = reader_stmt(r, "SELECT id FROM names WHERE kind = ? AND name = ?", 0);
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, kind);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        *ret = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return found;
+}
+
+#define COLS                                                                                \
+    "e.id, e.ts, e.level, e.category, e.logger, e.message, e.function, e.line, e.pid, e.tid," \
+    " e.context, e.metadata, e.perf, e.extra"
+
+typedef struct stream {
+    sqlite3_stmt *st;
+    int has_row;
+} stream;
+
+static int64_t col_opt(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *) sqlite3_column_text(st, i);
+}
+
+nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limit,
+                              nlogd_entry_fn fn, void *user, int *ret_more)
+{
+    *ret_more = 0;
+    reader *r = reader_take(s);
+    if (!r)
+        return NLOG_EIO;
+    nlog_status result = NLOG_OK;
+    stream streams[9];
+    size_t ns = 0;
+    int64_t cat = -1, lg = -1;
+    int64_t lo = f->has_start ? id_floor(f->start_ns) : INT64_MIN;
+    int64_t hi = f->has_end ? id_ceil(f->end_ns) : INT64_MAX;
+    if (f->has_cursor) {
+        if (f->ascending)
+            lo = f->cursor_id == INT64_MAX ? INT64_MAX : (lo > f->cursor_id + 1 ? lo : f->cursor_id + 1);
+        else
+            hi = f->cursor_id == INT64_MIN ? INT64_MIN : (hi < f->cursor_id - 1 ? hi : f->cursor_id - 1);
+    }
+    exec(r->db, "BEGIN");
+    if ((f->category[0] && lookup_name(r, KIND_CATEGORY, f->category, &cat) != 1) ||
+        (f->logger[0] && lookup_name(r, KIND_LOGGER, f->logger, &lg) != 1) || lo > hi ||
+        (f->has_cursor && !f->ascending && f->cursor_id == INT64_MIN))
+        goto done; /* an unknown name or an empty range matches nothing */
+
+    const char *dir = f->ascending ? "ASC" : "DESC";
+    char sql[1024], resid[256], fts[NLOGD_SEARCH_MAX * 2 + 64];
+    resid[0] = '\0';
+    if (f->search[0]) {
+        nlogd_search *q = malloc(sizeof *q); /* 8 KiB: CivetWeb workers have 100 KiB stacks */
+        char why[128];
+        if (!q || nlogd_search_compile(f->search, strlen(f->search), q, why, sizeof why) != 0) {
+            free(q);
+            goto done;
+        }
+        nlogd_search_fts(q, fts, sizeof fts);
+        free(q);
+        snprintf(resid, sizeof resid, "%s%s%s%s",
+                 f->only_level ? " AND e.level = ?3" : f->min_level ? " AND e.level >= ?3" : "",
+                 cat >= 0 ? " AND e.category = ?4" : "", lg >= 0 ? " AND e.logger = ?5" : "",
+                 f->need_perf ? " AND e.perf IS NOT NULL" : "");
+        snprintf(sql, sizeof sql,
+                 "SELECT " COLS " FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid"
+                 " WHERE entries_fts MATCH ?6 AND entries_fts.rowid BETWEEN ?1 AND ?2%s"
+                 " ORDER BY entries_fts.rowid %s",
+                 resid, dir);
+        streams[ns++].st = reader_stmt(r, sql, 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT " COLS " FROM fts_pending p CROSS JOIN entries e ON e.id = p.id"
+                 " WHERE p.id BETWEEN ?1 AND ?2%s AND nlogd_match(e.message, ?7)"
+                 " ORDER BY p.id %s",
+                 resid, dir);
+        streams[ns++].st = reader_stmt(r, sql, 1);
+        for (size_t i = 0; i < ns; i++)
+            if (streams[i].st) {
+                sqlite3_bind_text(streams[i].st, 6, fts, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(streams[i].st, 7, f->search, -1, SQLITE_TRANSIENT);
+            }
+    } else if (cat >= 0 || lg >= 0 || f->min_level > NLOG_LEVEL_TRACE || f->only_level) {
+        const char *idx = cat >= 0 ? "entries_category" : lg >= 0 ? "entries_logger"
+                                                                  : "entries_level";
+        snprintf(sql, sizeof sql,
+                 "SELECT " COLS " FROM entries e INDEXED BY %s WHERE %s e.level = ?3 AND"
+                 " e.id BETWEEN ?1 AND ?2%s%s ORDER BY e.id %s",
+                 idx, cat >= 0 ? "e.category = ?4 AND" : lg >= 0 ? "e.logger = ?5 AND" : "",
+                 cat >= 0 && lg >= 0 ? " AND e.logger = ?5" : "",
+                 f->need_perf ? " AND e.perf IS NOT NULL" : "", dir);
+        for (int li = 0; li < 8; li++) {
+            int lv = nlog_level_from_index(li);
+            if (f->only_level ? lv != f->only_level : lv < f->min_level)
+                continue;
+            sqlite3_stmt *st = reader_stmt(r, sql, li);
+            if (st)
+                sqlite3_bind_int(st, 3, lv);
+            streams[ns++].st = st;
+        }
+    } else {
+        snprintf(sql, sizeof sql,
+                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?1 AND ?2%s ORDER BY e.id %s",
+                 f->need_perf ? " AND e.perf IS NOT NULL" : "", dir);
+        streams[ns++].st = reader_stmt(r, sql, 0);
+    }
+    for (size_t i = 0; i < ns; i++) {
+        if (!streams[i].st) {
+            result = NLOG_EIO;
+            goto done;
+        }
+        sqlite3_stmt *st = streams[i].st;
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, hi);
+        if (f->search[0] && (f->only_level || f->min_level))
+            sqlite3_bind_int(st, 3, f->only_level ? f->only_level : f->min_level);
+        if (cat >= 0)
+            sqlite3_bind_int64(st, 4, cat);
+        if (lg >= 0)
+            sqlite3_bind_int64(st, 5, lg);
+    }
+    for (size_t i = 0; i < ns; i++) {
+        int rc = sqlite3_step(streams[i].st);
+        streams[i].has_row = rc == SQLITE_ROW;
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            result = NLOG_EIO;
+    }
+    size_t emitted = 0;
+    while (result == NLOG_OK) {
+        stream *best = NULL;
+        int64_t best_id = 0;
+        for (size_t i = 0; i < ns; i++) {
+            if (!streams[i].has_row)
+                continue;
+            int64_t id = sqlite3_column_int64(streams[i].st, 0);
+            if (!best || (f->ascending ? id < best_id : id > best_id)) {
+                best = &streams[i];
+                best_id = id;
+            }
+        }
+        if (!best)
+            break;
+        if (limit && emitted == limit) {
+            *ret_more = 1;
+            break;
+        }
+        sqlite3_stmt *st = best->st;
+        nlogd_entry e;
+        e.id = best_id;
+        e.ts_ns = sqlite3_column_int64(st, 1);
+        e.level = sqlite3_column_int(st, 2);
+        e.category = name_of(s, r, sqlite3_column_int64(st, 3));
+        e.logger = name_of(s, r, sqlite3_column_int64(st, 4));
+        e.message = (const char *) sqlite3_column_blob(st, 5);
+        e.message_len = (size_t) sqlite3_column_bytes(st, 5);
+        if (!e.message)
+            e.message = "";
+        e.function = col_text(st, 6);
+        e.line = col_opt(st, 7);
+        e.pid = col_opt(st, 8);
+        e.tid = col_opt(st, 9);
+        e.context = col_text(st, 10);
+        e.metadata = col_text(st, 11);
+        e.perf = col_text(st, 12);
+        e.extra = col_text(st, 13);
+        emitted++;
+        if (fn(&e, user))
+            break;
+        int rc = sqlite3_step(st);
+        best->has_row = rc == SQLITE_ROW;
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            result = NLOG_EIO;
+    }
+done:
+    for (size_t i = 0; i < ns; i++)
+        if (streams[i].st)
+            sqlite3_reset(streams[i].st);
+    exec(r->db, "COMMIT");
+    reader_give(s, r);
+    return result;
+}
+
+/* ---- statistics -------------------------------------------------------------- */
+
+static int cmp_count(const void *a, const void *b)
+{
+    const nlogd_count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static int push_count(nlogd_count **arr, size_t *n, size_t *cap, const char *name, uint64_t v)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 32;
+        nlogd_count *p = realloc(*arr, nc * sizeof *p);
+        if (!p)
+            return -1;
+        *arr = p;
+        *cap = nc;
+    }
+    snprintf((*arr)[*n].name, sizeof (*arr)[*n].name, "%s", name);
+    (*arr)[*n].n = v;
+    (*n)++;
+    return 0;
+}
+
+nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    reader *r = reader_take(s);
+    if (!r)
+        return NLOG_EIO;
+    nlog_status result = NLOG_OK;
+    size_t ccap = 0, lcap = 0;
+    exec(r->db, "BEGIN");
+    sqlite3_stmt *st = reader_stmt(r, "SELECT key, n FROM counts WHERE kind = 0", 0);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        int li = nlog_level_index((nlog_level) sqlite3_column_int(st, 0));
+        int64_t n = sqlite3_column_int64(st, 1);
+        if (li >= 0 && n > 0) {
+            out->by_level[li] = (uint64_t) n;
+            out->total += (uint64_t) n;
+        }
+    }
+    if (st)
+        sqlite3_reset(st);
+    st = reader_stmt(r,
+                     "SELECT nm.kind, nm.name, c.n FROM counts c JOIN names nm ON nm.id = c.key"
+                     " WHERE c.kind = 1 AND c.n > 0",
+                     0);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = col_text(st, 1);
+        uint64_t n = (uint64_t) sqlite3_column_int64(st, 2);
+        int rc = sqlite3_column_int(st, 0) == KIND_CATEGORY
+                     ? push_count(&out->categories, &out->n_categories, &ccap, name, n)
+                     : push_count(&out->loggers, &out->n_loggers, &lcap, name, n);
+        if (rc != 0) {
+            result = NLOG_ENOMEM;
+            break;
+        }
+    }
+    if (st)
+        sqlite3_reset(st);
+    if (out->categories)
+        qsort(out->categories, out->n_categories, sizeof *out->categories, cmp_count);
+    if (out->loggers)
+        qsort(out->loggers, out->n_loggers, sizeof *out->loggers, cmp_count);
+    out->n_loggers_total = out->n_loggers;
+    if (out->n_loggers > NLOGD_STATS_TOP)
+        out->n_loggers = NLOGD_STATS_TOP;
+    st = reader_stmt(r, "SELECT ts FROM entries ORDER BY id ASC LIMIT 1", 0);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        out->has_range = 1;
+        out->oldest_ns = sqlite3_column_int64(st, 0);
+    }
+    if (st)
+        sqlite3_reset(st);
+    st = reader_stmt(r, "SELECT ts FROM entries ORDER BY id DESC LIMIT 1", 0);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        out->newest_ns = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    st = reader_stmt(r, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
+                     0);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        out->size_bytes = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    exec(r->db, "COMMIT");
+    reader_give(s, r);
+    char wal[1100];
+    struct stat sb;
+    snprintf(wal, sizeof wal, "%s-wal", s->path);
+    if (stat(wal, &sb) == 0)
+        out->size_bytes += sb.st_size;
+    out->fts_pending = nlogd_store_fts_lag(s);
+    int64_t now_s = floor_div(now_ns, 1000000000LL);
+    pthread_mutex_lock(&s->hlock);
+    for (size_t i = 0; i < HIST_SECONDS; i++) {
+        int64_t age = now_s - s->hist_sec[i];
+        if (s->hist_n[i] == 0 || age < 0 || age >= HIST_SECONDS)
+            continue;
+        out->last_hour += s->hist_n[i];
+        if (age < 60)
+            out->last_minute += s->hist_n[i];
+    }
+    pthread_mutex_unlock(&s->hlock);
+    return result;
+}
+
+void nlogd_store_stats_free(nlogd_store_stats *st)
+{
+    free(st->categories);
+    free(st->loggers);
+    st->categories = st->loggers = NULL;
+}
+
+nlog_status nlogd_store_watch_get(nlogd_store *s, const char *path, uint64_t *ret_dev,
+                                  uint64_t *ret_ino, int64_t *ret_offset)
+{
+    reader *r = reader_take(s);
+    if (!r)
+        return NLOG_EIO;
+    nlog_status result = NLOG_ENOTFOUND;
+    sqlite3_stmt *st =
+        reader_stmt(r, "SELECT dev, ino, offset FROM watch_positions WHERE path = ?", 0);
+    if (st) {
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            *ret_dev = (uint64_t) sqlite3_column_int64(st, 0);
+            *ret_ino = (uint64_t) sqlite3_column_int64(st, 1);
+            *ret_offset = sqlite3_column_int64(st, 2);
+            result = NLOG_OK;
+        }
+        sqlite3_reset(st);
+    } else {
+        result = NLOG_EIO;
+    }
+    reader_give(s, r);
+    return result;
+}
