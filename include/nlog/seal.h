@@ -160,7 +160,7 @@ typedef struct nlog_seal_verify_opts {
                                            still extend, or NULL */
     int allow_partial;                  /* 1: a log whose beginning is not among the inputs
                                            is not a failure (verifying one segment) */
-    size_t max_problems;                /* problems kept per log; 0 = 100 */
+    size_t max_problems;                /* problems kept per log; 0 = 100, at most 1000000 */
     nlog_seal_progress_fn progress;     /* may be NULL */
     void *progress_user;
 } nlog_seal_verify_opts;

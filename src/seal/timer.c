@@ -43,6 +43,7 @@ static struct {
     int running;         /* atomic reads */
     int stop;
     int poked;
+    int paused;           /* tests: the thread makes no pass */
     pthread_mutex_t pass; /* one pass at a time (thread or tests) */
 } T = {
     .life = PTHREAD_MUTEX_INITIALIZER,
@@ -117,6 +118,10 @@ static void *timer_main(void *arg)
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     pthread_mutex_lock(&T.lock);
     while (!T.stop) {
+        if (T.paused) {
+            pthread_cond_wait(&T.wake, &T.lock);
+            continue;
+        }
         T.poked = 0;
         pthread_mutex_unlock(&T.lock);
         int64_t next = pass(0);
@@ -215,6 +220,17 @@ void nlog__seal_timer_run(void)
 int nlog__seal_timer_running(void)
 {
     return __atomic_load_n(&T.running, __ATOMIC_RELAXED);
+}
+
+void nlog__seal_timer_test_pause(int pause)
+{
+    pthread_mutex_lock(&T.lock);
+    T.paused = pause;
+    pthread_cond_broadcast(&T.wake);
+    pthread_mutex_unlock(&T.lock);
+    /* a pass already running finishes before the caller goes on */
+    pthread_mutex_lock(&T.pass);
+    pthread_mutex_unlock(&T.pass);
 }
 
 static void atfork_prepare(void)

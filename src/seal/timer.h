@@ -33,5 +33,8 @@ void nlog__seal_timer_poke(void);
 void nlog__seal_timer_run(void);
 /* Tests: whether the thread runs. */
 int nlog__seal_timer_running(void);
+/* Tests: holds the thread before its next pass (1) or lets it go (0), so
+ * that only nlog__seal_timer_run() writes interval checkpoints. */
+void nlog__seal_timer_test_pause(int pause);
 
 #endif /* NLOG_SEAL_TIMER_H */

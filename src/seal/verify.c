@@ -256,6 +256,8 @@ nlog__vlog *nlog__vlog_create(const char *name, const nlog__vkeys *keys,
     v->against = against;
     v->allow_partial = allow_partial;
     v->max_problems = max_problems ? max_problems : 100;
+    if (v->max_problems > 1000000) /* each kept problem holds its message */
+        v->max_problems = 1000000;
     return v;
 }
 
