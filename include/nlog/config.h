@@ -23,6 +23,7 @@
 #include <nlog/export.h>
 #include <nlog/level.h>
 #include <nlog/logger.h>
+#include <nlog/security_config.h>
 #include <nlog/status.h>
 
 NLOG_BEGIN_DECLS
@@ -141,6 +142,30 @@ typedef struct nlog_config {
     char alert_webhook_url[NLOG_CONFIG_PATH_MAX]; /* http(s) incoming webhook; "" = none */
 
     /* -- members: security, audit, masking, field encryption -- */
+    int audit_lifecycle;                       /* audit configuration and level changes,
+                                                  start and stop of logging */
+    /* Masking (docs/configuration.md, "Security, audit, masking and field
+     * encryption"); applied wherever records are encoded. */
+    nlog_name_list mask_fields;                /* field names whose values become "***" */
+    int mask_card_numbers;                     /* Luhn-valid 13-19 digit numbers -> "***" */
+    int mask_bearer_tokens;                    /* "Bearer <token>" -> "Bearer ***" */
+    /* Client-side field encryption (docs/internals/security.md). */
+    nlog_name_list encrypt_fields;             /* field names encrypted for the key below */
+    char encryption_public_key[NLOG_ENCRYPTION_KEY_TEXT_MAX]; /* base64 X25519 key, or "" */
+    int encryption_batch_records;              /* records per data key, 1..1000000 */
+    /* Threat detection over nlog_log_security_event() events. */
+    int security_detection;                    /* run the detectors */
+    int64_t security_memory_cap;               /* bytes of detector state */
+    nlog_security_threshold security_brute_force;            /* the built-in detectors */
+    nlog_security_threshold security_targeted_brute_force;
+    nlog_security_threshold security_distributed_brute_force;
+    nlog_security_threshold security_password_spraying;
+    nlog_security_threshold security_success_after_failures;
+    nlog_security_threshold security_privilege_then_config;
+    int security_patterns;                     /* the built-in content patterns */
+    nlog_name_list security_pattern_fields;    /* fields content patterns scan */
+    int security_pattern_cooldown;             /* seconds between pattern detections per IP */
+    nlog_security_rules security_rules;        /* custom rules */
 
     /* -- members: sealed logs -- */
     /* Sealing (docs/FORMAT.md, docs/configuration.md#sealed-logs). */

@@ -135,6 +135,73 @@ static int claim(file_sink *f, int fd, const struct stat *st)
     return now.st_dev == st->st_dev && now.st_ino == st->st_ino ? 0 : 1;
 }
 
+/* Bytes scanned back from the end of a file for the last '\n' of a torn
+ * tail: more than a batch (256 KB) plus the largest record (1 MB). */
+#define TAIL_SCAN_MAX (2 * 1024 * 1024)
+
+/* Offset just past the last '\n' among the last TAIL_SCAN_MAX bytes of the
+ * file (size bytes long), 0 if the file has no '\n' at all, or -1 if none is
+ * within reach or the file cannot be read. */
+static off_t end_of_last_line(int fd, off_t size)
+{
+    char buf[8192];
+    off_t end = size, floor = size > TAIL_SCAN_MAX ? size - TAIL_SCAN_MAX : 0;
+    while (end > floor) {
+        size_t n = (size_t) (end - floor < (off_t) sizeof buf ? end - floor : (off_t) sizeof buf);
+        if (pread(fd, buf, n, end - (off_t) n) != (ssize_t) n)
+            return -1;
+        for (size_t i = n; i > 0; i--)
+            if (buf[i - 1] == '\n')
+                return end - (off_t) n + (off_t) i;
+        end -= (off_t) n;
+    }
+    return floor == 0 ? 0 : -1;
+}
+
+/* A writer killed by SIGKILL inside write(2) can leave the first part of its
+ * batch: the kernel checks for fatal signals between the pages it copies, so
+ * such a write stops at a page boundary. The fragment is the file's last
+ * bytes and lacks the final '\n'. Every sink holds flock(LOCK_SH) on the
+ * file it has open, so if LOCK_EX can be had, no other writer is alive and
+ * the fragment is cut off (the complete lines before it stay). If the
+ * fragment cannot be cut (it does not look like ours, or the file cannot be
+ * read back far enough), the next write starts on a line of its own, so no
+ * record is glued to it. Called on every open, before the first write.
+ * Returns 1 if a fragment was left in place (start the next write with '\n').
+ * Limit: a writer killed while others keep the file open leaves its
+ * fragment for the next record of theirs to follow directly. */
+static int repair_tail(const file_sink *f, int fd, const struct stat *st)
+{
+    char c;
+    int torn = 0;
+    if (st->st_size == 0 || pread(fd, &c, 1, st->st_size - 1) != 1 || c == '\n')
+        return 0;
+    /* Another writer has the file open: what looks like a fragment may be
+     * its write in progress (the size grows page by page during a write),
+     * so it is left alone; the last of the writers to open the file alone
+     * will cut a real one. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+        return 0;
+    /* Only what one of our writers would have written is cut: a JSON record
+     * or a text line (structured_enabled: false) begins like this. */
+    off_t cut = end_of_last_line(fd, st->st_size);
+    char head[14];
+    size_t hn = cut >= 0 && st->st_size - cut >= (off_t) sizeof head ? sizeof head : 1;
+    int ours = cut >= 0 && pread(fd, head, hn, cut) == (ssize_t) hn &&
+               (head[0] == '[' || (hn == sizeof head && memcmp(head, "{\"timestamp\":\"", 14) == 0));
+    if (ours && ftruncate(fd, cut) == 0) {
+        NLOG__COUNT(records_failed, 1);
+        nlog__diag(NLOG_DIAG_OUTPUT_RECOVERED, NLOG_OK, 0, f->path,
+                   "removed %lld bytes of an unfinished record at the end of %s (a process "
+                   "writing it died in the middle)",
+                   (long long) (st->st_size - cut), f->path);
+    } else {
+        torn = 1;
+    }
+    (void) flock(fd, LOCK_SH | LOCK_NB); /* back to sharing the file */
+    return torn;
+}
+
 /* The UTC period the records of a file just opened belong to: now for an
  * empty file, else the earlier of now and the file's last modification. */
 static int64_t file_period(const file_sink *f, const struct stat *st)
@@ -158,7 +225,8 @@ static int open_locked(file_sink *f, const char **what)
     int fd = -1;
     struct stat st;
     for (int tries = 0;; tries++) {
-        fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+        /* read access for repair_tail(); writes are O_APPEND */
+        fd = open(f->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
         if (fd < 0) {
             *what = "open";
             return errno;
@@ -169,8 +237,12 @@ static int open_locked(file_sink *f, const char **what)
             *what = "inspect";
             return err;
         }
-        if (!f->rotating)
+        if (!f->rotating) {
+            /* Shared: tells a writer that opens the file later that this one
+             * is alive (repair_tail). */
+            (void) flock(fd, LOCK_SH | LOCK_NB);
             break;
+        }
         err = claim(f, fd, &st);
         if (err == 0)
             break;
@@ -180,12 +252,19 @@ static int open_locked(file_sink *f, const char **what)
             return err == 1 ? EAGAIN : err;
         }
     }
+    int torn = repair_tail(f, fd, &st);
+    if (fstat(fd, &st) != 0) { /* the size may have changed */
+        err = errno;
+        (void) close(fd);
+        *what = "inspect";
+        return err;
+    }
     if (f->fd >= 0)
         (void) close(f->fd);
     f->fd = fd;
     f->dev = st.st_dev;
     f->ino = st.st_ino;
-    f->need_newline = 0;
+    f->need_newline = torn;
     if (f->rotating) {
         f->period = file_period(f, &st);
         if (!f->started && f->job) {

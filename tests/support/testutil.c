@@ -232,6 +232,7 @@ void tu_config(nlog_config *cfg, const char *dir)
     cfg->use_environment = 0;
     cfg->level = NLOG_LEVEL_TRACE;
     cfg->console_enabled = 0;
+    cfg->audit_lifecycle = 0; /* tests count lines; test_security_audit.c turns it on */
     if (dir) {
         cfg->file_enabled = 1;
         snprintf(cfg->directory, sizeof cfg->directory, "%s", dir);

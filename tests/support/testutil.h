@@ -50,7 +50,8 @@ void tu_clock_advance(int64_t ns);
 void tu_clock_real(void);
 
 /* A minimal configuration for tests: nothing from the environment, console
- * off, files in `dir` (NULL: files off), level TRACE. */
+ * off, files in `dir` (NULL: files off), level TRACE, no lifecycle audit
+ * records (audit_lifecycle off, so that tests can count lines). */
 void tu_config(nlog_config *cfg, const char *dir);
 
 #endif /* NLOG_TESTUTIL_H */

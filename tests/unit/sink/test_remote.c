@@ -128,10 +128,10 @@ static void test_full_spool_counts_and_protects(void **state)
             snprintf(msg + k * 8, sizeof msg - (size_t) k * 8, "%08x", x);
         }
         if (i % 500 == 0) {
-            NLOG_SECURITY(lg, "security event", NLOG_META("token", msg));
+            NLOG_SECURITY(lg, "security event", NLOG_META("payload", msg));
             sec++;
         } else {
-            NLOG_INFO(lg, "ordinary", NLOG_META("token", msg));
+            NLOG_INFO(lg, "ordinary", NLOG_META("payload", msg));
         }
     }
     nlog_shutdown();
