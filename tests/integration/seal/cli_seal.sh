@@ -62,16 +62,21 @@ run 0 "$example" "$logs" "$keys/seal.pub"
 has_out "netlink.log: verified"
 has_out "security.log: verified"
 
-# verify: OK, and the report
+# verify: OK, and the report. The counts come from the files: the library
+# adds records of its own (audit records at start and stop).
+nrec() { grep -c '"seal":[0-9]*}$' "$1"; }
+n_net=$(nrec "$logs/netlink.log")
+n_audit=$(nrec "$logs/audit.log")
 run 0 "$nlog" verify --key "$keys/seal.pub" "$logs"
-has_out "netlink.log: OK: 1 file, 7 records, sealed 1..7"
+has_out "netlink.log: OK: 1 file, $n_net records, sealed 1..$n_net"
 has_out "0 trailing records"
 no_err
 run 0 "$nlog" verify --key "$keys/seal.pub" --json "$logs/audit.log"
 has_out '"ok":true'
 has_out '"name":"audit.log"'
 if command -v jq >/dev/null 2>&1; then
-    jq -e '.logs[0].sealed.last == 1 and .logs[0].trailing == 0' "$tmp/out" >/dev/null ||
+    jq -e --argjson n "$n_audit" '.logs[0].sealed.last == $n and .logs[0].trailing == 0' \
+        "$tmp/out" >/dev/null ||
         fail "--json: unexpected content"
 fi
 
@@ -82,11 +87,13 @@ has_out "exported the last checkpoint"
 run 0 "$nlog" verify --key "$keys/seal.pub" --against "$tmp/ckpt" "$logs/netlink.log"
 has_out "extends the exported checkpoint"
 cp "$logs/netlink.log" "$tmp/netlink.orig"
-sed 's/"attempt":3/"attempt":4/' "$tmp/netlink.orig" >"$logs/netlink.log"
+bad=$(sed -n 's/.*"attempt":3}.*"seal":\([0-9]*\)}$/\1/p' "$tmp/netlink.orig")
+[ -n "$bad" ] || fail "no record with attempt 3 in netlink.log"
+sed 's/"attempt":3}/"attempt":4}/' "$tmp/netlink.orig" >"$logs/netlink.log"
 run 1 "$nlog" verify --key "$keys/seal.pub" "$logs/netlink.log"
-has_out "netlink.log: FAIL: MAC_MISMATCH at seq 4, byte "
+has_out "netlink.log: FAIL: MAC_MISMATCH at seq $bad, byte "
 run 1 "$nlog" verify --key "$keys/seal.pub" --json "$logs/netlink.log"
-has_out '"kind":"MAC_MISMATCH","seq":4'
+has_out "\"kind\":\"MAC_MISMATCH\",\"seq\":$bad"
 run 1 "$nlog" verify --key "$keys/seal.pub" --export-checkpoint "$tmp/none" "$logs/netlink.log"
 has_err "no checkpoint exported"
 [ ! -e "$tmp/none" ] || fail "a checkpoint was exported from a log that failed"
