@@ -176,6 +176,11 @@ static int repair_tail(const file_sink *f, int fd, const struct stat *st)
     int torn = 0;
     if (st->st_size == 0 || pread(fd, &c, 1, st->st_size - 1) != 1 || c == '\n')
         return 0;
+    /* A sealed file never loses bytes: the sealer's recovery has already
+     * noted the fragment for the next signed checkpoint (seal/recover.c),
+     * and the next write starts on a new line. */
+    if (f->sealer)
+        return 1;
     /* Another writer has the file open: what looks like a fragment may be
      * its write in progress (the size grows page by page during a write),
      * so it is left alone; the last of the writers to open the file alone
