@@ -292,6 +292,17 @@ static void detach(nlog__sealer *s)
     s->m = NULL;
 }
 
+int nlog__seal_key_dir_exists(const char *dir, const char *key_dir)
+{
+    const char *kd = key_dir && *key_dir ? key_dir : ".seal";
+    char path[4200];
+    int n = kd[0] == '/' ? snprintf(path, sizeof path, "%s", kd)
+                         : snprintf(path, sizeof path, "%s/%s", dir, kd);
+    struct stat st;
+    /* too long to name: not a directory sealing could use either */
+    return n >= 0 && (size_t) n < sizeof path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 nlog_status nlog__sealer_open(const char *dir, const char *name, const nlog__seal_opts *o,
                               nlog__sealer **ret, char *why, size_t why_size)
 {

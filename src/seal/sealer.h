@@ -45,6 +45,11 @@ typedef struct nlog__seal_opts {
     int64_t interval_ns;     /* seal_checkpoint_interval_ms in ns */
 } nlog__seal_opts;
 
+/* Whether the key directory (key_dir as in nlog__seal_opts, NULL or "" for
+ * the default) of the logs in `dir` exists: it tells a host set up for
+ * sealing from one that never was. */
+int nlog__seal_key_dir_exists(const char *dir, const char *key_dir);
+
 /* Opens the state for `name` in `dir`. On failure returns NLOG_ENOTFOUND
  * (no state file), NLOG_ECONFIG (a state that is invalid, belongs to another
  * log or directory), NLOG_EIO or NLOG_ENOMEM, with one line saying what and

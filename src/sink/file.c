@@ -737,6 +737,10 @@ nlog_status nlog__file_sink_create_opts(const char *dir, const char *name,
                                             sizeof f->seal_why);
         if (sst != NLOG_OK) {
             f->sealer = NULL;
+            /* Sealing on by default, on a host never set up for it: nothing
+             * to report (nothing claims to be sealed; verify says UNSEALED). */
+            int set_up = !opts->seal_if_set_up || sst != NLOG_ENOTFOUND ||
+                         nlog__seal_key_dir_exists(dir, opts->seal_key_dir);
             if (opts->seal_required) {
                 nlog__diag(NLOG_DIAG_CONFIG, NLOG_ECONFIG, 0, f->path,
                            "%s cannot be sealed and seal_required is set: %s", f->path,
@@ -744,7 +748,7 @@ nlog_status nlog__file_sink_create_opts(const char *dir, const char *name,
                 file_destroy(&f->base);
                 return NLOG_ECONFIG;
             }
-            f->seal_unsealed = 1; /* reported at the first write */
+            f->seal_unsealed = set_up; /* 1: reported at the first write */
         } else if (nlog__seal_timer_add(f->sealer, &f->seal_reg) != NLOG_OK) {
             file_destroy(&f->base);
             return NLOG_ENOMEM;

@@ -46,9 +46,13 @@ typedef struct nlog__file_opts {
     int period;              /* nlog_rotate_period */
     nlog__rot_policy policy; /* for the rotated segments */
     /* Sealing (src/seal): seal 1 asks for it; seal_required 1 fails the
-     * sink's creation when it cannot be sealed. */
+     * sink's creation when it cannot be sealed. seal_if_set_up 1 (the files
+     * sealed by default): when the key directory does not exist at all, the
+     * host is not set up for sealing and the file is written unsealed
+     * without a report; otherwise a file that cannot be sealed is reported. */
     int seal;
     int seal_required;
+    int seal_if_set_up;
     const char *seal_key_dir;        /* copied at creation */
     unsigned seal_max_records;
     int64_t seal_interval_ns;

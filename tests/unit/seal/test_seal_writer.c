@@ -224,6 +224,55 @@ static void no_state_writes_unsealed_and_says_so(void **state)
     nlog_shutdown();
 }
 
+static size_t unsealed_reports(const char *file)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tu_diag_count(); i++)
+        if (strstr(tu_diag_message(i), "UNSEALED") && strstr(tu_diag_message(i), file))
+            n++;
+    return n;
+}
+
+/* security.log and audit.log are sealed by default: on a host never set up
+ * for sealing (no key directory) they are written unsealed without a report,
+ * and verification does not pass them; once the key directory exists, a
+ * missing state is reported; seal_required refuses in both cases. */
+static void default_sealing_needs_a_set_up_host(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "not_set_up"); /* for its public key only */
+    const char *dir = tu_scratch("not_set_up_logs");
+    nlog_config cfg;
+    for (int set_up = 0; set_up < 2; set_up++) {
+        if (set_up)
+            assert_int_equal(mkdir(tu_path(dir, ".seal"), 0700), 0);
+        tu_diag_capture();
+        tu_config(&cfg, dir);
+        assert_int_equal(nlog_init(&cfg), NLOG_OK);
+        nlog_logger *lg = nlog_get_logger("auth");
+        NLOG_SECURITY(lg, "login failed", NLOG_CTX("user", "bob"));
+        NLOG_AUDIT(lg, "config changed", NLOG_CTX("key", "level"));
+        nlog_shutdown();
+        assert_int_equal(unsealed_reports("security.log"), (size_t) set_up);
+        assert_int_equal(unsealed_reports("audit.log"), (size_t) set_up);
+        nlog_set_diagnostics(NULL, NULL);
+        const char *p[1] = {tu_path(dir, "security.log")};
+        nlog_seal_report *r = su_verify_with(e.pub, p, 1, NULL, 0);
+        assert_false(nlog_seal_report_ok(r)); /* never passed as sealed */
+        su_assert_first(r, NLOG_SEAL_UNSEALED, 0);
+        nlog_seal_report_destroy(r);
+
+        tu_config(&cfg, dir);
+        cfg.seal_required = 1;
+        tu_diag_capture();
+        assert_int_equal(nlog_init(&cfg), NLOG_ECONFIG);
+        assert_true(tu_diag_contains("seal_required"));
+        nlog_set_diagnostics(NULL, NULL);
+        nlog_shutdown();
+    }
+}
+
 static void text_main_file_is_not_sealed(void **state)
 {
     (void) state;
@@ -626,6 +675,7 @@ int main(void)
         cmocka_unit_test(text_main_file_is_not_sealed),
         cmocka_unit_test(state_belongs_to_one_directory),
         cmocka_unit_test(writer_killed_between_write_and_commit),
+        cmocka_unit_test(default_sealing_needs_a_set_up_host),
         cmocka_unit_test(torn_last_line),
         cmocka_unit_test(disk_full),
         cmocka_unit_test(reconfigure_and_fork_keep_one_chain),
