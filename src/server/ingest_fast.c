@@ -135,14 +135,14 @@ static int is_digit(char ch)
 static int uint_value(cur *c, int64_t *ret)
 {
     const char *q = c->p;
-    int64_t v = 0;
+    uint64_t v = 0; /* 19 digits (one too many, then refused) fit in 64 unsigned bits */
     while (q < c->end && is_digit(*q) && q - c->p < 19)
-        v = v * 10 + (*q++ - '0');
+        v = v * 10 + (uint64_t) (*q++ - '0');
     size_t nd = (size_t) (q - c->p);
     if (nd == 0 || nd > 18 || (nd > 1 && *c->p == '0') ||
         (q < c->end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E')))
         return 0;
-    *ret = v;
+    *ret = (int64_t) v;
     c->p = q;
     return 1;
 }
