@@ -142,7 +142,7 @@ static int uint_value(cur *c, int64_t *ret)
     if (nd == 0 || nd > 18 || (nd > 1 && *c->p == '0') ||
         (q < c->end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E')))
         return 0;
-    *ret = v;
+    *ret = (int64_t) v;
     c->p = q;
     return 1;
 }
