@@ -899,6 +899,81 @@ def group_big(a):
     srv.kill9()  # the store was broken on purpose
 
 
+def group_slow(a):
+    """server.request_timeout_ms covers the whole body: a client trickling its body is
+    answered 408 and disconnected, so it cannot hold a worker thread (review item 9)."""
+    import socket
+    cfg = os.path.join(a.work, "slow.yaml")
+    with open(cfg, "w") as f:
+        f.write("server:\n  request_timeout_ms: 1000\n  num_threads: 2\n")
+    srv = Nlogd(a.nlogd, a.work, config=cfg).start()
+    line = json.dumps(rec(now_utc(), "INFO", "trickled")) + "\n"
+    body = (line * 4).encode()
+    results = {}
+
+    def trickle(k):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                  % len(body))
+        sent, got = 0, b""
+        s.settimeout(0.1)
+        while sent < len(body):  # one byte every 0.1 s: far slower than the timeout allows
+            try:
+                got = s.recv(4096)
+                break  # the server answered before the body was complete
+            except socket.timeout:
+                pass
+            except OSError:
+                got = b"reset"
+                break
+            try:
+                s.send(body[sent:sent + 1])
+                sent += 1
+            except OSError:
+                got = b"reset"
+                break
+        if sent == len(body):
+            s.settimeout(30)
+            try:
+                got = s.recv(4096)
+            except OSError:
+                got = b"reset"
+        results[k] = (sent, got)
+        s.close()
+
+    ths = [threading.Thread(target=trickle, args=(k,)) for k in range(3)]
+    for t in ths:
+        t.start()
+    # two workers, three trickling clients: /health is served once the timeout frees them
+    st, _, data = srv.request("GET", "/health", timeout=15)
+    check(st == 200, "/health is served while slow clients trickle (%d)" % st)
+    for t in ths:
+        t.join()
+    for k, (sent, got) in sorted(results.items()):
+        check(sent < len(body), "trickling client %d was cut off before its body was complete "
+              "(%d of %d bytes sent)" % (k, sent, len(body)))
+        check(got == b"reset" or got.startswith(b"HTTP/1.1 408"),
+              "trickling client %d got 408 or a closed connection: %r" % (k, got[:60]))
+    # a body that ends early is refused as a whole, not stored in part
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+              % (len(body) * 2) + body)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        got += b
+    s.close()
+    check(got.startswith(b"HTTP/1.1 400") and b"malformed_body" in got,
+          "a body cut short is a 400: %r" % got[:120])
+    check(srv.total() == 0, "nothing of the cut or trickled bodies was stored")
+    r = srv.ingest([rec(now_utc(), "INFO", "after")])
+    check(r["accepted"] == 1, "the workers serve again")
+    srv.stop()
+
+
 def group_retention(a):
     srv = Nlogd(a.nlogd, a.work, extra=["--retention-days", "30"]).start()
     now = now_utc()
