@@ -628,16 +628,32 @@ def group_watch(a):
     base = now_utc()
     seq = [0]
 
+    def lines(count):
+        out = []
+        for _ in range(count):
+            out.append(json.dumps(rec(base + datetime.timedelta(milliseconds=seq[0]), "INFO",
+                                      "line %d" % seq[0])) + "\n")
+            seq[0] += 1
+        return "".join(out)
+
     def write(path, count):
         with open(path, "a") as f:
-            for _ in range(count):
-                f.write(json.dumps(rec(base + datetime.timedelta(milliseconds=seq[0]), "INFO",
-                                       "line %d" % seq[0])) + "\n")
-                seq[0] += 1
+            f.write(lines(count))
 
     write(main, 500)
     with open(os.path.join(wdir, "security.log"), "w") as f:  # duplicates of netlink.log: skipped
         f.write(json.dumps(rec(base, "SECURITY", "dup")) + "\n")
+    # rotated segments (the library's names), their security/audit twins: not followed
+    for name in ("netlink-20240101T000000Z-000001.log", "security-20240101T000000Z-000001.log",
+                 "audit-20240101T000000Z-000002.log", "security-app.log"):
+        with open(os.path.join(wdir, name), "w") as f:
+            f.write(json.dumps(rec(base, "INFO", "old segment " + name)) + "\n")
+    # a symbolic link to a file outside the directory, and a FIFO: not followed, not opened
+    outside = os.path.join(a.work, "outside.log")
+    with open(outside, "w") as f:
+        f.write(json.dumps(rec(base, "INFO", "outside")) + "\n")
+    os.symlink(outside, os.path.join(wdir, "link.log"))
+    os.mkfifo(os.path.join(wdir, "fifo.log"))
     srv = Nlogd(a.nlogd, a.work, extra=["--watch", wdir]).start()
     wait_for(lambda: srv.total() == 500, "500 watched lines stored")
     with open(main, "a") as f:
@@ -648,17 +664,102 @@ def group_watch(a):
         f.write(' line"}\n')
     write(main, 300)
     wait_for(lambda: srv.total() == 801, "rotation followed (old file finished, new one read)")
+
+    # rotation to the library's segment name: the segment is not read again (review item 3)
+    write(main, 99)
+    wait_for(lambda: srv.total() == 900, "lines before the rotation")
+    os.rename(main, os.path.join(wdir, "netlink-20990101T000000Z-000001.log"))
+    write(main, 50)
+    wait_for(lambda: srv.total() >= 950, "the new file after the rotation")
+
+    # a chunk whose first line starts with '[' is still read line by line (item 11)
+    other = os.path.join(wdir, "app.log")
+    with open(other, "w") as f:
+        f.write("[1, 2, 3]\n" + lines(100))
+    wait_for(lambda: srv.total() >= 1050, "lines after a '[' line are kept")
+    st = srv.get_json("/api/v2/logs/stats")
+    check(st["ingest"]["rejected"] == 1, "the '[' line is one rejected line: %s" % st["ingest"])
+    # a followed file renamed to another followed name keeps its position
+    os.rename(other, os.path.join(wdir, "app-renamed.log"))
+    write(os.path.join(wdir, "app-renamed.log"), 10)
+    wait_for(lambda: srv.total() >= 1060, "the renamed file's new lines")
     srv.stop()
     write(main, 200)  # written while nlogd is down
     srv = Nlogd(a.nlogd, a.work, extra=["--watch", wdir]).start()
-    wait_for(lambda: srv.total() == 1001, "position remembered across a restart")
+    wait_for(lambda: srv.total() >= 1260, "position remembered across a restart")
     c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
     c.request("POST", "/api/v2/logs/export", body=json.dumps({"format": "ndjson"}))
     msgs = [json.loads(x)["message"] for x in c.getresponse().read().decode().splitlines()]
-    check(len(msgs) == len(set(msgs)) == 1001, "no line stored twice")
+    check(len(msgs) == len(set(msgs)) == 1260, "no line stored twice: %d stored, %d distinct" %
+          (len(msgs), len(set(msgs))))
+    check(not [m for m in msgs if m.startswith("old segment") or m in ("dup", "outside")],
+          "segments, security/audit files, links and FIFOs are not followed")
     check(srv.get_json("/api/v2/logs/stats")["ingest"]["watched_files"] == 200,
           "counted (since this nlogd started)")
     srv.stop()
+
+
+def group_watch_rotate(a):
+    """The watcher against the library's own rotation (tiny max_file_size), with
+    compression on and off, while nlogd runs and while it is stopped: every record once."""
+    fprod = os.path.join(os.path.dirname(a.producer), "server_file_producer")
+    for comp in ("zstd", "none"):
+        wdir = os.path.join(a.work, "logs-" + comp)
+        os.makedirs(wdir)
+        srv = Nlogd(a.nlogd, a.work, name="nlogd-" + comp, extra=["--watch", wdir]).start()
+        prod = subprocess.Popen([fprod, wdir, "16384", comp], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+        markers = [0]
+
+        def cmd(c):
+            prod.stdin.write(c + "\n")
+            prod.stdin.flush()
+            reply = prod.stdout.readline()
+            check(reply.startswith("ok"), "producer: %r" % reply)
+            return reply
+
+        def search(word):
+            e = srv.get_json("/api/v2/logs/entries?search_query=" + word)
+            return e and len(e["entries"]) == 1
+
+        def settle():
+            # Two markers, one after the other: once the second is stored, a whole scan
+            # of the directory ran after everything logged before the first.
+            for _ in range(2):
+                markers[0] += 1
+                word = "marker%s%d" % (comp, markers[0])
+                cmd("m " + word)
+                wait_for(lambda: search(word), word, timeout=60)
+
+        total = 0
+        for phase in range(12):  # about 60 lines per phase: at most one rotation each
+            total = int(cmd("60").split()[1])
+            wait_for(lambda: srv.total() >= total + markers[0], "phase %d stored" % phase,
+                     timeout=60)
+        settle()
+        check(srv.total() == total + markers[0], "%s: every record once while running: %d "
+              "stored of %d" % (comp, srv.total(), total + markers[0]))
+        segs = [f for f in os.listdir(wdir) if f.startswith("netlink-")]
+        check(len(segs) >= 5, "%s: the library rotated (%d segments)" % (comp, len(segs)))
+        if comp == "none":  # rotated while nlogd is stopped: the segments are caught up
+            srv.stop()
+            total = int(cmd("400").split()[1])  # several rotations
+            srv = Nlogd(a.nlogd, a.work, name="nlogd-" + comp, extra=["--watch", wdir]).start()
+            wait_for(lambda: srv.total() >= total + markers[0], "caught up after a restart",
+                     timeout=60)
+            settle()
+        prod.stdin.write("q\n")
+        prod.stdin.close()
+        check(prod.wait(60) == 0, "producer exits 0")
+        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+        c.request("POST", "/api/v2/logs/export", body=json.dumps({"format": "ndjson"}))
+        msgs = [json.loads(x)["message"] for x in c.getresponse().read().decode().splitlines()]
+        want = set(("wsec %d" if i % 10 == 9 else "wrec %d") % i for i in range(total))
+        got = [m for m in msgs if not m.startswith("marker")]
+        check(len(got) == len(set(got)) and set(got) == want,
+              "%s: every record exactly once: %d stored, %d distinct, %d wanted, %d missing" %
+              (comp, len(got), len(set(got)), len(want), len(want - set(got))))
+        srv.stop()
 
 
 def group_shutdown(a):
