@@ -1,7 +1,8 @@
 /* router.c: CivetWeb setup, routing, bodies and responses (see router.h).
  * Every response carries a JSON body except /metrics and exports; every
- * error has the one shape of error.h. No handler can make a 500 out of bad
- * input: parsers return 4xx errors, and 500/503 are reserved for the store. */
+ * error has the one shape of error.h. No handler can make a 5xx out of bad
+ * input: parsers return 4xx errors, and 503 (with Retry-After) is reserved
+ * for the server's side: the store failing, or memory running out. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,8 +98,8 @@ void nlogd_reply_json(nlogd_req *req, int status, const nlogd_buf *body)
 {
     if (body->failed) {
         nlogd_err e;
-        nlogd_fail(&e, 500, "internal", "", "the response did not fit in memory");
-        nlogd_reply_error(req, &e);
+        nlogd_fail(&e, 503, "internal", "", "out of memory building the response; retry later");
+        nlogd_reply_retry(req, &e, 5);
         return;
     }
     nlogd_reply_text(req, status, "application/json", body->data ? body->data : "", body->len);
@@ -194,7 +195,7 @@ static int gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
     z_stream z;
     memset(&z, 0, sizeof z);
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return nlogd_fail(e, 500, "internal", "", "cannot start gzip decoding");
+        return nlogd_fail(e, 503, "internal", "", "out of memory starting gzip decoding");
     z.next_in = (unsigned char *) in;
     z.avail_in = (uInt) n;
     enum { TMP = 65536 }; /* on the heap: worker threads have small stacks */
@@ -228,7 +229,7 @@ static int gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
         if (nlogd_buf_add(out, tmp, got) != 0) {
             inflateEnd(&z);
             free(tmp);
-            return nlogd_fail(e, 500, "internal", "", "out of memory reading the body");
+            return nlogd_fail(e, 503, "internal", "", "out of memory reading the body");
         }
         if (rc == Z_STREAM_END && z.avail_in > 0) {
             /* concatenated gzip members (RFC 1952 allows several) */
