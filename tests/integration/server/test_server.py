@@ -838,6 +838,287 @@ def group_shutdown(a):
     srv.stop()
 
 
+def read_stream(srv, method, path, body=None, timeout=60, rcvbuf=None, pause=None):
+    """One request; returns (status, headers, body, complete). complete is False when a
+    chunked body ended without its terminating chunk (the server aborted the stream), None
+    when the server neither finished nor closed within `timeout`. pause() is called once,
+    after the first read of the body."""
+    import socket
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
+    if rcvbuf:  # a small window (set before connecting) keeps the server from running ahead
+        sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sk.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        sk.settimeout(timeout)
+        sk.connect(("127.0.0.1", srv.port))
+        c.sock = sk
+    if isinstance(body, str):
+        body = body.encode()
+    c.request(method, path, body=body)
+    r = c.getresponse()
+    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    parts, complete, paused = [], True, False
+    try:
+        while True:
+            b = r.read(65536)
+            if not b:
+                break
+            parts.append(b)
+            if pause and not paused:
+                paused = True
+                pause()
+    except http.client.IncompleteRead as e:
+        parts.append(e.partial)
+        complete = False
+    except socket.timeout:
+        complete = None  # the server neither finished nor closed the connection
+    c.close()
+    return r.status, hdrs, b"".join(parts), complete
+
+
+def group_big(a):
+    """Large values and many rows: every answer is whole or visibly broken, never a 500,
+    never a silently short body; scans per request are bounded."""
+    scale = float(os.environ.get("NLOG_TEST_SCALE", "1"))
+    T0 = time.monotonic()
+    srv = Nlogd(a.nlogd, a.work).start()
+    base = now_utc() - datetime.timedelta(minutes=30)
+
+    # --- export: one record larger than any buffer, and one whose JSON escaping grows 6x
+    blob = ("abcdefghij\"" * 454546)[:5000000]
+    ctl = "\x01" * (1 << 20)
+    recs = [rec(base, "INFO", "before", category="big"),
+            rec(base + datetime.timedelta(seconds=1), "INFO", "huge metadata", category="big",
+                metadata={"blob": blob}),
+            rec(base + datetime.timedelta(seconds=2), "INFO", ctl, category="big"),
+            rec(base + datetime.timedelta(seconds=3), "INFO", "after", category="big")]
+    r = srv.ingest(recs)
+    check(r["accepted"] == 4, "big records stored: %s" % r)
+    X = "/api/v2/logs/export"
+    st, h, data, done = read_stream(srv, "POST", X, json.dumps({"format": "json", "category": "big"}))
+    check(st == 200 and done, "json export of big records completes (%d, %s)" % (st, done))
+    try:
+        arr = json.loads(data)
+    except ValueError as e:
+        arr = []
+        check(False, "json export is valid JSON: %s" % e)
+    check([x["message"][:20] for x in arr] == ["before", "huge metadata", ctl[:20], "after"],
+          "json export holds every record: %s" % [x["message"][:10] for x in arr])
+    check(len(arr) == 4 and arr[1]["metadata"]["blob"] == blob and arr[2]["message"] == ctl,
+          "big values exported whole")
+    st, h, data, done = read_stream(srv, "POST", X, json.dumps({"format": "ndjson", "category": "big"}))
+    lines = data.decode().splitlines()
+    check(st == 200 and done and len(lines) == 4 and
+          json.loads(lines[1])["metadata"]["blob"] == blob and json.loads(lines[3])["message"] == "after",
+          "ndjson export of big records: %d lines" % len(lines))
+    st, h, data, done = read_stream(srv, "POST", X, json.dumps({"format": "csv", "category": "big"}))
+    import csv
+    import io
+    csv.field_size_limit(1 << 30)
+    rows = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    check(st == 200 and done and len(rows) == 5 and rows[4][4] == "after" and
+          json.loads(rows[2][10])["blob"] == blob, "csv export: whole rows (%d)" % len(rows))
+    st, h, data, done = read_stream(srv, "POST", X, json.dumps({"format": "txt", "category": "big"}))
+    tl = data.decode().splitlines()
+    check(st == 200 and done and len(tl) == 4 and tl[3].endswith(": after") and
+          tl[2].count("\\x01") == 1 << 20, "txt export: whole lines, nothing cut")
+
+    print("big: exports checked at %.1f s" % (time.monotonic() - T0), flush=True)
+    # --- entries: pages stop at a byte budget (next_cursor), whatever the page size asked
+    n_big = max(20, int(150 * scale))
+    sep = "\u2028" * 349520  # 1 MiB of UTF-8 (with the number); 2 MiB once escaped in JSON
+    t0 = base + datetime.timedelta(seconds=100)
+    for start in range(0, n_big, 12):
+        body = "".join(json.dumps(rec(t0 + datetime.timedelta(seconds=i), "INFO", sep + str(i),
+                                      category="sep"), ensure_ascii=False) + "\n"
+                       for i in range(start, min(n_big, start + 12))).encode()
+        st, _, d = srv.request("POST", "/api/v2/logs/entries", body)
+        check(st == 202 and json.loads(d)["accepted"] == min(n_big, start + 12) - start,
+              "ingest of 1 MiB messages (%d: %s)" % (st, d[:200]))
+    baseline = srv.rss_anon_kib()
+    seen, cursor, pages, short = [], None, 0, 0
+    while True:
+        q = "/api/v2/logs/entries?category=sep&limit=1000" + ("&cursor=" + cursor if cursor else "")
+        st, _, data, done = read_stream(srv, "GET", q)
+        if not check(st == 200 and done, "page of big entries -> 200 (got %d: %s)" % (st, data[:200])):
+            break
+        e = json.loads(data)
+        seen += [x["message"][len(sep):] for x in e["entries"]]
+        check(all(x["message"].startswith(sep) for x in e["entries"]), "messages whole")
+        pages += 1
+        cursor = e["next_cursor"]
+        if cursor and len(e["entries"]) < 1000:
+            short += 1
+        if not cursor or pages > n_big:
+            break
+    grown = (srv.rss_anon_kib() - baseline) / 1024.0
+    check(sorted(seen, key=int) == [str(i) for i in range(n_big)], "every big entry once across pages: %d of %d" % (len(seen), n_big))
+    check(short > 0, "pages end early at the byte budget with a next_cursor (%d pages)" % pages)
+    if scale >= 1:
+        check(grown < 64, "memory of paging big entries is bounded: grew %.1f MB" % grown)
+
+    print("big: entries checked at %.1f s" % (time.monotonic() - T0), flush=True)
+    # --- stats: many distinct categories give the 100 largest and the total. Names of 64
+    # bytes that are mostly '"' (escaped to 2 bytes in JSON) make 130,000 of them more than
+    # the 16 MiB the answer was once built in.
+    n_cat = int(130000 * scale)
+    for start in range(0, n_cat, 40000):
+        body = "".join('{"timestamp":"%s","level":"INFO","message":"m","category":"%s%08d"}\n'
+                       % (ts(base), '\\"' * 56, i) for i in range(start, min(n_cat, start + 40000)))
+        st, _, d = srv.request("POST", "/api/v2/logs/entries", body)
+        check(st == 202 and json.loads(d)["accepted"] == min(n_cat, start + 40000) - start,
+              "ingest of distinct categories (%d: %s)" % (st, d[:200]))
+    st, _, d = srv.request("GET", "/api/v2/logs/stats")
+    check(st == 200, "stats with %d categories -> 200 (got %d: %s)" % (n_cat, st, d[:200]))
+    if st == 200:
+        s = json.loads(d)
+        check(len(s["by_category"]) == 100 and s["categories_total"] == n_cat + 2 and
+              s["by_category"]["sep"] == n_big and len(d) < 1 << 20,
+              "by_category: the 100 largest and categories_total (%d, %s)" %
+              (len(s["by_category"]), s.get("categories_total")))
+    print("big: stats checked at %.1f s" % (time.monotonic() - T0), flush=True)
+    # --- security events: a bounded scan per request, continued by next_cursor
+    n_sec = 50000
+    sec = ['{"timestamp":"%s","level":"SECURITY","message":"needle","metadata":{"ip_address":'
+           '"203.0.113.9","event_type":"PROBE","severity":"HIGH"}}\n' % ts(base - datetime.timedelta(minutes=1))]
+    sec += ['{"timestamp":"%s","level":"SECURITY","message":"hay %d","metadata":{"ip_address":'
+            '"10.0.%d.%d","event_type":"LOGIN_FAILURE"}}\n' % (ts(base + datetime.timedelta(milliseconds=i)),
+                                                              i, i // 250, i % 250)
+            for i in range(n_sec)]
+    for start in range(0, len(sec), 25000):
+        st, _, d = srv.request("POST", "/api/v2/logs/entries", "".join(sec[start:start + 25000]))
+        check(st == 202, "ingest of security records (%d)" % st)
+    found, cursor, pages, truncated = [], None, 0, 0
+    while True:
+        e = srv.get_json("/api/v2/logs/security/events?ip_address=203.0.113.9&limit=10" +
+                         ("&cursor=" + cursor if cursor else ""))
+        found += [x["message"] for x in e["events"]]
+        truncated += e.get("truncated") is True
+        pages += 1
+        cursor = e["next_cursor"]
+        if not cursor or pages > 20:
+            break
+    check(found == ["needle"], "the one matching event is found across pages: %s" % found)
+    check(pages == 3 and truncated == 2,
+          "each request scans a bounded number of rows: %d pages, %d truncated" % (pages, truncated))
+
+    print("big: security checked at %.1f s" % (time.monotonic() - T0), flush=True)
+    # --- performance metrics: a bounded number of records read per request
+    n_perf = 120000
+    tp = now_utc() - datetime.timedelta(minutes=20)
+    for start in range(0, n_perf, 40000):
+        body = "".join('{"timestamp":"%s","level":"INFO","message":"p","category":"perf",'
+                       '"performance_data":{"response_time":%d}}\n'
+                       % (ts(tp + datetime.timedelta(milliseconds=i)), i)
+                       for i in range(start, start + 40000))
+        st, _, d = srv.request("POST", "/api/v2/logs/entries", body)
+        check(st == 202, "ingest of performance records (%d)" % st)
+    pm = srv.get_json("/api/v2/logs/performance/metrics?metric_names=response_time&category=perf")
+    rt = pm["metrics"]["response_time"]
+    check(pm["truncated"] is True and pm["records_scanned"] == 100000 and rt["count"] == 100000
+          and rt["max"] == n_perf - 1 and rt["min"] == n_perf - 100000,
+          "perf scan bounded, newest kept: %s" % {k: pm[k] for k in ("truncated", "records_scanned")})
+    want = ts(tp + datetime.timedelta(milliseconds=n_perf - 100000))
+    check(pm["oldest_scanned"] == want, "oldest_scanned says where the scan stopped: %s vs %s" %
+          (pm["oldest_scanned"], want))
+
+    print("big: perf checked at %.1f s" % (time.monotonic() - T0), flush=True)
+    # --- a store failure in the middle of an export: the stream breaks and the connection closes
+    n_exp = 100000  # about 11 MB: more than socket buffers hold
+    body = "".join('{"timestamp":"%s","level":"INFO","message":"e %d","category":"exp"}\n'
+                   % (ts(base + datetime.timedelta(milliseconds=i)), i) for i in range(n_exp))
+    st, _, _ = srv.request("POST", "/api/v2/logs/entries", body)
+    check(st == 202, "ingest for the broken export")
+
+    def break_store():
+        import sqlite3
+        db = sqlite3.connect(srv.db, timeout=60, isolation_level=None)
+        db.execute("ALTER TABLE entries RENAME TO entries_gone")
+        db.close()
+
+    st, h, data, done = read_stream(srv, "POST", X, json.dumps({"format": "ndjson", "category": "exp"}),
+                                    timeout=20, rcvbuf=4096, pause=break_store)
+    check(done is not None, "the connection is closed, not left open (no read timeout)")
+    check(st == 200 and done is False,
+          "a stream broken by the store ends without its last chunk (%s)" % done)
+    check(data.count(b"\n") < n_exp, "and is visibly short: %d lines" % data.count(b"\n"))
+    srv.kill9()  # the store was broken on purpose
+
+
+def group_slow(a):
+    """server.request_timeout_ms covers the whole body: a client trickling its body is
+    answered 408 and disconnected, so it cannot hold a worker thread (review item 9)."""
+    import socket
+    cfg = os.path.join(a.work, "slow.yaml")
+    with open(cfg, "w") as f:
+        f.write("server:\n  request_timeout_ms: 1000\n  num_threads: 2\n")
+    srv = Nlogd(a.nlogd, a.work, config=cfg).start()
+    line = json.dumps(rec(now_utc(), "INFO", "trickled")) + "\n"
+    body = (line * 4).encode()
+    results = {}
+
+    def trickle(k):
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+        s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                  % len(body))
+        sent, got = 0, b""
+        s.settimeout(0.1)
+        while sent < len(body):  # one byte every 0.1 s: far slower than the timeout allows
+            try:
+                got = s.recv(4096)
+                break  # the server answered before the body was complete
+            except socket.timeout:
+                pass
+            except OSError:
+                got = b"reset"
+                break
+            try:
+                s.send(body[sent:sent + 1])
+                sent += 1
+            except OSError:
+                got = b"reset"
+                break
+        if sent == len(body):
+            s.settimeout(30)
+            try:
+                got = s.recv(4096)
+            except OSError:
+                got = b"reset"
+        results[k] = (sent, got)
+        s.close()
+
+    ths = [threading.Thread(target=trickle, args=(k,)) for k in range(3)]
+    for t in ths:
+        t.start()
+    # two workers, three trickling clients: /health is served once the timeout frees them
+    st, _, data = srv.request("GET", "/health", timeout=15)
+    check(st == 200, "/health is served while slow clients trickle (%d)" % st)
+    for t in ths:
+        t.join()
+    for k, (sent, got) in sorted(results.items()):
+        check(sent < len(body), "trickling client %d was cut off before its body was complete "
+              "(%d of %d bytes sent)" % (k, sent, len(body)))
+        check(got == b"reset" or got.startswith(b"HTTP/1.1 408"),
+              "trickling client %d got 408 or a closed connection: %r" % (k, got[:60]))
+    # a body that ends early is refused as a whole, not stored in part
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+    s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+              % (len(body) * 2) + body)
+    s.shutdown(socket.SHUT_WR)
+    got = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        got += b
+    s.close()
+    check(got.startswith(b"HTTP/1.1 400") and b"malformed_body" in got,
+          "a body cut short is a 400: %r" % got[:120])
+    check(srv.total() == 0, "nothing of the cut or trickled bodies was stored")
+    r = srv.ingest([rec(now_utc(), "INFO", "after")])
+    check(r["accepted"] == 1, "the workers serve again")
+    srv.stop()
+
+
 def group_retention(a):
     srv = Nlogd(a.nlogd, a.work, extra=["--retention-days", "30"]).start()
     now = now_utc()
