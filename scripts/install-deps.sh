@@ -15,6 +15,7 @@ PACKAGES="
   clang libclang-rt-14-dev
   libfyaml-dev libjson-c-dev libcmocka-dev libzstd-dev zlib1g-dev
   libcivetweb-dev libsqlite3-dev libcurl4-openssl-dev python3 curl
+  libsodium-dev libpcre2-dev
   zstd
   libcurl4-openssl-dev python3-aiosmtpd
   libsodium-dev libssl-dev openssl

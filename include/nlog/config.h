@@ -23,6 +23,7 @@
 #include <nlog/export.h>
 #include <nlog/level.h>
 #include <nlog/logger.h>
+#include <nlog/security_config.h>
 #include <nlog/status.h>
 
 NLOG_BEGIN_DECLS
@@ -141,8 +142,42 @@ typedef struct nlog_config {
     char alert_webhook_url[NLOG_CONFIG_PATH_MAX]; /* http(s) incoming webhook; "" = none */
 
     /* -- members: security, audit, masking, field encryption -- */
+    int audit_lifecycle;                       /* audit configuration and level changes,
+                                                  start and stop of logging */
+    /* Masking (docs/configuration.md, "Security, audit, masking and field
+     * encryption"); applied wherever records are encoded. */
+    nlog_name_list mask_fields;                /* field names whose values become "***" */
+    int mask_card_numbers;                     /* Luhn-valid 13-19 digit numbers -> "***" */
+    int mask_bearer_tokens;                    /* "Bearer <token>" -> "Bearer ***" */
+    /* Client-side field encryption (docs/internals/security.md). */
+    nlog_name_list encrypt_fields;             /* field names encrypted for the key below */
+    char encryption_public_key[NLOG_ENCRYPTION_KEY_TEXT_MAX]; /* base64 X25519 key, or "" */
+    int encryption_batch_records;              /* records per data key, 1..1000000 */
+    /* Threat detection over nlog_log_security_event() events. */
+    int security_detection;                    /* run the detectors */
+    int64_t security_memory_cap;               /* bytes of detector state */
+    nlog_security_threshold security_brute_force;            /* the built-in detectors */
+    nlog_security_threshold security_targeted_brute_force;
+    nlog_security_threshold security_distributed_brute_force;
+    nlog_security_threshold security_password_spraying;
+    nlog_security_threshold security_success_after_failures;
+    nlog_security_threshold security_privilege_then_config;
+    int security_patterns;                     /* the built-in content patterns */
+    nlog_name_list security_pattern_fields;    /* fields content patterns scan */
+    int security_pattern_cooldown;             /* seconds between pattern detections per IP */
+    nlog_security_rules security_rules;        /* custom rules */
 
     /* -- members: sealed logs -- */
+    /* Sealing (docs/FORMAT.md, docs/configuration.md#sealed-logs). */
+    int seal;                                  /* seal netlink.log (JSON lines only) */
+    int seal_security;                         /* seal security.log; default 1 */
+    int seal_audit;                            /* seal audit.log; default 1 */
+    char seal_key_dir[NLOG_CONFIG_PATH_MAX];   /* host sealing states <name>.seal; a relative
+                                                  path is relative to `directory` */
+    int seal_checkpoint_records;               /* records per checkpoint at most, 1..1000 */
+    int seal_checkpoint_interval_ms;           /* ms a record waits for its checkpoint, 1..1000 */
+    int seal_required;                         /* 1: nlog_init() fails if a file to be sealed
+                                                  cannot be (no state, ...) */
 
     /* -- members: server and remote output -- */
     /* Remote output (src/sink/remote.c; docs/internals/remote.md). */

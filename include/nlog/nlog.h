@@ -15,5 +15,7 @@
 #include <nlog/diag.h>
 #include <nlog/perf.h>
 #include <nlog/format.h>
+#include <nlog/security.h>
+#include <nlog/seal.h>
 
 #endif /* NLOG_NLOG_H */

@@ -37,7 +37,7 @@
 /* Most rows the key table may have (sizes the per-key arrays below). */
 #define NLOG__CFG_KEYS_MAX 256
 /* Room for a "problem; accepted: ..." text. */
-#define NLOG__CFG_WHY_MAX 1024
+#define NLOG__CFG_WHY_MAX 2048 /* the list of accepted keys passed 1 KB with the seal, perf and server keys */
 /* Room for a value rendered as text (the longest is a path). */
 #define NLOG__CFG_VALUE_MAX (NLOG_CONFIG_PATH_MAX + 8)
 /* Room for an environment variable name. */
@@ -54,7 +54,9 @@ typedef enum nlog__cfg_type {
     NLOG__CFG_LEVELS, /* the loggers[] map: logger name -> level */
     NLOG__CFG_URL,    /* char[] member, a URL whose scheme is one of names[], or empty for
                          none; shown with its secrets redacted (config/url.h) */
-    NLOG__CFG_STRING  /* char[] member checked by the row's `check` (may accept "") */
+    NLOG__CFG_STRING, /* char[] member checked by the row's `check` (may accept "") */
+    NLOG__CFG_CUSTOM  /* a member parsed from a value tree by the row's `custom` ops
+                         (name lists, rules, keys): see nlog__cfg_custom below */
 } nlog__cfg_type;
 
 /* STRING rows: checks `s` (len bytes, not NUL-terminated, len < member size)
@@ -87,6 +89,7 @@ typedef struct nlog__cfg_key {
     const char *accepted;                     /* STRING: what is accepted, for messages */
     int secret;                               /* STRING: never quoted back nor shown
                                                  (explain and errors say "***") */
+    const struct nlog__cfg_custom *custom;    /* CUSTOM: how the member is read and shown */
 } nlog__cfg_key;
 
 /* The table, in documentation (and explain) order. The loggers map is the
@@ -109,6 +112,63 @@ typedef struct nlog__cfg_layer {
     nlog__cfg_pos pos[NLOG__CFG_KEYS_MAX];          /* where row i's value is */
     nlog__cfg_pos logger_pos[NLOG_CONFIG_LOGGERS_MAX]; /* where each loggers entry's level is */
 } nlog__cfg_layer;
+
+/* A value read from YAML as a small tree, for CUSTOM rows whose values are
+ * lists or mappings (security.rules, mask_fields, ...). Nodes live in the
+ * tree's arena; map children alternate key, value. */
+typedef enum nlog__cfg_node_kind {
+    NLOG__CFG_NODE_SCALAR,
+    NLOG__CFG_NODE_MAP,
+    NLOG__CFG_NODE_SEQ
+} nlog__cfg_node_kind;
+
+typedef struct nlog__cfg_node {
+    nlog__cfg_node_kind kind;
+    nlog__cfg_pos pos;               /* where the node starts (0 when unknown) */
+    const char *text;                /* SCALAR: its text (NUL-terminated copy) */
+    size_t len;                      /* SCALAR: bytes of text */
+    int is_null;                     /* SCALAR: YAML null (empty, ~, null) */
+    struct nlog__cfg_node *child;    /* MAP, SEQ: first child */
+    struct nlog__cfg_node *next;     /* next sibling */
+    size_t n_children;               /* MAP: keys + values; SEQ: items */
+} nlog__cfg_node;
+
+/* Most nodes, and deepest nesting, of one value tree. */
+#define NLOG__CFG_TREE_NODES_MAX 8192
+#define NLOG__CFG_TREE_DEPTH_MAX 6
+
+typedef struct nlog__cfg_tree {
+    nlog__cfg_node *root;            /* NULL: no value (empty text) */
+    void *arena;                     /* owned; freed by nlog__cfg_tree_free() */
+    size_t n_nodes;
+} nlog__cfg_tree;
+
+void nlog__cfg_tree_free(nlog__cfg_tree *t);
+
+/* Parses `text` (a value from the environment, nlog_config_set() or a
+ * default) as a YAML document into *t (root NULL for empty text). On
+ * failure returns NLOG_ECONFIG with the problem in why and its position
+ * within the text in *ret_pos. */
+NLOG_NODISCARD nlog_status nlog__cfg_tree_from_text(const char *text, size_t len,
+                                                    nlog__cfg_tree *t, char *why,
+                                                    size_t why_size, nlog__cfg_pos *ret_pos);
+
+/* How a CUSTOM row's member is read, checked and shown. */
+typedef struct nlog__cfg_custom {
+    const char *accepted;                      /* "accepted: ..." text */
+    void (*unset)(void *member);               /* the "not set" state (nlog_config_init) */
+    int (*is_set)(const void *member);
+    /* Parses `value` (NULL: no value) into *member. On failure returns
+     * NLOG_ECONFIG, leaves *member in an unspecified state, writes
+     * "problem; accepted: ..." into why and the offending node's position
+     * into *ret_pos (left 0 if none). */
+    nlog_status (*parse)(const nlog__cfg_node *value, void *member, char *why, size_t why_size,
+                         nlog__cfg_pos *ret_pos);
+    /* Checks a member set in code (it is set). */
+    nlog_status (*check)(const void *member, char *why, size_t why_size);
+    /* The member as text in the file's syntax. */
+    void (*render)(const void *member, char *buf, size_t size);
+} nlog__cfg_custom;
 
 /* Empties a layer: nothing set. This function can't fail. */
 void nlog__cfg_layer_init(nlog__cfg_layer *layer);

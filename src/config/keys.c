@@ -9,11 +9,13 @@
  * Tested by: tests/unit/config/test_config_keys.c */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config_internal.h"
 #include "config/url.h"
 #include "internal/ascii.h"
+#include "security/sec_internal.h"
 
 #define MEMBER(m) .offset = offsetof(nlog_config, m), .size = sizeof(((nlog_config *) 0)->m)
 #define PROFILES(dev, test, prod, dbg) .profile = {dev, test, prod, dbg}
@@ -181,8 +183,95 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      .help = "incoming-webhook URL alerts are posted to as JSON; empty for none"},
 
     /* -- rows: security, audit, masking, field encryption -- */
+    {.name = "audit_lifecycle", .type = NLOG__CFG_BOOL, MEMBER(audit_lifecycle), .def = "true",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "write AUDIT records for configuration and level changes and start/stop of logging"},
+    {.name = "mask_fields", .type = NLOG__CFG_CUSTOM, MEMBER(mask_fields), .def = "defaults",
+     PROFILES(NULL, NULL, NULL, NULL), .custom = &nlog__sec_cfg_mask_fields,
+     .help = "field names whose values are written as ***; 'defaults' is the built-in list"},
+    {.name = "mask_card_numbers", .type = NLOG__CFG_BOOL, MEMBER(mask_card_numbers),
+     .def = "true", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "write Luhn-valid 13-19 digit card numbers in text as ***"},
+    {.name = "mask_bearer_tokens", .type = NLOG__CFG_BOOL, MEMBER(mask_bearer_tokens),
+     .def = "true", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "write the token of 'Bearer <token>' in text as ***"},
+    {.name = "encrypt_fields", .type = NLOG__CFG_CUSTOM, MEMBER(encrypt_fields), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL), .custom = &nlog__sec_cfg_names,
+     .help = "field names whose values are encrypted for encryption_public_key"},
+    {.name = "encryption_public_key", .type = NLOG__CFG_CUSTOM, MEMBER(encryption_public_key),
+     .def = "", PROFILES(NULL, NULL, NULL, NULL), .custom = &nlog__sec_cfg_public_key,
+     .help = "the recipient's public key (base64) for encrypt_fields"},
+    {.name = "encryption_batch_records", .type = NLOG__CFG_INT, MEMBER(encryption_batch_records),
+     .min = 1, .max = 1000000, .unit = "records", .def = "1000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "records encrypted with one data key before a new one is made"},
+    {.name = "security.detection", .type = NLOG__CFG_BOOL, MEMBER(security_detection),
+     .def = "true", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "run the threat detectors over security events"},
+    {.name = "security.memory_cap", .type = NLOG__CFG_SIZE, MEMBER(security_memory_cap),
+     .min = 1048576, .max = 68719476736L, .unit = "bytes", .def = "64MB",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "bytes the detectors' state may take; least recently used state goes first"},
+#define DETECTOR_ROWS(key, member, thr, win, what)                                            \
+    {.name = "security." key ".threshold", .type = NLOG__CFG_INT, MEMBER(member.threshold),   \
+     .min = 0, .max = 10000, .unit = what, .def = thr, PROFILES(NULL, NULL, NULL, NULL),     \
+     .help = key ": " what " that fire it; 0 turns it off"},                                  \
+    {.name = "security." key ".window", .type = NLOG__CFG_INT, MEMBER(member.window),         \
+     .min = 1, .max = 2592000, .unit = "seconds", .def = win,                                 \
+     PROFILES(NULL, NULL, NULL, NULL), .help = key ": the window counted, in seconds"},       \
+    {.name = "security." key ".cooldown", .type = NLOG__CFG_INT, MEMBER(member.cooldown),     \
+     .min = 0, .max = 2592000, .unit = "seconds", .def = win,                                 \
+     PROFILES(NULL, NULL, NULL, NULL),                                                        \
+     .help = key ": seconds before the same group fires again"}
+    DETECTOR_ROWS("brute_force", security_brute_force, "5", "300", "failed logins"),
+    DETECTOR_ROWS("targeted_brute_force", security_targeted_brute_force, "10", "600",
+                  "failed logins"),
+    DETECTOR_ROWS("distributed_brute_force", security_distributed_brute_force, "5", "600",
+                  "distinct addresses"),
+    DETECTOR_ROWS("password_spraying", security_password_spraying, "10", "600",
+                  "distinct users"),
+    DETECTOR_ROWS("success_after_failures", security_success_after_failures, "3", "600",
+                  "failed logins"),
+    DETECTOR_ROWS("privilege_then_config", security_privilege_then_config, "1", "600",
+                  "privilege escalations"),
+#undef DETECTOR_ROWS
+    {.name = "security.patterns", .type = NLOG__CFG_BOOL, MEMBER(security_patterns),
+     .def = "true", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "flag SQL injection, path traversal, XSS and command injection in request fields"},
+    {.name = "security.pattern_fields", .type = NLOG__CFG_CUSTOM,
+     MEMBER(security_pattern_fields), .def = "defaults", PROFILES(NULL, NULL, NULL, NULL),
+     .custom = &nlog__sec_cfg_pattern_fields,
+     .help = "fields the content patterns scan; 'defaults' is the built-in list"},
+    {.name = "security.pattern_cooldown", .type = NLOG__CFG_INT,
+     MEMBER(security_pattern_cooldown), .min = 0, .max = 2592000, .unit = "seconds",
+     .def = "60", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seconds before a pattern fires again for the same address"},
+    {.name = "security.rules", .type = NLOG__CFG_CUSTOM, MEMBER(security_rules), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL), .custom = &nlog__sec_cfg_rules,
+     .help = "custom detection rules"},
 
     /* -- rows: sealed logs -- */
+    {.name = "seal", .type = NLOG__CFG_BOOL, MEMBER(seal), .def = "false",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seal netlink.log: tamper-evident, verifiable with nlog verify (needs keys)"},
+    {.name = "seal_security", .type = NLOG__CFG_BOOL, MEMBER(seal_security), .def = "true",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seal security.log (needs a host sealing state in seal_key_dir)"},
+    {.name = "seal_audit", .type = NLOG__CFG_BOOL, MEMBER(seal_audit), .def = "true",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seal audit.log (needs a host sealing state in seal_key_dir)"},
+    {.name = "seal_key_dir", .type = NLOG__CFG_PATH, MEMBER(seal_key_dir), .def = ".seal",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "directory of the host sealing states (<name>.seal); relative to directory"},
+    {.name = "seal_checkpoint_records", .type = NLOG__CFG_INT, MEMBER(seal_checkpoint_records),
+     .min = 1, .max = 1000, .unit = "records", .def = "1000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "a signed checkpoint after at most this many records"},
+    {.name = "seal_checkpoint_interval_ms", .type = NLOG__CFG_INT,
+     MEMBER(seal_checkpoint_interval_ms), .min = 1, .max = 1000, .unit = "milliseconds",
+     .def = "1000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "a record waits at most this long for its checkpoint"},
+    {.name = "seal_required", .type = NLOG__CFG_BOOL, MEMBER(seal_required), .def = "false",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "fail nlog_init() when a file that should be sealed cannot be"},
 
     /* -- rows: server and remote output -- */
     {.name = "server_url", .type = NLOG__CFG_STRING, MEMBER(server_url), .def = "",
@@ -522,6 +611,9 @@ void nlog__cfg_accepted(const nlog__cfg_key *k, char *buf, size_t size)
     case NLOG__CFG_STRING:
         append(buf, size, "%s", k->accepted ? k->accepted : "a string");
         break;
+    case NLOG__CFG_CUSTOM:
+        append(buf, size, "%s", k->custom->accepted);
+        break;
     case NLOG__CFG_LEVELS:
         append(buf, size,
                "a mapping from logger names (1 to %d bytes, dotted like noisy.lib) to levels: "
@@ -720,6 +812,47 @@ static nlog_status check_string(const nlog__cfg_key *k, const char *s, size_t le
     return NLOG_OK;
 }
 
+/* A CUSTOM row's value as text: read as a YAML value tree, parsed by the
+ * row's ops into a copy, stored only if all of it is valid. A position
+ * inside the text is put in front of the problem. */
+static nlog_status parse_custom(const nlog__cfg_key *k, const char *text, size_t len,
+                                nlog_config *cfg, char *why, size_t why_size)
+{
+    char local[NLOG__CFG_WHY_MAX];
+    nlog__cfg_tree t;
+    nlog__cfg_pos pos = {0, 0};
+    nlog_status st;
+    void *copy = malloc(k->size);
+
+    if (!why) {
+        why = local;
+        why_size = sizeof local;
+    }
+    why[0] = '\0';
+    if (!copy) {
+        snprintf(why, why_size, "out of memory");
+        return NLOG_ENOMEM;
+    }
+    st = nlog__cfg_tree_from_text(text, len, &t, why, why_size, &pos);
+    if (st == NLOG_OK) {
+        st = k->custom->parse(t.root, copy, why, why_size, &pos);
+        nlog__cfg_tree_free(&t);
+    }
+    if (st == NLOG_OK) {
+        memcpy((char *) cfg + k->offset, copy, k->size);
+    } else if (pos.line > 0 && why[0] && (pos.line > 1 || pos.column > 1)) {
+        char inner[NLOG__CFG_WHY_MAX];
+        snprintf(inner, sizeof inner, "%s", why);
+        if (memchr(text, '\n', len))
+            snprintf(why, why_size, "at line %d, column %d of the value: %s", pos.line,
+                     pos.column, inner);
+        else
+            snprintf(why, why_size, "at column %d of the value: %s", pos.column, inner);
+    }
+    free(copy);
+    return st == NLOG_ENOMEM ? NLOG_ENOMEM : st == NLOG_OK ? NLOG_OK : NLOG_ECONFIG;
+}
+
 nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size_t len,
                                   nlog_config *cfg, char *why, size_t why_size)
 {
@@ -729,6 +862,8 @@ nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size
     nlog_status st;
 
     nlog__cfg_quote(q, sizeof q, text, len);
+    if (k->type == NLOG__CFG_CUSTOM)
+        return parse_custom(k, text, len, cfg, why, why_size);
     if (len == 0 && k->type != NLOG__CFG_EMAIL && k->type != NLOG__CFG_URL &&
         k->type != NLOG__CFG_STRING)
         return reject(k, why, why_size, "no value given");
@@ -789,6 +924,7 @@ nlog_status nlog__cfg_parse_value(const nlog__cfg_key *k, const char *text, size
             dst[len] = '\0';
         }
         return st;
+    case NLOG__CFG_CUSTOM: /* handled above */
     case NLOG__CFG_LEVELS:
         break;
     }
@@ -803,6 +939,11 @@ nlog_status nlog__cfg_check_member(const nlog__cfg_key *k, const nlog_config *cf
 
     *is_set = 0;
     switch (k->type) {
+    case NLOG__CFG_CUSTOM:
+        if (!k->custom->is_set(base))
+            return NLOG_OK;
+        *is_set = 1;
+        return k->custom->check(base, why, why_size);
     case NLOG__CFG_BOOL:
     case NLOG__CFG_INT:
     case NLOG__CFG_SIZE:
@@ -907,6 +1048,11 @@ void nlog__cfg_value_text(const nlog__cfg_key *k, const nlog_config *cfg, char *
             (void) nlog__url_redact(base, n, buf, size);
         return;
     }
+    case NLOG__CFG_CUSTOM:
+        if (size)
+            buf[0] = '\0';
+        k->custom->render(base, buf, size);
+        return;
     case NLOG__CFG_LEVELS:
         break;
     }
@@ -942,14 +1088,27 @@ static int child_seen(size_t upto, const char *prefix, const char *name, size_t 
 
 void nlog__cfg_key_list(const char *prefix, char *buf, size_t size)
 {
+    /* Names that do not fit whole are left out and counted, so the list never
+     * ends in a cut name; room for the tail is kept back. */
+    static const char tail[] = ", and %zu more (nlog config show lists them all)";
+    const size_t reserve = sizeof tail + 20;
+    size_t used = 0, more = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
         size_t len;
         const char *c = child_name(i, prefix, &len);
         if (!c || child_seen(i, prefix, c, len))
             continue;
-        append(buf, size, "%s%.*s", buf[0] ? ", " : "", (int) len, c);
+        size_t need = len + (used ? 2 : 0);
+        if (more || used + need + reserve >= size) {
+            more++;
+            continue;
+        }
+        append(buf, size, "%s%.*s", used ? ", " : "", (int) len, c);
+        used += need;
     }
+    if (more)
+        append(buf, size, tail, more);
 }
 
 /* Optimal string alignment distance (a transposition counts as one edit),

@@ -86,6 +86,9 @@ void nlog_config_init(nlog_config *cfg)
         case NLOG__CFG_LEVEL:
             *(nlog_level *) member(cfg, k) = NLOG_LEVEL_INVALID;
             break;
+        case NLOG__CFG_CUSTOM:
+            k->custom->unset(member(cfg, k));
+            break;
         case NLOG__CFG_PATH:
         case NLOG__CFG_EMAIL:
         case NLOG__CFG_URL:

@@ -41,6 +41,8 @@ typedef struct reader {
     nlog__cfg_layer *layer;
     nlog_error *err;
     int syntax;            /* the parser stopped on an error */
+    nlog__cfg_pos fail_pos; /* where the first problem was found */
+    nlog__cfg_tree *tree;  /* tree mode: the value tree being read */
 } reader;
 
 /* Moves to the next event. Returns 0 when the parser stopped (an error, or
@@ -108,7 +110,10 @@ static nlog_status fail_at(reader *r, nlog__cfg_pos pos, const char *key, int sh
     char text[sizeof r->err->message];
     va_list ap;
 
-    if (pos.line > 0)
+    r->fail_pos = pos;
+    if (!r->name[0]) /* a value's text (tree mode): the caller places it */
+        source[0] = '\0';
+    else if (pos.line > 0)
         snprintf(source, sizeof source, "%.*s:%d:%d", NLOG_CONFIG_PATH_MAX, r->name, pos.line,
                  pos.column);
     else
@@ -248,6 +253,152 @@ static nlog_status read_value(reader *r, const nlog__cfg_key *k, nlog__cfg_pos k
     r->layer->set[i] = 1;
     r->layer->pos[i] = pos;
     return NLOG_OK;
+}
+
+/* ---- value trees (CUSTOM rows) ---------------------------------------------
+ *
+ * A CUSTOM row's value (a list of rules, a list of names) is read into a
+ * small tree first and handed to the row's own parser, which knows what the
+ * keys mean. The tree is bounded (NLOG__CFG_TREE_NODES_MAX nodes, nesting
+ * NLOG__CFG_TREE_DEPTH_MAX) and refuses aliases like the rest of the reader. */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+} arena_block;
+
+static void *arena_alloc(nlog__cfg_tree *t, size_t n)
+{
+    arena_block *b = t->arena;
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        arena_block *nb = malloc(sizeof *nb + cap);
+        if (!nb)
+            return NULL;
+        nb->next = b;
+        nb->used = 0;
+        nb->cap = cap;
+        t->arena = nb;
+        b = nb;
+    }
+    void *p = (char *) b->data + b->used;
+    b->used += n;
+    return p;
+}
+
+void nlog__cfg_tree_free(nlog__cfg_tree *t)
+{
+    arena_block *b = t->arena;
+    while (b) {
+        arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    t->arena = NULL;
+    t->root = NULL;
+    t->n_nodes = 0;
+}
+
+static nlog_status tree_nomem(reader *r)
+{
+    nlog__cfg_fail(r->err, NLOG_ENOMEM, r->name, "", 0, "out of memory");
+    return NLOG_ENOMEM;
+}
+
+static int is_null_scalar(reader *r);
+
+/* Reads the node that starts at the current event (and everything inside
+ * it) into the tree. */
+static nlog_status read_tree(reader *r, const char *key, int depth, nlog__cfg_node **ret)
+{
+    nlog__cfg_tree *t = r->tree;
+    nlog__cfg_pos pos = ev_pos(r->ev);
+    if (r->ev->type == FYET_ALIAS)
+        return fail_alias(r, key);
+    if (depth > NLOG__CFG_TREE_DEPTH_MAX)
+        return fail_at(r, pos, key, *key != '\0',
+                       "nested more than %d levels deep; accepted: the shapes this key "
+                       "describes in docs/configuration.md",
+                       NLOG__CFG_TREE_DEPTH_MAX);
+    if (t->n_nodes >= NLOG__CFG_TREE_NODES_MAX)
+        return fail_at(r, pos, key, *key != '\0', "more than %d values; accepted: at most %d",
+                       NLOG__CFG_TREE_NODES_MAX, NLOG__CFG_TREE_NODES_MAX);
+    nlog__cfg_node *n = arena_alloc(t, sizeof *n);
+    if (!n)
+        return tree_nomem(r);
+    memset(n, 0, sizeof *n);
+    t->n_nodes++;
+    n->pos = pos;
+    *ret = n;
+    switch (r->ev->type) {
+    case FYET_SCALAR: {
+        const char *text;
+        size_t len;
+        n->kind = NLOG__CFG_NODE_SCALAR;
+        n->is_null = is_null_scalar(r);
+        nlog_status st = scalar_text(r, key, &text, &len);
+        if (st != NLOG_OK)
+            return st;
+        char *copy = arena_alloc(t, len + 1);
+        if (!copy)
+            return tree_nomem(r);
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        n->text = copy;
+        n->len = len;
+        return NLOG_OK;
+    }
+    case FYET_SEQUENCE_START:
+    case FYET_MAPPING_START: {
+        enum fy_event_type end =
+            r->ev->type == FYET_SEQUENCE_START ? FYET_SEQUENCE_END : FYET_MAPPING_END;
+        n->kind = r->ev->type == FYET_SEQUENCE_START ? NLOG__CFG_NODE_SEQ : NLOG__CFG_NODE_MAP;
+        nlog__cfg_node **tail = &n->child;
+        for (;;) {
+            if (!advance(r))
+                return NLOG_ECONFIG;
+            if (r->ev->type == end)
+                return NLOG_OK;
+            nlog_status st = read_tree(r, key, depth + 1, tail);
+            if (st != NLOG_OK)
+                return st;
+            tail = &(*tail)->next;
+            n->n_children++;
+        }
+    }
+    default:
+        return fail_at(r, pos, key, *key != '\0', "unexpected %s", kind_name(r->ev->type));
+    }
+}
+
+/* A CUSTOM row: the value's tree goes to the row's parser. */
+static nlog_status read_custom(reader *r, const nlog__cfg_key *k, nlog__cfg_pos kpos)
+{
+    char why[NLOG__CFG_WHY_MAX];
+    nlog__cfg_tree t = {0};
+    nlog__cfg_node *root = NULL;
+    size_t i = nlog__cfg_key_index(k);
+    nlog__cfg_pos vpos = ev_pos_or(r->ev, kpos);
+    r->tree = &t;
+    nlog_status st = read_tree(r, k->name, 0, &root);
+    r->tree = NULL;
+    if (st == NLOG_OK) {
+        nlog__cfg_pos where = {0, 0};
+        if (root && root->kind == NLOG__CFG_NODE_SCALAR && root->is_null)
+            root = NULL;
+        why[0] = '\0';
+        if (k->custom->parse(root, (char *) &r->layer->v + k->offset, why, sizeof why,
+                             &where) != NLOG_OK) {
+            st = fail_at(r, where.line ? where : vpos, k->name, 1, "%s", why);
+        } else {
+            r->layer->set[i] = 1;
+            r->layer->pos[i] = vpos;
+        }
+    }
+    nlog__cfg_tree_free(&t);
+    return st;
 }
 
 static nlog_status read_loggers(reader *r)
@@ -421,6 +572,8 @@ static nlog_status read_map(reader *r, const char *prefix)
             } else {
                 st = read_loggers(r);
             }
+        } else if (k->type == NLOG__CFG_CUSTOM) {
+            st = read_custom(r, k, kpos);
         } else {
             st = read_value(r, k, kpos);
         }
@@ -675,5 +828,89 @@ nlog_status nlog__config_parse_file(const char *path, nlog__cfg_layer *layer, nl
 out:
     free(buf);
     (void) fclose(f);
+    return st;
+}
+
+/* Tree mode for a value given as text (environment, nlog_config_set(), the
+ * key table's defaults): the text is one YAML document, read like a file so
+ * that the same checks and workarounds apply. */
+nlog_status nlog__cfg_tree_from_text(const char *text, size_t len, nlog__cfg_tree *t, char *why,
+                                     size_t why_size, nlog__cfg_pos *ret_pos)
+{
+    struct fy_diag_cfg dcfg;
+    struct fy_parse_cfg pcfg;
+    nlog_error err;
+    reader r;
+    nlog_status st = NLOG_OK;
+
+    memset(&r, 0, sizeof r);
+    memset(&err, 0, sizeof err);
+    memset(t, 0, sizeof *t);
+    r.name = "";
+    r.data = text;
+    r.len = len;
+    r.err = &err;
+    r.tree = t;
+    *ret_pos = (nlog__cfg_pos){0, 0};
+    if (len > NLOG__CONFIG_FILE_MAX) {
+        snprintf(why, why_size, "the value is longer than %d bytes", NLOG__CONFIG_FILE_MAX);
+        return NLOG_ECONFIG;
+    }
+    nlog__cfg_pos bad;
+    unsigned value;
+    switch (check_characters((const unsigned char *) text, len, &bad, &value)) {
+    case 0:
+        *ret_pos = bad;
+        snprintf(why, why_size, "not UTF-8 (byte 0x%02x)", value);
+        return NLOG_ECONFIG;
+    case -1:
+        *ret_pos = bad;
+        snprintf(why, why_size, "character U+%04X is not allowed", value);
+        return NLOG_ECONFIG;
+    default:
+        break;
+    }
+    fy_diag_cfg_default(&dcfg);
+    dcfg.fp = NULL;
+    dcfg.output_fn = discard_output;
+    dcfg.level = FYET_ERROR;
+    dcfg.colorize = false;
+    r.diag = fy_diag_create(&dcfg);
+    memset(&pcfg, 0, sizeof pcfg);
+    pcfg.flags = FYPCF_QUIET | FYPCF_JSON_NONE | FYPCF_ALLOW_DUPLICATE_KEYS;
+    pcfg.diag = r.diag;
+    if (r.diag)
+        r.fyp = fy_parser_create(&pcfg);
+    if (!r.fyp || fy_parser_set_string(r.fyp, len ? text : "", len) != 0) {
+        snprintf(why, why_size, "out of memory");
+        st = NLOG_ENOMEM;
+        goto out;
+    }
+    /* stream start, then either stream end (no value) or a document */
+    if (advance(&r) && advance(&r) && r.ev->type == FYET_DOCUMENT_START && advance(&r)) {
+        st = read_tree(&r, "", 0, &t->root);
+        if (st == NLOG_OK && advance(&r) && advance(&r) && r.ev->type == FYET_DOCUMENT_START)
+            st = fail_at(&r, ev_pos(r.ev), "", 0, "a second YAML document in one value");
+    }
+    while (!r.syntax && r.ev && r.ev->type != FYET_STREAM_END)
+        (void) advance(&r);
+    if (r.syntax || fy_parser_get_stream_error(r.fyp))
+        st = fail_syntax(&r);
+    if (st != NLOG_OK) {
+        snprintf(why, why_size, "%s", err.message);
+        *ret_pos = r.fail_pos;
+    } else if (t->root && t->root->kind == NLOG__CFG_NODE_SCALAR && t->root->is_null) {
+        t->root = NULL;
+    }
+out:
+    if (r.ev)
+        fy_parser_event_free(r.fyp, r.ev);
+    if (r.fyp)
+        fy_parser_destroy(r.fyp);
+    if (r.diag)
+        fy_diag_destroy(r.diag);
+    free(r.unquoted);
+    if (st != NLOG_OK)
+        nlog__cfg_tree_free(t);
     return st;
 }

@@ -15,6 +15,14 @@ void nlog__set_errmsg(const char *fmt, ...) NLOG__PRINTF(1, 2);
 /* Clears it (called at the start of public calls that can fail). */
 void nlog__clear_errmsg(void);
 
+/* logger.c ----------------------------------------------------------------- */
+
+/* nlog_log() with the record's time given (ns since the epoch; 0 = now), for
+ * records that describe an event with its own time (security events). */
+nlog_status nlog__log_at(nlog_logger *lg, nlog_level level, const nlog_site *site,
+                         const char *message, const nlog_field *fields, size_t n_fields,
+                         int64_t time_ns);
+
 /* registry.c -------------------------------------------------------------- */
 
 /* Applies the thresholds of a resolved configuration: global level,

@@ -21,6 +21,7 @@
 #include "core/state.h"
 #include "internal/diag.h"
 #include "perf/engine.h"
+#include "security/sec_internal.h"
 
 static pthread_rwlock_t state_lock;
 static pthread_once_t state_once = PTHREAD_ONCE_INIT;
@@ -135,9 +136,13 @@ nlog__pipeline *nlog__state_peek(void)
     return __atomic_load_n(&pipeline, __ATOMIC_ACQUIRE);
 }
 
-/* Makes `resolved` the configuration in force. Called with config_lock held. */
-static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *input)
+/* Makes `resolved` the configuration in force. Called with config_lock held.
+ * `how` names the call for the audit trail. */
+static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *input,
+                                const char *how)
 {
+    static nlog_config before; /* guarded by config_lock */
+    int was = __atomic_load_n(&initialized, __ATOMIC_ACQUIRE);
     nlog__pipeline *fresh = NULL;
     nlog_status st = nlog__pipeline_create(resolved, &fresh);
     if (st != NLOG_OK) {
@@ -154,6 +159,8 @@ static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *
     pthread_rwlock_wrlock(&state_lock);
     nlog__pipeline *old = pipeline;
     pipeline = fresh;
+    if (was)
+        before = active;
     active = *resolved;
     if (input != &last_input) {
         if (input)
@@ -166,13 +173,31 @@ static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *
     __atomic_store_n(&record_cap, (size_t) resolved->max_record_size, __ATOMIC_RELAXED);
     (void) nlog__async_configure(resolved); /* on failure it reports and stays synchronous */
     nlog__perf_configure(resolved);
+    nlog__sec_live_configure(resolved);
     __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
+    nlog__audit_config(was ? NLOG__AUDIT_RECONFIGURE : NLOG__AUDIT_START, was ? &before : NULL,
+                       resolved, how, NULL);
     return NLOG_OK;
+}
+
+/* Alert and diagnostics callbacks may run on the performance module's own
+ * threads, which nlog_shutdown() joins and reconfiguration talks to: from
+ * there, stopping or reconfiguring the library is refused. */
+static int on_library_thread(const char *what)
+{
+    if (!nlog__perf_on_own_thread())
+        return 0;
+    nlog__set_errmsg("%s: not allowed from an alert or diagnostics callback running on a "
+                     "library thread (hand it to a thread of your own)",
+                     what);
+    return 1;
 }
 
 nlog_status nlog_init(const nlog_config *cfg)
 {
     nlog__clear_errmsg();
+    if (on_library_thread("nlog_init"))
+        return NLOG_ESTATE;
     nlog_config resolved;
     nlog_error err;
     memset(&err, 0, sizeof err);
@@ -180,10 +205,12 @@ nlog_status nlog_init(const nlog_config *cfg)
     nlog_status st = nlog_config_resolve(cfg, &resolved, &err);
     if (st != NLOG_OK) {
         nlog__set_errmsg("%s", err.message[0] ? err.message : nlog_status_str(st));
+        if (__atomic_load_n(&initialized, __ATOMIC_ACQUIRE))
+            nlog__audit_config(NLOG__AUDIT_REJECTED, &active, NULL, "nlog_init", err.message);
         pthread_mutex_unlock(&config_lock);
         return st;
     }
-    st = apply_locked(&resolved, cfg);
+    st = apply_locked(&resolved, cfg, "nlog_init");
     pthread_mutex_unlock(&config_lock);
     return st;
 }
@@ -209,7 +236,7 @@ void nlog__ensure_init(void)
                 return;
             }
         }
-        if (apply_locked(&resolved, NULL) != NLOG_OK)
+        if (apply_locked(&resolved, NULL, "environment") != NLOG_OK)
             nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ENOMEM, 0, NULL, "%s", nlog_errmsg());
     }
     pthread_mutex_unlock(&config_lock);
@@ -222,6 +249,8 @@ nlog_status nlog_set_profile(const char *name)
         nlog__set_errmsg("profile name is NULL");
         return NLOG_EINVAL;
     }
+    if (on_library_thread("nlog_set_profile"))
+        return NLOG_ESTATE;
     nlog__ensure_init();
     pthread_mutex_lock(&config_lock);
     nlog_config input = last_input;
@@ -236,11 +265,12 @@ nlog_status nlog_set_profile(const char *name)
     memset(&err, 0, sizeof err);
     nlog_status st = nlog_config_resolve(&input, &resolved, &err);
     if (st == NLOG_OK) {
-        st = apply_locked(&resolved, &input);
+        st = apply_locked(&resolved, &input, "nlog_set_profile");
         if (st == NLOG_OK)
             last_input = input;
     } else {
         nlog__set_errmsg("%s", err.message[0] ? err.message : nlog_status_str(st));
+        nlog__audit_config(NLOG__AUDIT_REJECTED, &active, NULL, "nlog_set_profile", err.message);
     }
     pthread_mutex_unlock(&config_lock);
     return st;
@@ -272,8 +302,17 @@ nlog_status nlog_flush(void)
 
 void nlog_shutdown(void)
 {
+    if (on_library_thread("nlog_shutdown")) {
+        nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ESTATE, 0, "nlog_shutdown",
+                   "nlog_shutdown() was called from a callback on a library thread and was "
+                   "refused; the library keeps running");
+        return;
+    }
     pthread_mutex_lock(&config_lock);
     nlog__perf_stop();  /* its last records go through the outputs still open */
+    if (__atomic_load_n(&initialized, __ATOMIC_ACQUIRE))
+        nlog__audit_config(NLOG__AUDIT_STOP, NULL, NULL, "nlog_shutdown", NULL);
+    nlog__sec_live_shutdown();
     nlog__async_stop(); /* writes everything queued before the outputs close */
     (void) pthread_once(&state_once, make_lock);
     pthread_rwlock_wrlock(&state_lock);

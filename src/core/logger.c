@@ -50,7 +50,8 @@ static nlog_category pick_category(const nlog_field *fields, size_t n, const cha
 /* Delivers one accepted record. Called with the state read lock held. */
 static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
                            const nlog_site *site, const char *msg, size_t msg_len,
-                           const nlog_field *fields, size_t n_fields, int truncated)
+                           const nlog_field *fields, size_t n_fields, int truncated,
+                           int64_t time_ns)
 {
     nlog_status st = NLOG_OK;
     if (n_fields > NLOG_FIELDS_MAX) {
@@ -58,7 +59,7 @@ static nlog_status deliver(nlog__pipeline *p, nlog_logger *lg, nlog_level level,
         n_fields = NLOG_FIELDS_MAX;
     }
     nlog__record r;
-    r.time_ns = nlog__clock_realtime_ns();
+    r.time_ns = time_ns ? time_ns : nlog__clock_realtime_ns();
     r.level = level;
     nlog_category cat = pick_category(fields, n_fields, &r.category, &st);
     r.logger = lg->name;
@@ -95,9 +96,10 @@ static inline int index_of(nlog_level level)
 }
 
 /* Asynchronous delivery, general path: no lock, no system call, no
- * allocation (see async.h for the exceptions). */
+ * allocation (see async.h for the exceptions). `time_ns` 0: now. */
 static nlog_status queue(nlog_logger *lg, int li, const nlog_site *site, const char *msg,
-                         size_t msg_len, const nlog_field *fields, size_t n_fields, int truncated)
+                         size_t msg_len, const nlog_field *fields, size_t n_fields, int truncated,
+                         int64_t time_ns)
 {
     nlog_status st = NLOG_OK;
     if (NLOG_UNLIKELY(n_fields > NLOG_FIELDS_MAX)) {
@@ -109,7 +111,10 @@ static nlog_status queue(nlog_logger *lg, int li, const nlog_site *site, const c
     nlog__qcall c;
     c.logger = lg;
     c.level_index = li;
-    if (__atomic_load_n(&nlog__tsc_on, __ATOMIC_RELAXED)) {
+    if (time_ns) { /* the event's own time (security events) */
+        c.time = time_ns;
+        c.time_flags = 0;
+    } else if (__atomic_load_n(&nlog__tsc_on, __ATOMIC_RELAXED)) {
         c.time = (int64_t) nlog__tsc_read();
         c.time_flags = NLOG__QF_TSC;
     } else {
@@ -144,20 +149,21 @@ static inline int admit(nlog_logger *lg, nlog_level level, nlog_status *st)
 }
 
 /* Delivers a call that passed the level check: the common tail of
- * nlog_log() and nlog__log_admitted(). `trust` (NLOG__TRUST_*) says which
- * strings the macros proved to be literals of the main program. */
+ * nlog__log_at() and nlog__log_admitted(). `trust` (NLOG__TRUST_*) says
+ * which strings the macros proved to be literals of the main program;
+ * `time_ns` is the record's time, 0 for now. */
 static inline __attribute__((always_inline)) nlog_status
 dispatch(nlog_logger *lg, int li, unsigned trust, const nlog_site *site, const char *message,
-         const nlog_field *fields, size_t n_fields)
+         const nlog_field *fields, size_t n_fields, int64_t time_ns)
 {
     if (NLOG_LIKELY(nlog__async_on())) {
-        if (NLOG_LIKELY(site && n_fields <= NLOG_FIELDS_MAX)) {
+        if (NLOG_LIKELY(site && n_fields <= NLOG_FIELDS_MAX && !time_ns)) {
             nlog_status st =
                 nlog__async_try_static(lg, li, trust, site, message, fields, n_fields);
             if (NLOG_LIKELY(st != NLOG__ASYNC_AGAIN))
                 return st;
         }
-        return queue(lg, li, site, message, strlen(message), fields, n_fields, 0);
+        return queue(lg, li, site, message, strlen(message), fields, n_fields, 0, time_ns);
     }
     nlog__pipeline *p = nlog__state_read_begin();
     if (!p) {
@@ -165,7 +171,7 @@ dispatch(nlog_logger *lg, int li, unsigned trust, const nlog_site *site, const c
         return NLOG_ESTATE;
     }
     nlog_status st = deliver(p, lg, nlog_level_from_index(li), site, message, strlen(message),
-                             fields, n_fields, 0);
+                             fields, n_fields, 0, time_ns);
     nlog__state_read_end();
     return st;
 }
@@ -173,11 +179,19 @@ dispatch(nlog_logger *lg, int li, unsigned trust, const nlog_site *site, const c
 nlog_status nlog_log(nlog_logger *lg, nlog_level level, const nlog_site *site,
                      const char *message, const nlog_field *fields, size_t n_fields)
 {
+    return nlog__log_at(lg, level, site, message, fields, n_fields, 0);
+}
+
+nlog_status nlog__log_at(nlog_logger *lg, nlog_level level, const nlog_site *site,
+                         const char *message, const nlog_field *fields, size_t n_fields,
+                         int64_t time_ns)
+{
     nlog_status st;
     int li = admit(lg, level, &st);
     if (li < 0)
         return st;
-    return dispatch(lg, li, 0, site, message ? message : "", fields, fields ? n_fields : 0);
+    return dispatch(lg, li, 0, site, message ? message : "", fields, fields ? n_fields : 0,
+                    time_ns);
 }
 
 /* Everything but the fast case of nlog__log_admitted(), out of line so that
@@ -188,7 +202,7 @@ static __attribute__((noinline)) nlog_status admitted_slow(nlog_logger *lg, int 
                                                           const nlog_field *fields,
                                                           size_t n_fields)
 {
-    return dispatch(lg, li, 0, site, message ? message : "", fields, n_fields);
+    return dispatch(lg, li, 0, site, message ? message : "", fields, n_fields, 0);
 }
 
 nlog_status nlog__log_admitted(nlog_logger *lg, int level_index, const nlog_site *site,
@@ -250,8 +264,8 @@ nlog_status nlog_logv(nlog_logger *lg, nlog_level level, const nlog_site *site, 
         len = (size_t) n;
     }
     if (async)
-        return queue(lg, li, site, sc->msg, len, NULL, 0, truncated);
-    st = deliver(p, lg, level, site, sc->msg, len, NULL, 0, truncated);
+        return queue(lg, li, site, sc->msg, len, NULL, 0, truncated, 0);
+    st = deliver(p, lg, level, site, sc->msg, len, NULL, 0, truncated, 0);
     nlog__state_read_end();
     return st;
 }

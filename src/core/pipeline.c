@@ -19,6 +19,7 @@
 #include "internal/diag.h"
 #include "platform/platform.h"
 #include "sink/remote.h"
+#include "security/redact.h"
 #include "sink/rotate.h"
 #include "sink/sink.h"
 
@@ -55,6 +56,9 @@ struct nlog__pipeline {
     int64_t next_sync_ns;      /* atomic: monotonic time the next interval sync is due */
     int dirty;                 /* atomic: written since the last sync */
     nlog__json_cache *jcache;  /* asynchronous writer only: call-site templates */
+    nlog__redactor *redact;    /* masking and field encryption, or NULL (security/redact.h) */
+    int audit_sync;            /* synchronous mode: AUDIT records are synced before the
+                                  call returns (the asynchronous writer does it itself) */
 };
 
 static int env_set(const char *name)
@@ -86,6 +90,21 @@ static nlog_status add(nlog__pipeline *p, nlog__sink *s, enum route r, enum form
     return NLOG_OK;
 }
 
+/* Sealing options of one file (seal: the key that asks for it; by_default:
+ * 1 for the files sealed by default, see nlog__file_opts). */
+static void seal_opts(const nlog_config *cfg, int seal, int by_default, nlog__file_opts *o)
+{
+    o->seal = seal > 0;
+    o->seal_if_set_up = by_default;
+    o->seal_required = cfg->seal_required > 0;
+    o->seal_key_dir = cfg->seal_key_dir;
+    o->seal_max_records = cfg->seal_checkpoint_records > 0 ? (unsigned) cfg->seal_checkpoint_records
+                                                           : 1000u;
+    o->seal_interval_ns = (int64_t) (cfg->seal_checkpoint_interval_ms > 0
+                                         ? cfg->seal_checkpoint_interval_ms
+                                         : 1000) * 1000000;
+}
+
 /* Rotation options of one file from the resolved configuration. */
 static void file_opts(const nlog_config *cfg, int keep_files, int keep_days, int64_t keep_bytes,
                       nlog__file_opts *o)
@@ -108,10 +127,13 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
     p->record_cap = (size_t) cfg->max_record_size;
     p->fsync_mode = cfg->fsync;
     p->fsync_interval_ns = (int64_t) cfg->fsync_interval_ms * 1000000;
+    p->audit_sync = cfg->audit_sync > 0;
     if (p->record_cap < NLOG__RECORD_MIN_CAP)
         p->record_cap = NLOG__RECORD_MIN_CAP;
-    nlog_status st = NLOG_OK;
+    nlog_status st = nlog__redactor_create(cfg, p->record_cap, &p->redact);
     nlog__sink *s = NULL;
+    if (st != NLOG_OK)
+        goto fail;
 
     if (cfg->console_enabled) {
         int fd = cfg->console_stream == NLOG_CONSOLE_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
@@ -131,6 +153,19 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
         nlog__file_opts fo;
         file_opts(cfg, cfg->retention_max_files, cfg->retention_max_age_days,
                   cfg->retention_max_total_size, &fo);
+        if (cfg->seal > 0 && !cfg->structured_enabled) {
+            /* Only JSON lines can be sealed. */
+            nlog__diag(NLOG_DIAG_CONFIG, NLOG_ECONFIG, 0, NLOG__FILE_MAIN,
+                       "seal: %s is written as text (structured_enabled: false) and only JSON "
+                       "lines can be sealed: it is written UNSEALED",
+                       NLOG__FILE_MAIN);
+            if (cfg->seal_required > 0) {
+                st = NLOG_ECONFIG;
+                goto fail;
+            }
+        } else {
+            seal_opts(cfg, cfg->seal, 0, &fo);
+        }
         st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_MAIN, &fo, &s);
         if (st != NLOG_OK)
             goto fail;
@@ -139,6 +174,7 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
             file_opts(cfg, cfg->security_retention_max_files,
                       cfg->security_retention_max_age_days,
                       cfg->security_retention_max_total_size, &fo);
+            seal_opts(cfg, cfg->seal_security, 1, &fo);
             st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_SECURITY, &fo, &s);
             if (st != NLOG_OK)
                 goto fail;
@@ -147,6 +183,7 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
         if (cfg->audit_enabled) {
             file_opts(cfg, cfg->audit_retention_max_files, cfg->audit_retention_max_age_days,
                       cfg->audit_retention_max_total_size, &fo);
+            seal_opts(cfg, cfg->seal_audit, 1, &fo);
             st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_AUDIT, &fo, &s);
             if (st != NLOG_OK)
                 goto fail;
@@ -185,6 +222,7 @@ void nlog__pipeline_destroy(nlog__pipeline *p)
         free(o->batch);
     }
     nlog__json_cache_destroy(p->jcache);
+    nlog__redactor_destroy(p->redact);
     free(p);
 }
 
@@ -206,6 +244,8 @@ static int admits(enum route route, const nlog__record *r, nlog_category cat)
 nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_category cat,
                                 int *ret_truncated)
 {
+    nlog__record redacted; /* masked before any output sees the record */
+    r = nlog__redact(p->redact, r, 0, &redacted);
     nlog__scratch *sc = nlog__scratch_get(p->record_cap);
     if (!sc) {
         NLOG__COUNT(records_failed, p->n_outs);
@@ -245,6 +285,9 @@ nlog_status nlog__pipeline_emit(nlog__pipeline *p, const nlog__record *r, nlog_c
             st = NLOG_EIO;
     }
     *ret_truncated = truncated;
+    if (p->audit_sync && r->level == NLOG_LEVEL_AUDIT && p->fsync_mode != NLOG_FSYNC_ALWAYS &&
+        nlog__pipeline_sync(p) != NLOG_OK)
+        st = NLOG_EIO;
     nlog__pipeline_after_write(p);
     return st;
 }
@@ -299,6 +342,18 @@ nlog_status nlog__pipeline_emit_batched(nlog__pipeline *p, const nlog__record *r
     const char *json = NULL;
     size_t json_len = 0;
     size_t cap = BATCH_BYTES + p->record_cap;
+    /* Masked and encrypted before any output sees the record (writer thread).
+     * A call site the template cache knows needs no new scan: only records
+     * that redaction left unchanged become templates, and a site's strings
+     * cannot change (NLOG__REC_STATIC), so its records stay unchanged. A
+     * changed record lives in a workspace: not static any more. */
+    nlog__record redacted;
+    if (p->redact && !nlog__json_cache_knows(p->jcache, r)) {
+        const nlog__record *view = nlog__redact(p->redact, r, 1, &redacted);
+        if (view == &redacted)
+            redacted.flags &= ~NLOG__REC_STATIC;
+        r = view;
+    }
     *ret_truncated = 0;
     /* First make sure every output that takes the record has room for it, so
      * a record is either given to all of its outputs or to none. */

@@ -19,6 +19,7 @@
 #include "core/logger_impl.h"
 #include "format/utf8.h"
 #include "internal/diag.h"
+#include "security/sec_internal.h"
 
 typedef struct override {
     struct override *next;
@@ -228,6 +229,7 @@ nlog_status nlog_set_logger_level(const char *name, nlog_level level)
     if (st == NLOG_OK)
         refresh_locked();
     pthread_mutex_unlock(&lock);
+    nlog__audit_level(name, level, st); /* after the lock: it logs */
     return st;
 }
 
@@ -254,6 +256,7 @@ nlog_status nlog_set_level(nlog_level level)
     global_level = (int) level;
     refresh_locked();
     pthread_mutex_unlock(&lock);
+    nlog__audit_level(NULL, level, NLOG_OK); /* after the lock: it logs */
     return NLOG_OK;
 }
 

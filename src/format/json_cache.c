@@ -111,14 +111,25 @@ static void remember(slot *s, const nlog__record *r)
     s->n_fields = (uint16_t) r->n_fields;
 }
 
+static inline slot *slot_of(nlog__json_cache *c, const nlog__record *r)
+{
+    uintptr_t h = (uintptr_t) r->message ^ ((uintptr_t) r->function << 7) ^
+                  ((uintptr_t) r->line << 17) ^ (uintptr_t) r->tid;
+    return &c->slots[(h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - 7)];
+}
+
+int nlog__json_cache_knows(nlog__json_cache *c, const nlog__record *r)
+{
+    return c && (r->flags & NLOG__REC_STATIC) && r->n_fields <= FIELDS_MAX &&
+           same_site(slot_of(c, r), r);
+}
+
 size_t nlog__json_encode_cached(nlog__json_cache *c, const nlog__record *r, char *out, size_t cap,
                                 int *ret_truncated)
 {
     if (!c || !(r->flags & NLOG__REC_STATIC) || r->n_fields > FIELDS_MAX)
         return nlog__json_encode(r, out, cap, ret_truncated);
-    uintptr_t h = (uintptr_t) r->message ^ ((uintptr_t) r->function << 7) ^
-                  ((uintptr_t) r->line << 17) ^ (uintptr_t) r->tid;
-    slot *s = &c->slots[(h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - 7)];
+    slot *s = slot_of(c, r);
     if (NLOG_LIKELY(same_site(s, r))) {
         c->hits++;
     } else {

@@ -34,6 +34,13 @@ void nlog__json_cache_destroy(nlog__json_cache *c);
 size_t nlog__json_encode_cached(nlog__json_cache *c, const nlog__record *r, char *out, size_t cap,
                                 int *ret_truncated);
 
+/* Whether the cache holds a template for r's call site (r must be
+ * NLOG__REC_STATIC for that). Such a site's records were encoded from the
+ * record as it came, so a caller may rely on whatever it checked before
+ * encoding (the redaction of security/redact.h) having left the site's
+ * records unchanged. */
+int nlog__json_cache_knows(nlog__json_cache *c, const nlog__record *r);
+
 /* Hits and misses so far (tests, benchmarks). */
 void nlog__json_cache_stats(const nlog__json_cache *c, uint64_t *ret_hits, uint64_t *ret_misses);
 

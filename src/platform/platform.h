@@ -101,6 +101,10 @@ const char *nlog__env(const char *name);
 
 /* Fills buf with n bytes from the kernel's random source. Returns 0 or -1. */
 int nlog__random(void *buf, size_t n);
+/* The user the process runs as ("alice", or "uid:1000" without a name). */
+void nlog__process_user(char *buf, size_t size);
+/* Where the process's own actions come from: "host/program[pid]". */
+void nlog__process_origin(char *buf, size_t size);
 
 /* Creates `path` and its missing parents with `mode`. Returns 0 or an errno. */
 int nlog__mkdir_p(const char *path, unsigned mode);

@@ -2,7 +2,9 @@
  * ingest_parse.h). json-c parses with UTF-8 validation and exact 64-bit
  * integers; the groups (context, metadata, performance_data) are kept as
  * compact JSON text, and members the format does not know are kept in
- * `extra` rather than lost. */
+ * `extra` rather than lost. Plain records take the fast path of
+ * ingest_fast.c instead (same result, about ten times cheaper); json-c reads
+ * whatever that path refuses. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include <json-c/json.h>
 #include <nlog/level.h>
 
+#include "server/ingest_fast.h"
 #include "server/ingest_parse.h"
 #include "server/timeparse.h"
 
@@ -249,7 +252,7 @@ bad:
     return oom ? -1 : 1;
 }
 
-static int push(nlogd_ingest *in, json_object *o, size_t index, size_t line)
+static int reserve(nlogd_ingest *in)
 {
     if (in->n == in->cap) {
         size_t nc = in->cap ? in->cap * 2 : 64;
@@ -259,6 +262,13 @@ static int push(nlogd_ingest *in, json_object *o, size_t index, size_t line)
         in->recs = nr;
         in->cap = nc;
     }
+    return 0;
+}
+
+static int push(nlogd_ingest *in, json_object *o, size_t index, size_t line)
+{
+    if (reserve(in) != 0)
+        return -1;
     int rc = take_record(in, o, index, line, &in->recs[in->n]);
     if (rc == 0)
         in->n++;
@@ -281,8 +291,52 @@ static int only_space(const char *s, size_t n)
     return 1;
 }
 
-static int parse_array(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e)
+/* The whole array through the fast path: 1 (done), 0 (some element is not
+ * plain: nothing kept, json-c reads the array), -1 (out of memory). */
+static int fast_array(const char *body, size_t len, nlogd_ingest *in)
 {
+    size_t n0 = in->n, pos = 0;
+    while (pos < len && (body[pos] == ' ' || body[pos] == '\t' || body[pos] == '\r' ||
+                         body[pos] == '\n'))
+        pos++;
+    if (pos == len || body[pos] != '[')
+        return 0;
+    pos++;
+    for (;;) {
+        size_t used;
+        if (reserve(in) != 0)
+            return -1;
+        int rc = nlogd__ingest_fast(in, body + pos, len - pos, &used, &in->recs[in->n]);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            break;
+        in->n++;
+        pos += used;
+        while (pos < len && (body[pos] == ' ' || body[pos] == '\t' || body[pos] == '\r' ||
+                             body[pos] == '\n'))
+            pos++;
+        if (pos < len && body[pos] == ',') {
+            pos++;
+            continue;
+        }
+        if (pos < len && body[pos] == ']' && only_space(body + pos + 1, len - pos - 1))
+            return 1;
+        break;
+    }
+    in->n = n0;
+    return 0;
+}
+
+static int parse_array(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e, int fast)
+{
+    if (fast && len <= 0x7fffffff) {
+        int rc = fast_array(body, len, in);
+        if (rc < 0)
+            return nlogd_fail(e, 500, "internal", "", "out of memory");
+        if (rc > 0)
+            return 0;
+    }
     json_tokener *tok = new_tokener();
     if (!tok)
         return nlogd_fail(e, 500, "internal", "", "out of memory");
@@ -312,7 +366,7 @@ static int parse_array(const char *body, size_t len, nlogd_ingest *in, nlogd_err
     return 0;
 }
 
-static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e)
+static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e, int fast)
 {
     json_tokener *tok = new_tokener();
     if (!tok)
@@ -331,6 +385,23 @@ static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_er
         if (ll > 0x7fffffff) {
             reject(in, index++, lineno, "line %zu: longer than 2 GB", lineno);
             continue;
+        }
+        if (fast) {
+            size_t used;
+            if (reserve(in) != 0) {
+                rc = -1;
+                break;
+            }
+            int fr = nlogd__ingest_fast(in, ln, ll, &used, &in->recs[in->n]);
+            if (fr < 0) {
+                rc = -1;
+                break;
+            }
+            if (fr > 0 && only_space(ln + used, ll - used)) {
+                in->n++;
+                index++;
+                continue;
+            }
         }
         json_tokener_reset(tok);
         json_object *o = json_tokener_parse_ex(tok, ln, (int) ll);
@@ -358,6 +429,13 @@ static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_er
 
 int nlogd_ingest_parse(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e)
 {
+    return nlogd_ingest_parse_ex(body, len, in, e, 0);
+}
+
+int nlogd_ingest_parse_ex(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e,
+                          unsigned flags)
+{
+    int fast = !(flags & NLOGD_PARSE_NO_FAST);
     size_t i = 0;
     while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
         i++;
@@ -366,6 +444,6 @@ int nlogd_ingest_parse(const char *body, size_t len, nlogd_ingest *in, nlogd_err
                           "body: empty; accepted: a JSON array of records or NDJSON, one record "
                           "per line");
     if (body[i] == '[')
-        return parse_array(body, len, in, e);
-    return parse_ndjson(body, len, in, e);
+        return parse_array(body, len, in, e, fast);
+    return parse_ndjson(body, len, in, e, fast);
 }

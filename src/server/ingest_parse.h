@@ -39,4 +39,10 @@ void nlogd_ingest_free(nlogd_ingest *in);
  * out). */
 int nlogd_ingest_parse(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e);
 
+/* As nlogd_ingest_parse(); NLOGD_PARSE_NO_FAST reads every record with
+ * json-c (the reference the fast path is tested against). */
+#define NLOGD_PARSE_NO_FAST 1u
+int nlogd_ingest_parse_ex(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e,
+                          unsigned flags);
+
 #endif

@@ -152,7 +152,9 @@ static int check_access(nlogd_server *srv, char *why, size_t why_size)
     if (tls < 0)
         return -1;
     srv->tls = tls;
-    if (c->server_stream_max_clients > c->server_num_threads - 4) {
+    /* stream off (0 clients): nothing holds a worker, any num_threads will do */
+    if (c->server_stream_max_clients > 0 &&
+        c->server_stream_max_clients > c->server_num_threads - 4) {
         snprintf(why, why_size,
                  "server.stream_max_clients (%d) must leave at least 4 of server.num_threads (%d) "
                  "for other requests: each live-stream client holds a worker thread; raise "
@@ -266,6 +268,15 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* Signals are taken by sigwait() below; every thread inherits the mask,
+     * so it is set before any thread starts — nlog_init() may start some. */
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
     /* nlogd's own messages: console only, never its own remote output. */
     nlog_config own;
     nlog_config_init(&own);
@@ -278,14 +289,6 @@ int main(int argc, char **argv)
         return 1;
     }
     nlog_logger *lg = nlog_get_logger("nlogd");
-
-    /* Signals are taken by sigwait() below; every thread inherits the mask. */
-    sigset_t stop_set;
-    sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGTERM);
-    sigaddset(&stop_set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

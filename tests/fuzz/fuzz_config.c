@@ -31,7 +31,9 @@ static void check_error(nlog_status st, const nlog_error *err)
 
 static void check_layer(const nlog__cfg_layer *layer)
 {
-    char text[NLOG__CFG_VALUE_MAX];
+    /* large enough for every row's text, rule lists included (a value's
+     * text may be longer than NLOG__CFG_VALUE_MAX, the room `show` gives it) */
+    static char text[256 * 1024];
     nlog_config back;
     for (size_t i = 0; i < nlog__cfg_n_keys; i++) {
         const nlog__cfg_key *k = &nlog__cfg_keys[i];

@@ -15,9 +15,13 @@ for level in "DEBUG   " "INFO    " "WARNING " "ERROR   " "CRITICAL" "SECURITY" "
 done
 grep -q "user_id=user123" stderr.txt
 # files: whole JSON lines, the right counts
-test "$(wc -l < logs/netlink.log)" -eq 10
+# (10 records of the example, plus the audit trail's logging.start and
+# logging.stop, which go to netlink.log and audit.log)
+test "$(wc -l < logs/netlink.log)" -eq 12
 test "$(wc -l < logs/security.log)" -eq 2
-test "$(wc -l < logs/audit.log)" -eq 1
+test "$(wc -l < logs/audit.log)" -eq 3
+grep -q '"action":"logging.start"' logs/audit.log
+grep -q '"action":"logging.stop"' logs/audit.log
 grep -q '"category":"security"' logs/netlink.log
 grep -q '"context":{"user_id":"user123","ip_address":"192.168.1.100"}' logs/netlink.log
 echo "quickstart: ok"

@@ -32,6 +32,8 @@ int main(int argc, char **argv)
     snprintf(cfg.directory, sizeof cfg.directory, "%s", argv[2]);
     if (nlog_config_set(&cfg, "server_url", argv[1], &err) != NLOG_OK ||
         nlog_config_set(&cfg, "server_flush_interval_ms", "50", &err) != NLOG_OK ||
+        /* the tests count exactly the records this program logs */
+        nlog_config_set(&cfg, "audit_lifecycle", "false", &err) != NLOG_OK ||
         /* with access control on (tests/integration/server/test_live.py keys) */
         (getenv("NLOG_TEST_API_KEY") &&
          nlog_config_set(&cfg, "server_api_key", getenv("NLOG_TEST_API_KEY"), &err) != NLOG_OK)) {

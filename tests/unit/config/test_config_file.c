@@ -220,6 +220,7 @@ static void test_every_row_refuses_a_bad_value(void **state)
         case NLOG__CFG_URL: bad = "ftp://files.example.com/"; break;
         case NLOG__CFG_LEVELS: bad = "[a]"; break;
         case NLOG__CFG_STRING: bad = "\"a\\x01b\""; break; /* a control character */
+        case NLOG__CFG_CUSTOM: bad = "{x: 1}"; break; /* no custom row takes a mapping */
         }
         const char *dot = strchr(k->name, '.');
         if (dot) /* a row of a section */

@@ -11,7 +11,8 @@ static void clear_env(void)
 {
     const char *vars[] = {"NETLINK_LOG_LEVEL", "NETLINK_LOG_DIRECTORY", "NETLINK_LOG_CONSOLE_ENABLED",
                           "NETLINK_LOG_FILE_ENABLED", "NETLINK_LOG_CONFIG", "NETLINK_LOG_PROFILE",
-                          "NETLINK_LOG_SECURITY_ENABLED", "NETLINK_LOG_AUDIT_ENABLED"};
+                          "NETLINK_LOG_SECURITY_ENABLED", "NETLINK_LOG_AUDIT_ENABLED",
+                          "NETLINK_LOG_AUDIT_LIFECYCLE"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
         unsetenv(vars[i]);
 }
@@ -31,6 +32,7 @@ static void zero_config_start_reads_the_environment(void **state)
     setenv("NETLINK_LOG_DIRECTORY", dir, 1);
     setenv("NETLINK_LOG_LEVEL", "debug", 1);
     setenv("NETLINK_LOG_CONSOLE_ENABLED", "off", 1);
+    setenv("NETLINK_LOG_AUDIT_LIFECYCLE", "off", 1); /* only the record below */
     nlog_logger *lg = nlog_get_logger("zero"); /* no nlog_init() */
     nlog_debug(lg, "visible");
     nlog_trace(lg, "filtered");

@@ -1,10 +1,13 @@
 /* test_server_parse.c: nlogd's parsers — RFC 3339 times (timeparse.c),
  * search words (search.c), query strings, filters and cursors (qparams.c),
- * ingest bodies (ingest_parse.c) and JSON output escaping (buf.c). */
+ * ingest bodies (ingest_parse.c), JSON output escaping and streaming
+ * buffers (buf.c), and the metric bucket arithmetic (rest_perf.c). */
 #include "testutil.h"
 
 #include "server/buf.h"
+#include "server/ingest_fast.h"
 #include "server/ingest_parse.h"
+#include "server/perf_buckets.h"
 #include "server/qparams.h"
 #include "server/search.h"
 #include "server/timeparse.h"
@@ -38,12 +41,19 @@ static void test_times(void **state)
     assert_int_equal(t_ok("1969-12-31T23:59:59.999999Z"), -1000LL);
     assert_int_equal(t_ok("2024-02-29T00:00:00Z"), 1709164800000000000LL);
     assert_int_equal(t_ok("2016-12-31T23:59:60Z"), 1483228800000000000LL); /* leap second */
+    /* a leap second is at the end of a UTC day: also 00:59:60 one hour east */
+    assert_int_equal(t_ok("2017-01-01T00:59:60+01:00"), 1483228800000000000LL);
+    assert_int_equal(t_ok("2016-12-31T18:59:60-05:00"), 1483228800000000000LL);
+    t_bad("2024-01-15T10:30:60Z", "leap second");
+    t_bad("2016-12-31T23:59:60+01:00", "leap second");
+    /* any number of fraction digits; below a nanosecond is dropped */
+    assert_int_equal(t_ok("2024-01-15T10:30:45.1234567890Z"), 1705314645123456789LL);
+    assert_int_equal(t_ok("2024-01-15T10:30:45.123456789999999999999Z"), 1705314645123456789LL);
     t_bad("2023-02-29T00:00:00Z", "no such date");
     t_bad("2024-01-15T10:30:45", "time zone");
     t_bad("2024-01-15", "too short");
     t_bad("2024-01-15T25:00:00Z", "no such time");
     t_bad("2024-01-15T10:30:45.Z", "fraction");
-    t_bad("2024-01-15T10:30:45.1234567890Z", "fraction");
     t_bad("2024-01-15T10:30:45+1:00", "offset");
     t_bad("2024-01-15T10:30:45Z junk", "unexpected");
     t_bad("1600-01-01T00:00:00Z", "year");
@@ -123,6 +133,115 @@ static void test_query_strings(void **state)
     assert_string_equal(x.param, "end_time");
     x = qs_err("logger=%01");
     assert_non_null(strstr(x.message, "control"));
+    /* every refusal names its parameter, even when the name is unusable */
+    char many[600] = "", names[NLOGD_QP_MAX + 1][8];
+    const char *list[NLOGD_QP_MAX + 2];
+    for (int i = 0; i <= NLOGD_QP_MAX; i++) {
+        snprintf(names[i], sizeof names[i], "p%d", i);
+        list[i] = names[i];
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%sp%d=1", i ? "&" : "", i);
+    }
+    list[NLOGD_QP_MAX + 1] = NULL;
+    q = malloc(sizeof *q);
+    assert_int_equal(nlogd_qp_parse(many, list, q, &e), -1);
+    free(q);
+    assert_string_equal(e.param, "query string");
+    assert_non_null(strstr(e.message, "more than 32"));
+    x = qs_err("lev%zzel=INFO");
+    assert_string_equal(x.code, "unknown_parameter");
+    assert_string_equal(x.param, "lev%zzel");
+    x = qs_err("lev%00el=INFO");
+    assert_string_equal(x.param, "lev\\x00el");
+    x = qs_err("=INFO");
+    assert_string_equal(x.param, "query string");
+    x = qs_err("colour=red");
+    assert_string_equal(x.param, "colour");
+    /* query bounds: only the times the store can represent */
+    x = qs_err("end_time=2260-01-01T00:00:00Z");
+    assert_string_equal(x.param, "end_time");
+    assert_non_null(strstr(x.message, "1700-01-01T00:00:00Z to 2249-12-31T23:59:59.999999999Z"));
+    x = qs_err("start_time=1690-01-01T00:00:00Z");
+    assert_string_equal(x.param, "start_time");
+    x = qs_err("start_time=2250-01-01T00:00:00Z");
+    assert_string_equal(x.param, "start_time");
+    q = malloc(sizeof *q);
+    memset(&f, 0, sizeof f);
+    assert_int_equal(nlogd_qp_parse("start_time=1700-01-01T00:00:00Z&"
+                                    "end_time=2249-12-31T23:59:59.999999999Z",
+                                    entry_params, q, &e), 0);
+    assert_int_equal(nlogd_qp_filter(q, &f, &e), 0);
+    assert_true(f.start_ns == NLOGD_TIME_MIN_NS && f.end_ns == NLOGD_TIME_MAX_NS);
+    free(q);
+    nlogd_export_format fmt;
+    const char body[] = "{\"colour\":\"red\"}";
+    memset(&f, 0, sizeof f);
+    assert_int_equal(nlogd_export_parse(body, sizeof body - 1, &f, &fmt, &e), -1);
+    assert_string_equal(e.param, "colour");
+}
+
+/* The bucket arithmetic over the widest accepted window: no overflow
+ * (UBSan checks it), every middle inside the window, buckets in order. */
+static void test_buckets(void **state)
+{
+    (void) state;
+    int64_t t0 = NLOGD_TIME_MIN_NS, t1 = NLOGD_TIME_MAX_NS;
+    double w = nlogd_bucket_width(t0, t1, 2);
+    assert_true(w > 8e18);
+    assert_true(nlogd_bucket_before_end(t0, w, 0, 0));        /* 1970: first half */
+    assert_false(nlogd_bucket_before_end(t0, w, 0, 4000000000000000000LL));
+    int64_t prev = INT64_MIN;
+    for (size_t k = 0; k < 2; k++) {
+        int64_t m = nlogd_bucket_mid(t0, t1, w, k);
+        assert_true(m >= t0 && m <= t1 && m > prev);
+        prev = m;
+    }
+    w = nlogd_bucket_width(5, 5, 10000);
+    assert_true(nlogd_bucket_mid(5, 5, w, 9999) == 5);
+}
+
+static int sink_calls;
+static char sink_out[4096];
+static size_t sink_len;
+
+static int sink(void *user, const char *data, size_t len)
+{
+    (void) user;
+    sink_calls++;
+    if (sink_len + len > sizeof sink_out)
+        return -1;
+    memcpy(sink_out + sink_len, data, len);
+    sink_len += len;
+    return 0;
+}
+
+/* A streaming buffer never holds more than its cap and loses nothing. */
+static void test_buf_sink(void **state)
+{
+    (void) state;
+    nlogd_buf b;
+    nlogd_buf_init(&b, 16);
+    nlogd_buf_set_sink(&b, sink, NULL);
+    assert_int_equal(nlogd_buf_adds(&b, "0123456789"), 0);
+    assert_int_equal(sink_calls, 0); /* fits: buffered */
+    assert_int_equal(nlogd_buf_adds(&b, "abcdefghij"), 0);
+    assert_int_equal(sink_calls, 1); /* the first ten went out first */
+    char big[100];
+    memset(big, 'x', sizeof big);
+    assert_int_equal(nlogd_buf_add(&b, big, sizeof big), 0); /* passed straight through */
+    assert_true(b.size <= 17);
+    assert_int_equal(nlogd_buf_json_str(&b, "\x01\x01\x01\x01", 4), 0); /* 26 bytes escaped */
+    assert_int_equal(nlogd_buf_flush(&b), 0);
+    assert_int_equal(nlogd_buf_total(&b), 10 + 10 + 100 + 26);
+    assert_int_equal(sink_len, nlogd_buf_total(&b));
+    assert_memory_equal(sink_out + 120, "\"\\u0001\\u0001\\u0001\\u0001\"", 26);
+    assert_true(b.size <= 17);
+    /* a failing sink fails the buffer */
+    char huge[5000];
+    memset(huge, 'y', sizeof huge);
+    assert_int_equal(nlogd_buf_add(&b, huge, sizeof huge), -1);
+    assert_true(b.failed);
+    assert_int_equal(nlogd_buf_flush(&b), -1);
+    nlogd_buf_free(&b);
 }
 
 static void test_cursors(void **state)
@@ -182,6 +301,195 @@ static void test_ingest(void **state)
     nlogd_ingest_free(&in);
 }
 
+/* ---- the fast path (ingest_fast.c) against json-c --------------------------- */
+
+static int str_eq(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Parses body both ways and fails unless the results are the same. Returns
+ * how many records the fast path took (those json-c then did not see). */
+static void same_both_ways(const char *body, size_t len)
+{
+    nlogd_ingest a, b;
+    nlogd_err ea, eb;
+    nlogd_ingest_init(&a);
+    nlogd_ingest_init(&b);
+    int ra = nlogd_ingest_parse_ex(body, len, &a, &ea, 0);
+    int rb = nlogd_ingest_parse_ex(body, len, &b, &eb, NLOGD_PARSE_NO_FAST);
+    if (ra != rb)
+        fail_msg("rc %d vs %d for: %.*s", ra, rb, (int) len, body);
+    if (ra != 0) {
+        assert_int_equal(ea.status, eb.status);
+        assert_string_equal(ea.message, eb.message);
+    } else {
+        if (a.n != b.n || a.rejected != b.rejected || a.n_errors != b.n_errors)
+            fail_msg("%zu/%zu records, %zu/%zu rejected for: %.*s", a.n, b.n, a.rejected,
+                     b.rejected, (int) len, body);
+        for (size_t i = 0; i < a.n_errors; i++) {
+            assert_int_equal(a.errors[i].index, b.errors[i].index);
+            assert_int_equal(a.errors[i].line, b.errors[i].line);
+            assert_string_equal(a.errors[i].message, b.errors[i].message);
+        }
+        for (size_t i = 0; i < a.n; i++) {
+            const nlogd_record *x = &a.recs[i], *y = &b.recs[i];
+            if (x->ts_ns != y->ts_ns || x->level != y->level || x->line != y->line ||
+                x->pid != y->pid || x->tid != y->tid || x->message_len != y->message_len ||
+                memcmp(x->message, y->message, x->message_len) != 0 ||
+                !str_eq(x->category, y->category) || !str_eq(x->logger, y->logger) ||
+                !str_eq(x->function, y->function) || !str_eq(x->context, y->context) ||
+                !str_eq(x->metadata, y->metadata) || !str_eq(x->perf, y->perf) ||
+                !str_eq(x->extra, y->extra))
+                fail_msg("record %zu differs (fast context %s, json-c %s) for: %.*s", i,
+                         x->context ? x->context : "NULL", y->context ? y->context : "NULL",
+                         (int) len, body);
+        }
+    }
+    nlogd_ingest_free(&a);
+    nlogd_ingest_free(&b);
+}
+
+static unsigned long long fast_rng = 0x9e3779b97f4a7c15ULL;
+static unsigned fr(unsigned n)
+{
+    fast_rng ^= fast_rng << 13;
+    fast_rng ^= fast_rng >> 7;
+    fast_rng ^= fast_rng << 17;
+    return (unsigned) (fast_rng % n);
+}
+
+#define PICK(arr) (arr)[fr(sizeof(arr) / sizeof(arr)[0])]
+
+static const char *const v_ts[] = {
+    "\"2024-01-15T10:30:45.123Z\"", "\"2024-01-15T10:30:45.123456789+02:00\"",
+    "\"2024-02-30T00:00:00Z\"", "\"1600-01-01T00:00:00Z\"", "12", "null",
+    "\"2024-01-15T10:30:45\\u005a\"", "\"2249-12-31T23:59:59Z\""};
+static const char *const v_level[] = {"\"INFO\"", "\"error\"", "\"Warn\"", "\"LOUD\"",
+                                      "\"\"", "3", "\"SECURITY\"", "\"AUDIT\"",
+                                      "\"INFOINFOINFOINFOINFO\""};
+static const char *const v_msg[] = {
+    "\"hello\"", "\"\"", "\"a \\\"q\\\" b\\\\c\\/d\\n\\t\\r\\b\\f\"",
+    "\"caf\xc3\xa9\"", "\"nul\\u0000x\"", "\"bad\xff\"", "\"tab\there\"", "7",
+    "\"del\x7f\"", "\"\\u00e9\\ud83d\\ude00\""};
+static const char *const v_name[] = {"\"api\"", "\"\"", "\"a/b c.d\"",
+                                     "\"caf\xc3\xa9\"", "\"x\\u0001\"", "null", "5",
+                                     "\"0123456789012345678901234567890123456789012345678901234567890123456789\""};
+static const char *const v_int[] = {"0", "7", "-1", "01", "1.0", "1e2", "null", "\"7\"",
+                                    "2147483648", "123456789012345678", "1234567890123456789",
+                                    "99999999999999999999"};
+static const char *const v_group[] = {
+    "{}", "{ }", "null", "[]", "\"x\"", "{\"a\":1}", "{ \"a\" : 1 , \"b\" : [ 1 , 2 ] }",
+    "{\"a\":-0}", "{\"a\":-0.0,\"b\":1.50,\"c\":1E+2,\"d\":1e-07}",
+    "{\"a\":1,\"a\":2}", "{\"a\":{\"b\":{\"c\":[true,false,null,{}]}}}",
+    "{\"s\":\"a/b\"}", "{\"s\":\"\\u00e9\"}", "{\"s\":\"caf\xc3\xa9\"}",
+    "{\"n\":12345678901234567890}", "{\"n\":1e999}", "{\"n\":.5}", "{\"n\":01}",
+    "{\"k\\n\":1}", "{\"a\":[1,]}", "{\"a\":tru}", "{\"a\":\"\x7f\"}"};
+static const char *const v_extra[] = {"\"x_custom\":[1,2]", "\"tags\":{\"k\":\"v\"}",
+                                      "\"\":1", "\"timestamp\":\"2024-01-15T10:30:45Z\""};
+static const char *const v_ws[] = {"", "", "", " ", "\t", " \r "};
+
+static size_t gen_record(char *out, size_t cap)
+{
+    static const char *const keys[] = {"timestamp", "level", "category", "message", "module",
+                                       "function", "line", "context", "metadata",
+                                       "performance_data", "process_id", "thread_id"};
+    size_t n = 0;
+    int first = 1;
+    n += (size_t) snprintf(out + n, cap - n, "%s{%s", PICK(v_ws), PICK(v_ws));
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        int omit = fr(k < 4 ? 40 : 4) == 0;
+        if (omit)
+            continue;
+        const char *v;
+        switch (k) {
+        case 0: v = fr(10) ? v_ts[0] : PICK(v_ts); break;
+        case 1: v = fr(10) ? v_level[0] : PICK(v_level); break;
+        case 3: v = fr(10) ? v_msg[0] : PICK(v_msg); break;
+        case 2: case 4: case 5: v = fr(10) ? v_name[0] : PICK(v_name); break;
+        case 6: case 10: case 11: v = fr(10) ? v_int[1] : PICK(v_int); break;
+        default: v = fr(10) ? v_group[5] : PICK(v_group); break;
+        }
+        for (int rep = fr(30) == 0 ? 2 : 1; rep > 0; rep--) {
+            n += (size_t) snprintf(out + n, cap - n, "%s%s\"%s\"%s:%s%s%s", first ? "" : ",",
+                                   PICK(v_ws), keys[k], PICK(v_ws), PICK(v_ws), v, PICK(v_ws));
+            first = 0;
+        }
+    }
+    if (fr(20) == 0)
+        n += (size_t) snprintf(out + n, cap - n, "%s%s", first ? "" : ",", PICK(v_extra));
+    n += (size_t) snprintf(out + n, cap - n, "}%s%s", fr(30) == 0 ? " x" : "", PICK(v_ws));
+    return n;
+}
+
+static void test_ingest_fast_path(void **state)
+{
+    (void) state;
+    /* Hand-picked edges first: each is parsed both ways and must agree. */
+    static const char *const lines[] = {
+        "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"INFO\",\"message\":\"m\"}",
+        "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"INFO\",\"message\":\"m\"} ",
+        "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"INFO\",\"message\":\"m\"}}",
+        "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"INFO\",\"message\":\"m\",}",
+        "{}", "[]", "[{}]", " [ ] ", "{\"timestamp\":\"2024-01-15T10:30:45Z\"",
+        "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"INFO\",\"message\":\"m\","
+        "\"context\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":"
+        "{\"k\":{\"l\":{\"m\":{\"n\":{\"o\":{\"p\":{\"q\":1}}}}}}}}}}}}}}}}}}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        same_both_ways(lines[i], strlen(lines[i]));
+    /* What is plain: the first line is, a UTF-8 message is not (json-c
+     * validates it), nor an unknown member (json-c keeps it in extra). */
+    nlogd_ingest one;
+    nlogd_record r;
+    size_t used;
+    nlogd_ingest_init(&one);
+    assert_int_equal(nlogd__ingest_fast(&one, lines[0], strlen(lines[0]), &used, &r), 1);
+    assert_int_equal(used, strlen(lines[0]));
+    assert_string_equal(r.message, "m");
+    const char *utf8 = "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"INFO\","
+                       "\"message\":\"caf\xc3\xa9\"}";
+    assert_int_equal(nlogd__ingest_fast(&one, utf8, strlen(utf8), &used, &r), 0);
+    const char *unk = "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"INFO\","
+                      "\"message\":\"m\",\"tags\":[]}";
+    assert_int_equal(nlogd__ingest_fast(&one, unk, strlen(unk), &used, &r), 0);
+    nlogd_ingest_free(&one);
+    /* Then generated records: every member present, absent, repeated, with
+     * plain and odd values, odd white space; alone, as NDJSON and as arrays. */
+    char *body = malloc(1 << 20), rec[4096];
+    size_t fast_took = 0, fast_refused = 0;
+    for (int round = 0; round < 400; round++) {
+        size_t n = 0, k = 1 + fr(12);
+        int array = fr(3) == 0;
+        if (array)
+            body[n++] = '[';
+        for (size_t i = 0; i < k; i++) {
+            size_t rl = gen_record(rec, sizeof rec);
+            same_both_ways(rec, rl);
+            nlogd_ingest_init(&one);
+            if (nlogd__ingest_fast(&one, rec, rl, &used, &r) == 1)
+                fast_took++;
+            else
+                fast_refused++;
+            nlogd_ingest_free(&one);
+            if (i && array)
+                body[n++] = ',';
+            memcpy(body + n, rec, rl);
+            n += rl;
+            if (!array)
+                body[n++] = '\n';
+        }
+        if (array)
+            body[n++] = ']';
+        same_both_ways(body, n);
+    }
+    free(body);
+    /* Both paths were exercised. */
+    print_message("fast path took %zu generated records, refused %zu\n", fast_took, fast_refused);
+    assert_true(fast_took > 200);
+    assert_true(fast_refused > 200);
+}
+
 static void test_json_strings(void **state)
 {
     (void) state;
@@ -206,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_times),        cmocka_unit_test(test_search),
         cmocka_unit_test(test_query_strings), cmocka_unit_test(test_cursors),
         cmocka_unit_test(test_ingest),       cmocka_unit_test(test_json_strings),
+        cmocka_unit_test(test_ingest_fast_path),
+        cmocka_unit_test(test_buckets),      cmocka_unit_test(test_buf_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

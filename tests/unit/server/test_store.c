@@ -1,9 +1,18 @@
 /* test_store.c: the SQLite store behind store.h (src/server/store_sqlite.c):
  * append with batch-id dedupe, ordering and filters, cursors, search over
  * indexed and not-yet-indexed rows (the same answers), retention, counts,
- * and persistence across reopening. */
+ * and persistence across reopening; every filter against a brute-force
+ * oracle while the deferred indexes lag (tail, late rows, a slice boundary),
+ * across a reopen, and once they have caught up. */
 #include "testutil.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "server/search.h"
 #include "server/store.h"
 
 #define T0 1764547200000000000LL /* 2025-12-01T00:00:00Z */
@@ -215,12 +224,344 @@ static void test_dedupe_counts_retention(void **state)
     nlogd_store_close(s);
 }
 
+/* ---- every filter against an oracle while the indexes lag ------------------ */
+
+#define LAG_N 27000 /* more than one index slice (20,000): a slice ends mid-tail */
+
+typedef struct lag_rec {
+    int64_t ts;
+    int level, cat, lg, perf;
+    char msg[48];
+} lag_rec;
+
+static lag_rec *lag_recs;
+static size_t lag_n;
+static const char *const lag_cats[] = {"api", "database", "security", "system"};
+static const char *const lag_lgs[] = {"svc.a", "svc.b", "svc.c", "svc.d", "svc.e"};
+static const char *const lag_words[] = {"alpha", "beta", "gamma", "delta", "timeout"};
+
+typedef struct ids {
+    int *v;
+    size_t n, cap;
+    int64_t last_id; /* of the last entry received */
+} ids;
+
+static int collect_idx(const nlogd_entry *e, void *user)
+{
+    ids *g = user;
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 1024;
+        g->v = realloc(g->v, g->cap * sizeof *g->v);
+    }
+    g->v[g->n++] = atoi(e->message + 1); /* "m<index> ..." */
+    g->last_id = e->id;
+    return 0;
+}
+
+static const lag_rec *lag_sort_base;
+static int lag_cmp_desc(const void *a, const void *b)
+{
+    int64_t x = lag_sort_base[*(const int *) a].ts, y = lag_sort_base[*(const int *) b].ts;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static int64_t lag_deleted_before = INT64_MIN; /* retention, once it ran */
+
+static int lag_match(const nlogd_filter *f, const lag_rec *r, const nlogd_search *q)
+{
+    if (r->ts < lag_deleted_before)
+        return 0;
+    if (f->only_level ? r->level != f->only_level : r->level < f->min_level)
+        return 0;
+    if (f->category[0] && strcmp(f->category, lag_cats[r->cat]) != 0)
+        return 0;
+    if (f->logger[0] && strcmp(f->logger, lag_lgs[r->lg]) != 0)
+        return 0;
+    if ((f->has_start && r->ts < f->start_ns) || (f->has_end && r->ts > f->end_ns))
+        return 0;
+    if (f->need_perf && !r->perf)
+        return 0;
+    return !f->search[0] || nlogd_search_match(q, r->msg, strlen(r->msg));
+}
+
+/* The store's answer to f (all of it, then page by page) equals the oracle's. */
+static void lag_check(nlogd_store *s, const nlogd_filter *f0, const char *what)
+{
+    nlogd_search q;
+    char why[128];
+    if (f0->search[0])
+        assert_int_equal(nlogd_search_compile(f0->search, strlen(f0->search), &q, why,
+                                              sizeof why), 0);
+    int *want = malloc(lag_n * sizeof *want);
+    size_t nw = 0;
+    for (size_t i = 0; i < lag_n; i++)
+        if (lag_match(f0, &lag_recs[i], &q))
+            want[nw++] = (int) i;
+    lag_sort_base = lag_recs;
+    qsort(want, nw, sizeof *want, lag_cmp_desc);
+    if (f0->ascending)
+        for (size_t i = 0; i < nw / 2; i++) {
+            int t = want[i];
+            want[i] = want[nw - 1 - i];
+            want[nw - 1 - i] = t;
+        }
+    ids got_all = {NULL, 0, 0, 0};
+    int more = 0;
+    assert_int_equal(nlogd_store_query(s, f0, 0, collect_idx, &got_all, &more), NLOG_OK);
+    if (got_all.n != nw)
+        fail_msg("%s: %zu entries, expected %zu", what, got_all.n, nw);
+    for (size_t i = 0; i < nw; i++)
+        if (got_all.v[i] != want[i])
+            fail_msg("%s: entry %zu is m%d, expected m%d", what, i, got_all.v[i], want[i]);
+    /* the same in pages of 997, each continuing after the last id of the one before */
+    nlogd_filter f = *f0;
+    size_t seen = 0;
+    for (;;) {
+        ids page = {NULL, 0, 0, 0};
+        assert_int_equal(nlogd_store_query(s, &f, 997, collect_idx, &page, &more), NLOG_OK);
+        assert_true(seen + page.n <= nw);
+        for (size_t i = 0; i < page.n; i++)
+            if (page.v[i] != want[seen + i])
+                fail_msg("%s: paged entry %zu is m%d, expected m%d", what, seen + i,
+                         page.v[i], want[seen + i]);
+        seen += page.n;
+        free(page.v);
+        if (!more)
+            break;
+        f.has_cursor = 1;
+        f.cursor_id = page.last_id;
+    }
+    assert_int_equal(seen, nw);
+    free(got_all.v);
+    free(want);
+}
+
+#define LAG_SLOTS (LAG_N + 3000)
+#define LAG_STEP 7000000LL /* ns between timestamp slots */
+
+static void lag_append(nlogd_store *s, size_t from, size_t to)
+{
+    nlogd_record *recs = calloc(500, sizeof *recs);
+    static const char perf[] = "{\"response_time\":0.5}";
+    for (size_t i = from; i < to;) {
+        size_t n = 0;
+        for (; n < 500 && i < to; n++, i++) {
+            const lag_rec *r = &lag_recs[i];
+            recs[n] = mk(r->ts, r->level, lag_cats[r->cat], lag_lgs[r->lg], r->msg);
+            recs[n].perf = r->perf ? perf : NULL;
+        }
+        append(s, recs, n, NULL);
+    }
+    free(recs);
+}
+
+static void lag_make(size_t i)
+{
+    lag_rec *r = &lag_recs[i];
+    /* distinct microseconds in scattered order: 7919 is prime to LAG_SLOTS */
+    r->ts = T0 + (int64_t) ((i * 7919) % LAG_SLOTS) * LAG_STEP;
+    r->level = nlog_level_from_index((int) ((i * 13) % 8));
+    r->cat = (int) ((i * 7) % 4);
+    r->lg = (int) ((i * 3 + i / 11) % 5);
+    r->perf = i % 6 == 0;
+    snprintf(r->msg, sizeof r->msg, "m%zu %s %s%s", i, lag_words[i % 5], lag_words[(i / 5) % 5],
+             i % 97 == 0 ? " gamma-ray" : "");
+}
+
+static void lag_check_all(nlogd_store *s, const char *phase)
+{
+    char what[512];
+    nlogd_filter f;
+#define CHECK(setup)                                                      \
+    do {                                                                  \
+        memset(&f, 0, sizeof f);                                          \
+        setup;                                                            \
+        snprintf(what, sizeof what, "%s: %s", phase, #setup);            \
+        lag_check(s, &f, what);                                           \
+    } while (0)
+    CHECK((void) 0);
+    CHECK(f.ascending = 1);
+    CHECK(f.min_level = NLOG_LEVEL_ERROR);
+    CHECK(f.min_level = NLOG_LEVEL_DEBUG);
+    CHECK(f.only_level = NLOG_LEVEL_WARNING);
+    CHECK(snprintf(f.category, sizeof f.category, "api"));
+    CHECK((snprintf(f.category, sizeof f.category, "api"), f.min_level = NLOG_LEVEL_ERROR));
+    CHECK((snprintf(f.logger, sizeof f.logger, "svc.c"), f.ascending = 1));
+    CHECK((snprintf(f.category, sizeof f.category, "database"),
+           snprintf(f.logger, sizeof f.logger, "svc.b"), f.min_level = NLOG_LEVEL_INFO));
+    CHECK((f.has_start = f.has_end = 1, f.start_ns = T0 + LAG_SLOTS / 5 * LAG_STEP,
+           f.end_ns = T0 + LAG_SLOTS / 5 * 4 * LAG_STEP, f.min_level = NLOG_LEVEL_INFO));
+    CHECK((f.need_perf = 1, f.min_level = NLOG_LEVEL_WARNING));
+    CHECK(snprintf(f.search, sizeof f.search, "timeout"));
+    CHECK(snprintf(f.search, sizeof f.search, "alpha beta"));
+    CHECK((snprintf(f.search, sizeof f.search, "gam*"),
+           snprintf(f.category, sizeof f.category, "security")));
+    CHECK((snprintf(f.search, sizeof f.search, "delta"), f.min_level = NLOG_LEVEL_ERROR,
+           f.ascending = 1));
+#undef CHECK
+}
+
+static void test_queries_while_indexes_lag(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_lag"), "t.db");
+    nlogd_store *s = open_store("store_lag");
+    lag_recs = calloc(LAG_SLOTS, sizeof *lag_recs);
+    for (size_t i = 0; i < LAG_SLOTS; i++)
+        lag_make(i);
+    lag_n = LAG_N;
+    lag_append(s, 0, LAG_N);
+    assert_int_equal(nlogd_store_fts_lag(s), LAG_N);
+    lag_check_all(s, "nothing indexed");
+    /* One slice: the oldest 20,000 rows are indexed, the rest is the tail. */
+    int more = 0;
+    assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    assert_true(more);
+    assert_int_equal(nlogd_store_fts_lag(s), LAG_N - 20000);
+    /* Rows with timestamps everywhere: below the indexed boundary they are
+     * late (fts_pending), above it part of the tail. */
+    lag_n = LAG_SLOTS;
+    lag_append(s, LAG_N, LAG_SLOTS);
+    assert_int_equal(nlogd_store_fts_lag(s), LAG_SLOTS - 20000);
+    lag_check_all(s, "indexed, late and tail rows");
+    /* Restart while the indexes lag: the boundary and the late rows persist. */
+    nlogd_store_close(s);
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    assert_int_equal(nlogd_store_fts_lag(s), LAG_SLOTS - 20000);
+    lag_check_all(s, "reopened while lagging");
+    /* Retention while lagging removes rows of every kind (and the index
+     * entries of the indexed ones); then the indexes catch up. */
+    lag_deleted_before = T0 + (int64_t) LAG_SLOTS * LAG_STEP / 10 * 7;
+    do
+        assert_int_equal(nlogd_store_maintain(s, lag_deleted_before, &more), NLOG_OK);
+    while (more);
+    assert_int_equal(nlogd_store_fts_lag(s), 0);
+    lag_check_all(s, "after retention, caught up");
+    nlogd_store_stats st;
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    size_t left = 0;
+    for (size_t i = 0; i < lag_n; i++)
+        left += lag_recs[i].ts >= lag_deleted_before;
+    assert_int_equal(st.total, left);
+    nlogd_store_stats_free(&st);
+    /* New rows after catching up are the tail again. */
+    nlogd_store_close(s);
+    free(lag_recs);
+}
+
+/* kill -9 of the process while the indexes lag: the WAL is left as it was,
+ * nothing checkpointed, nothing closed. The next open sees every committed
+ * row, the committed slice boundary and the late rows, answers as before,
+ * and catches up. */
+static void test_kill9_while_indexes_lag(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_kill9"), "t.db");
+    lag_recs = calloc(LAG_SLOTS, sizeof *lag_recs);
+    for (size_t i = 0; i < LAG_SLOTS; i++)
+        lag_make(i);
+    lag_deleted_before = INT64_MIN;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        nlogd_store *c = NULL;
+        int more = 0;
+        if (nlogd_store_open(path, &c, why, sizeof why) != NLOG_OK)
+            _exit(2);
+        lag_append(c, 0, LAG_N);
+        if (nlogd_store_maintain(c, 0, &more) != NLOG_OK || !more)
+            _exit(3);
+        lag_append(c, LAG_N, LAG_SLOTS);
+        raise(SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+        fail_msg("the child did not die by SIGKILL (status %d)", status);
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    lag_n = LAG_SLOTS;
+    assert_int_equal(nlogd_store_fts_lag(s), LAG_SLOTS - 20000);
+    lag_check_all(s, "after kill -9 while lagging");
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    assert_int_equal(nlogd_store_fts_lag(s), 0);
+    lag_check_all(s, "caught up after kill -9");
+    nlogd_store_close(s);
+    free(lag_recs);
+}
+
+/* A store of schema 1 (SQL indexes on entries, every unindexed row in
+ * fts_pending) is migrated when opened and answers exactly as before. */
+static void test_migrate_schema1(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_v1"), "t.db");
+    lag_recs = calloc(LAG_SLOTS, sizeof *lag_recs);
+    for (size_t i = 0; i < LAG_SLOTS; i++)
+        lag_make(i);
+    lag_deleted_before = INT64_MIN;
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    lag_append(s, 0, 1000);
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    lag_append(s, 1000, 1300); /* not in the word index: pending */
+    nlogd_store_close(s);
+    /* Turn it into what schema 1 wrote. */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "BEGIN;"
+                                  "INSERT INTO fts_pending SELECT id FROM entries WHERE id >="
+                                  " (SELECT value FROM meta WHERE key = 'tail_from');"
+                                  "DROP TABLE ix_level; DROP TABLE ix_category; DROP TABLE ix_logger;"
+                                  "DROP TABLE meta;"
+                                  "CREATE INDEX entries_level ON entries(level);"
+                                  "CREATE INDEX entries_category ON entries(category, level);"
+                                  "CREATE INDEX entries_logger ON entries(logger, level);"
+                                  "COMMIT;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    lag_n = 1300;
+    assert_int_equal(nlogd_store_fts_lag(s), 300);
+    lag_check_all(s, "migrated from schema 1");
+    more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    assert_int_equal(nlogd_store_fts_lag(s), 0);
+    lag_check_all(s, "migrated, caught up");
+    nlogd_store_close(s);
+    /* The SQL indexes are gone. */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type ="
+                                            " 'index' AND name LIKE 'entries_%'", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(lag_recs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_filters_cursor),
         cmocka_unit_test(test_search_indexed_and_pending),
         cmocka_unit_test(test_dedupe_counts_retention),
+        cmocka_unit_test(test_queries_while_indexes_lag),
+        cmocka_unit_test(test_kill9_while_indexes_lag),
+        cmocka_unit_test(test_migrate_schema1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

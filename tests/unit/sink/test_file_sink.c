@@ -3,6 +3,8 @@
  * the cause goes. Real failures where the system can produce them (a path
  * under a regular file, /dev/full), injected short writes and EIO otherwise. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -181,6 +183,88 @@ static void deleted_file_is_recreated(void **state)
     tu_clock_real();
 }
 
+/* Writes `text` as the whole content of `path`. */
+static void put_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void log_one_and_close(const char *dir)
+{
+    nlog_config cfg;
+    tu_config(&cfg, dir);
+    assert_int_equal(nlog_init(&cfg), NLOG_OK);
+    assert_int_equal(nlog_log(nlog_get_logger("tail"), NLOG_LEVEL_INFO, NULL, "after", NULL, 0),
+                     NLOG_OK);
+    nlog_shutdown();
+}
+
+#define GOOD "{\"timestamp\":\"2026-12-01T00:00:00.000000Z\",\"level\":\"INFO\"}\n"
+
+/* A process killed inside write(2) leaves the start of a record at the end
+ * of the file; the next writer that has the file to itself cuts it off and
+ * says so, keeping every whole line before it. */
+static void torn_tail_is_cut_by_the_next_writer(void **state)
+{
+    (void) state;
+    const char *dir = tu_scratch("torn_tail");
+    const char *path = tu_path(dir, "netlink.log");
+    put_file(path, GOOD GOOD "{\"timestamp\":\"2026-12-01T00:00:01.0");
+    tu_diag_capture();
+    nlog_counters before = counters();
+    log_one_and_close(dir);
+    assert_int_equal(tu_assert_json_lines(path), 3); /* 2 old + 1 new, no fragment */
+    assert_true(tu_diag_contains("removed 35 bytes of an unfinished record"));
+    assert_int_equal(counters().records_failed - before.records_failed, 1);
+    nlog_set_diagnostics(NULL, NULL);
+}
+
+/* With another writer holding the file, what looks like a fragment may be
+ * its write in progress (which the kernel completes before any other
+ * append): it is never cut then. */
+static void tail_of_a_live_writer_is_left_alone(void **state)
+{
+    (void) state;
+    const char *dir = tu_scratch("live_tail");
+    const char *path = tu_path(dir, "netlink.log");
+    const char *partial = "{\"timestamp\":\"2026-12-01T00:00:02.000000Z\",";
+    char before_text[512];
+    snprintf(before_text, sizeof before_text, "%s%s", GOOD, partial);
+    put_file(path, before_text);
+    int other = open(path, O_WRONLY | O_APPEND);
+    assert_true(other >= 0);
+    assert_int_equal(flock(other, LOCK_SH), 0); /* a live writer, as every sink is */
+    tu_diag_capture();
+    log_one_and_close(dir);
+    close(other);
+    size_t len;
+    char *text = tu_read_file(path, &len);
+    assert_non_null(text);
+    assert_memory_equal(text, before_text, strlen(before_text)); /* nothing was cut */
+    assert_false(tu_diag_contains("removed"));
+    free(text);
+    nlog_set_diagnostics(NULL, NULL);
+}
+
+/* Bytes that are not the start of one of our records are never cut; the
+ * next record starts on a line of its own. */
+static void foreign_tail_is_kept(void **state)
+{
+    (void) state;
+    const char *dir = tu_scratch("foreign_tail");
+    const char *path = tu_path(dir, "netlink.log");
+    put_file(path, GOOD "not a record of ours");
+    log_one_and_close(dir);
+    size_t len;
+    char *text = tu_read_file(path, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "\nnot a record of ours\n{\"timestamp\""));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +272,9 @@ int main(void)
         cmocka_unit_test(disk_full_is_reported_once_and_recovers),
         cmocka_unit_test(short_write_leaves_no_fragment),
         cmocka_unit_test(deleted_file_is_recreated),
+        cmocka_unit_test(torn_tail_is_cut_by_the_next_writer),
+        cmocka_unit_test(tail_of_a_live_writer_is_left_alone),
+        cmocka_unit_test(foreign_tail_is_kept),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
