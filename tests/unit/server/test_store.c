@@ -553,6 +553,230 @@ static void test_migrate_schema1(void **state)
     free(lag_recs);
 }
 
+/* ---- many records at one timestamp ------------------------------------------ */
+
+typedef struct tie_seen {
+    int64_t first_ts, last_ts;
+    int64_t prev_id;
+    size_t n, bad_order;
+    int ascending;
+    int64_t min_ts, max_ts;
+    int *msg_seen;             /* by message number "t<k>", when set */
+    size_t msg_cap;
+    int64_t last_id;
+} tie_seen;
+
+static int tie_collect(const nlogd_entry *e, void *user)
+{
+    tie_seen *t = user;
+    if (t->n == 0) {
+        t->first_ts = e->ts_ns;
+        t->min_ts = t->max_ts = e->ts_ns;
+    } else {
+        if (t->ascending ? e->id <= t->prev_id : e->id >= t->prev_id)
+            t->bad_order++;
+        if (t->ascending ? e->ts_ns < t->last_ts : e->ts_ns > t->last_ts)
+            t->bad_order++;
+    }
+    if (e->ts_ns < t->min_ts)
+        t->min_ts = e->ts_ns;
+    if (e->ts_ns > t->max_ts)
+        t->max_ts = e->ts_ns;
+    if (t->msg_seen && e->message[0] == 't') {
+        long k = atol(e->message + 1);
+        if (k >= 0 && (size_t) k < t->msg_cap)
+            t->msg_seen[k]++;
+    }
+    t->last_ts = e->ts_ns;
+    t->prev_id = e->id;
+    t->last_id = e->id;
+    t->n++;
+    return 0;
+}
+
+static tie_seen tie_window(nlogd_store *s, int64_t a, int64_t b, int asc, size_t limit)
+{
+    tie_seen t;
+    memset(&t, 0, sizeof t);
+    t.ascending = asc;
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = a;
+    f.end_ns = b;
+    f.ascending = asc;
+    int more;
+    assert_int_equal(nlogd_store_query(s, &f, limit, tie_collect, &t, &more), NLOG_OK);
+    if (t.n) {
+        assert_true(t.min_ts >= a);
+        assert_true(t.max_ts <= b);
+    }
+    assert_int_equal(t.bad_order, 0);
+    return t;
+}
+
+static void tie_append(nlogd_store *s, int64_t ts, size_t from, size_t n, int level)
+{
+    nlogd_record *recs = calloc(10000, sizeof *recs);
+    char (*msgs)[24] = calloc(10000, sizeof *msgs);
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < 10000 ? n - done : 10000;
+        for (size_t i = 0; i < k; i++) {
+            snprintf(msgs[i], sizeof msgs[i], "t%zu", from + done + i);
+            recs[i] = mk(ts, level, "api", "svc.t", msgs[i]);
+        }
+        append(s, recs, k, NULL);
+        done += k;
+    }
+    free(msgs);
+    free(recs);
+}
+
+/* Pages of `page` entries, each after the last id of the one before, over
+ * [a, b]: every record exactly once, in order. Returns how many. */
+static size_t tie_pages(nlogd_store *s, int64_t a, int64_t b, int asc, size_t page, size_t total)
+{
+    int *seen = calloc(total, sizeof *seen);
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = a;
+    f.end_ns = b;
+    f.ascending = asc;
+    size_t n = 0;
+    int more = 1;
+    int64_t prev = 0;
+    while (more) {
+        tie_seen t;
+        memset(&t, 0, sizeof t);
+        t.ascending = asc;
+        t.msg_seen = seen;
+        t.msg_cap = total;
+        assert_int_equal(nlogd_store_query(s, &f, page, tie_collect, &t, &more), NLOG_OK);
+        assert_int_equal(t.bad_order, 0);
+        if (n && t.n)
+            assert_true(asc ? t.first_ts >= prev : t.first_ts <= prev);
+        prev = t.last_ts;
+        n += t.n;
+        f.has_cursor = 1;
+        f.cursor_id = t.last_id;
+        if (!t.n)
+            break;
+    }
+    for (size_t i = 0; i < total; i++)
+        if (seen[i] != 1)
+            fail_msg("record t%zu listed %d times", i, seen[i]);
+    free(seen);
+    return n;
+}
+
+/* More than 1024 records in one microsecond: the 1025th and later take the
+ * ids after the microsecond's own, and windows, order and cursors stay
+ * exact — also with records of the next microsecond stored after them, and
+ * late records of the crowded microsecond after those. */
+static void test_ties_over_1024(void **state)
+{
+    (void) state;
+    const int64_t T = T0 + 123456789LL; /* not on a microsecond boundary */
+    const int64_t U = T + 1000;         /* the next microsecond */
+    nlogd_store *s = open_store("store_ties");
+    tie_append(s, T, 0, 3000, NLOG_LEVEL_INFO);
+    tie_append(s, U, 3000, 1000, NLOG_LEVEL_ERROR);
+    assert_int_equal(tie_window(s, T, T, 0, 0).n, 3000);
+    assert_int_equal(tie_window(s, U, U, 0, 0).n, 1000);
+    assert_int_equal(tie_window(s, T + 1, U, 0, 0).n, 1000); /* sub-microsecond bound */
+    assert_int_equal(tie_window(s, T, U - 1, 1, 0).n, 3000);
+    assert_int_equal(tie_window(s, T - 1000, T - 1, 0, 0).n, 0);
+    assert_int_equal(tie_window(s, U + 1, U + 5000, 0, 0).n, 0);
+    /* Late records of the crowded microsecond still sort before the next. */
+    tie_append(s, T, 4000, 500, NLOG_LEVEL_WARNING);
+    tie_seen all = tie_window(s, T, U, 0, 0); /* order checked: ts never rises */
+    assert_int_equal(all.n, 4500);
+    assert_int_equal(tie_window(s, T, T, 1, 0).n, 3500);
+    for (int asc = 0; asc < 2; asc++)
+        assert_int_equal(tie_pages(s, T, U, asc, 997, 4500), 4500);
+    /* Filters read the same ranges through the indexes once caught up. */
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = f.end_ns = T;
+    f.min_level = NLOG_LEVEL_WARNING;
+    static got g;
+    assert_int_equal(query(s, &f, 0, &g, NULL), 500);
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = f.end_ns = U;
+    snprintf(f.search, sizeof f.search, "t3*");
+    assert_int_equal(query(s, &f, 0, &g, NULL), 1000);
+    /* Retention: "older than" a time deletes the crowded microsecond whole,
+     * spilled ids included; exactly at it, nothing of it. */
+    do
+        assert_int_equal(nlogd_store_maintain(s, T, &more), NLOG_OK);
+    while (more);
+    assert_int_equal(tie_window(s, T, T, 0, 0).n, 3500);
+    do
+        assert_int_equal(nlogd_store_maintain(s, T + 1, &more), NLOG_OK);
+    while (more);
+    assert_int_equal(tie_window(s, T, T, 0, 0).n, 0);
+    assert_int_equal(tie_window(s, U, U, 0, 0).n, 1000);
+    nlogd_store_stats st;
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.total, 1000);
+    assert_int_equal(st.oldest_ns, U);
+    assert_int_equal(st.newest_ns, U);
+    nlogd_store_stats_free(&st);
+    nlogd_store_close(s);
+}
+
+/* More than 2^20 records at one timestamp (the old probing gave up there
+ * and failed the whole commit). The writer never walks the records already
+ * stored at that time: after a restart (nothing cached), one more record
+ * at it costs at most two id look-ups. */
+static void test_ties_over_2_20(void **state)
+{
+    (void) state;
+    char why[256];
+    const int64_t T = T0 + 7000000000LL;
+    const size_t N = (1u << 20) + 3000;
+    const char *path = tu_path(tu_scratch("store_ties_big"), "t.db");
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    tie_append(s, T, 0, N, NLOG_LEVEL_INFO);
+    assert_int_equal(nlogd__store_id_probes(s), 0); /* one batch after another: cached */
+    nlogd_store_close(s);
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    tie_append(s, T, N, 1, NLOG_LEVEL_ERROR);
+    assert_true(nlogd__store_id_probes(s) <= 2);
+    tie_append(s, T + 1000, N + 1, 1, NLOG_LEVEL_ERROR); /* the next microsecond */
+    assert_true(nlogd__store_id_probes(s) <= 4);
+    tie_seen t = tie_window(s, T, T, 0, 0);
+    assert_int_equal(t.n, N + 1);
+    t = tie_window(s, T + 1000, T + 1000, 0, 0);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(tie_window(s, T + 1, T + 999, 0, 0).n, 0);
+    /* Newest first: the next microsecond's record, then the latest at T. */
+    static got g;
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(query(s, &f, 2, &g, NULL), 2);
+    assert_string_equal(g.msgs[0], "t1051577"); /* N + 1 */
+    assert_string_equal(g.msgs[1], "t1051576"); /* N */
+    /* A page in the middle continues exactly after its cursor. */
+    f.has_cursor = 1;
+    f.cursor_id = g.ids[1];
+    assert_int_equal(query(s, &f, 3, &g, NULL), 3);
+    assert_string_equal(g.msgs[0], "t1051575");
+    assert_string_equal(g.msgs[2], "t1051573");
+    f.ascending = 1;
+    f.has_cursor = 0;
+    assert_int_equal(query(s, &f, 1, &g, NULL), 1);
+    assert_string_equal(g.msgs[0], "t0");
+    nlogd_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +786,8 @@ int main(void)
         cmocka_unit_test(test_queries_while_indexes_lag),
         cmocka_unit_test(test_kill9_while_indexes_lag),
         cmocka_unit_test(test_migrate_schema1),
+        cmocka_unit_test(test_ties_over_1024),
+        cmocka_unit_test(test_ties_over_2_20),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
