@@ -192,6 +192,11 @@ def group_api(a):
     r2 = srv.ingest(extra, batch_id="batch-1")
     check(r1["duplicate"] is False and r2["duplicate"] is True and r2["accepted"] == 1,
           "a retried batch id is recognised: %s %s" % (r1, r2))
+    # the same id with another body is a reused id: 409, nothing stored
+    other = [rec(base + datetime.timedelta(seconds=301), "INFO", "not a retry")]
+    r3 = srv.ingest(other, batch_id="batch-1", expect=409)
+    check(r3["error"]["code"] == "batch_id_reused" and "X-Batch-Id" in r3["error"]["message"],
+          "a reused batch id is named: %s" % r3)
     total = srv.total()
     check(total == 241, "stored once: total %d" % total)
 

@@ -777,6 +777,195 @@ static void test_ties_over_2_20(void **state)
     nlogd_store_close(s);
 }
 
+/* ---- the dedupe window, reused ids, names ----------------------------------- */
+
+#define HOUR_NS (3600LL * 1000000000LL)
+
+static nlogd_batch send_batch(nlogd_store *s, const char *id, uint64_t digest)
+{
+    static char msg[64];
+    static unsigned k;
+    snprintf(msg, sizeof msg, "batch %s %u", id, k++);
+    nlogd_record r = mk(T0, NLOG_LEVEL_INFO, "api", "svc", msg);
+    nlogd_batch b = {0};
+    b.recs = &r;
+    b.n = 1;
+    snprintf(b.batch_id, sizeof b.batch_id, "%s", id);
+    b.digest = digest;
+    nlogd_batch *bs[1] = {&b};
+    assert_int_equal(nlogd_store_append(s, bs, 1), NLOG_OK);
+    assert_int_equal(b.status, NLOG_OK);
+    b.recs = NULL;
+    return b;
+}
+
+static void forget_old_batches(nlogd_store *s)
+{
+    nlogd_maint m = {NLOGD_MAINT_BATCHES, 0, 0, 0};
+    unsigned did;
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain_ex(s, &m, &did, &more), NLOG_OK);
+}
+
+/* Batch ids are remembered for 24 hours of nlogd's running time: a retry
+ * (same body) within it is a duplicate, the same id with another body is a
+ * conflict (nothing stored, nothing dropped silently), and after it the id
+ * is forgotten (the table does not grow forever). Time while nlogd is
+ * stopped does not count. */
+static void test_batch_window(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_batches"), "t.db");
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    const int64_t t1 = T0;
+    nlogd__store_set_clock(s, t1, t1);
+    nlogd_batch b = send_batch(s, "a", 11);
+    assert_false(b.duplicate || b.conflict);
+    b = send_batch(s, "a", 11);
+    assert_true(b.duplicate && !b.conflict);
+    assert_int_equal(b.orig_accepted, 1);
+    b = send_batch(s, "a", 12); /* a counter that restarted: another body */
+    assert_true(b.conflict && !b.duplicate);
+    b = send_batch(s, "a", 0); /* no digest (as before schema 3): a duplicate */
+    assert_true(b.duplicate);
+    nlogd__store_set_clock(s, t1 + 23 * HOUR_NS, 0);
+    forget_old_batches(s);
+    assert_true(send_batch(s, "a", 11).duplicate);
+    nlogd__store_set_clock(s, t1 + 25 * HOUR_NS, 0);
+    forget_old_batches(s);
+    b = send_batch(s, "a", 11); /* forgotten: stored again */
+    assert_false(b.duplicate || b.conflict);
+    nlogd_store_stats st;
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.total, 2);
+    nlogd_store_stats_free(&st);
+    /* A batch stored just before a stop of two days is still remembered
+     * for a day of running time after the restart. */
+    const int64_t t2 = t1 + 30 * HOUR_NS;
+    nlogd__store_set_clock(s, t2, 0);
+    assert_false(send_batch(s, "b", 21).duplicate);
+    nlogd_store_close(s);
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    const int64_t restart = t2 + 48 * HOUR_NS;
+    nlogd__store_set_clock(s, restart + HOUR_NS, restart);
+    forget_old_batches(s);
+    assert_true(send_batch(s, "b", 21).duplicate);
+    assert_true(send_batch(s, "a", 11).duplicate); /* stored at t1 + 25 h, 5 h before b */
+    nlogd__store_set_clock(s, restart + 20 * HOUR_NS, 0);
+    forget_old_batches(s);
+    assert_false(send_batch(s, "a", 11).duplicate); /* 5 + 20 h of running time */
+    assert_true(send_batch(s, "b", 21).duplicate);
+    nlogd__store_set_clock(s, restart + 25 * HOUR_NS, 0);
+    forget_old_batches(s);
+    assert_false(send_batch(s, "b", 21).duplicate);
+    nlogd_store_close(s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM batches", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2); /* a and b, each stored once more */
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+typedef struct name_check {
+    size_t n, wrong;
+} name_check;
+
+/* Messages are "<logger> ...": the entry's logger must be that. */
+static int check_logger(const nlogd_entry *e, void *user)
+{
+    name_check *c = user;
+    size_t l = strlen(e->logger);
+    if (e->message_len <= l || memcmp(e->message, e->logger, l) != 0 || e->message[l] != ' ')
+        c->wrong++;
+    c->n++;
+    return 0;
+}
+
+static int64_t names_scalar(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Names whose records retention deleted are pruned, and their ids are
+ * never given to another name (a reader's cached id -> name stays right);
+ * more names than the writer's and the readers' caches hold still resolve
+ * to the right ids and names. */
+static void test_names_pruned_and_bounded(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_names"), "t.db");
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    enum { N = 20000 }; /* more than either cache */
+    nlogd_record *recs = calloc(N, sizeof *recs);
+    char (*lg)[16] = calloc(N, sizeof *lg), (*msg)[32] = calloc(N, sizeof *msg);
+    const int64_t old = T0 - 40 * 24 * HOUR_NS;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(lg[i], sizeof lg[i], "old.%d", i);
+            snprintf(msg[i], sizeof msg[i], "%s r%d", lg[i], round);
+            recs[i] = mk(old + (int64_t) i * 1000, NLOG_LEVEL_INFO, "gone", lg[i], msg[i]);
+        }
+        append(s, recs, N, NULL);
+    }
+    nlogd_record keep = mk(T0, NLOG_LEVEL_INFO, "api", "kept", "kept r0");
+    append(s, &keep, 1, NULL);
+    nlogd_store_stats st;
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.n_loggers_total, N + 1);
+    for (size_t i = 0; i < st.n_loggers; i++)
+        assert_true(st.loggers[i].n == (strcmp(st.loggers[i].name, "kept") ? 2u : 1u));
+    nlogd_store_stats_free(&st);
+    name_check c = {0, 0};
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    int more;
+    assert_int_equal(nlogd_store_query(s, &f, 0, check_logger, &c, &more), NLOG_OK);
+    assert_int_equal(c.n, 2 * N + 1);
+    assert_int_equal(c.wrong, 0);
+    int64_t max_before = names_scalar(path, "SELECT max(id) FROM names");
+    /* Retention deletes the old records; their names go too. */
+    do
+        assert_int_equal(nlogd_store_maintain(s, T0 - 30 * 24 * HOUR_NS, &more), NLOG_OK);
+    while (more);
+    /* left: the category api and the logger kept */
+    assert_int_equal(names_scalar(path, "SELECT count(*) FROM names"), 2);
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.total, 1);
+    assert_int_equal(st.n_loggers_total, 1);
+    assert_int_equal(st.n_categories, 1);
+    nlogd_store_stats_free(&st);
+    /* A name seen again gets a new id, after every id given before. */
+    nlogd_record again = mk(T0 + 1000, NLOG_LEVEL_INFO, "gone", "old.7", "old.7 again");
+    append(s, &again, 1, NULL);
+    assert_true(names_scalar(path, "SELECT min(id) FROM names WHERE kind = 1 AND name = 'old.7'") >
+                max_before);
+    c.n = c.wrong = 0;
+    assert_int_equal(nlogd_store_query(s, &f, 0, check_logger, &c, &more), NLOG_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.wrong, 0);
+    nlogd_store_close(s);
+    free(recs);
+    free(lg);
+    free(msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -788,6 +977,8 @@ int main(void)
         cmocka_unit_test(test_migrate_schema1),
         cmocka_unit_test(test_ties_over_1024),
         cmocka_unit_test(test_ties_over_2_20),
+        cmocka_unit_test(test_batch_window),
+        cmocka_unit_test(test_names_pruned_and_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
