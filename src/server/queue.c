@@ -1,5 +1,5 @@
 /* queue.c: bounded batch queue and the writer thread (see queue.h).
- * State guarded by q->lock: the list, its record count, stop, and each
+ * State guarded by q->lock: the list, its record and byte counts, stop, and each
  * batch's `done` flag (read by its waiting submitter). The writer's pacing
  * state (commit and slice counters) is its own; q->stats is written by it
  * with relaxed atomics and read by anyone. */
@@ -24,6 +24,7 @@ struct nlogd_queue {
     pthread_cond_t work, done, room;
     item *head, *tail;
     size_t records, cap;
+    size_t bytes;                     /* mem_bytes of the batches in the list */
     int stop;
     nlogd_store *store;
     nlogd_queue_config cfg;
@@ -131,7 +132,7 @@ static void *writer_main(void *arg)
             since_slice = 0;
             continue;
         }
-        size_t n = 0, recs = 0;
+        size_t n = 0, recs = 0, mem = 0;
         while (q->head && n < sizeof group / sizeof group[0] &&
                (n == 0 || recs + q->head->b->n <= GROUP_RECORDS)) {
             item *it = q->head;
@@ -141,6 +142,7 @@ static void *writer_main(void *arg)
             group[n] = it;
             bs[n] = it->b;
             recs += it->b->n;
+            mem += it->b->mem_bytes;
             n++;
         }
         nlogd_stored_fn hook = q->hook;
@@ -156,6 +158,7 @@ static void *writer_main(void *arg)
         for (size_t i = 0; i < n; i++)
             group[i]->done = 1;
         q->records -= recs;
+        q->bytes -= mem;
         pthread_cond_broadcast(&q->done);
         pthread_cond_broadcast(&q->room);
         pthread_mutex_unlock(&q->lock);
@@ -224,7 +227,9 @@ int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block)
     pthread_mutex_lock(&q->lock);
     /* A batch larger than the whole queue is still taken when the queue is
      * empty, so a large request is never refused forever. */
-    while (q->records && q->records + b->n > q->cap) {
+    while ((q->records || q->bytes) &&
+           (q->records + b->n > q->cap ||
+            (q->cfg.cap_bytes && q->bytes + b->mem_bytes > q->cfg.cap_bytes))) {
         if (!block || q->stop) {
             pthread_mutex_unlock(&q->lock);
             return -1;
@@ -232,6 +237,7 @@ int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block)
         pthread_cond_wait(&q->room, &q->lock);
     }
     q->records += b->n;
+    q->bytes += b->mem_bytes;
     if (q->tail)
         q->tail->next = &it;
     else
@@ -255,6 +261,19 @@ size_t nlogd_queue_depth(nlogd_queue *q)
 size_t nlogd_queue_capacity(nlogd_queue *q)
 {
     return q->cap;
+}
+
+size_t nlogd_queue_bytes(nlogd_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->bytes;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+size_t nlogd_queue_capacity_bytes(nlogd_queue *q)
+{
+    return q->cfg.cap_bytes;
 }
 
 void nlogd_queue_set_hook(nlogd_queue *q, nlogd_stored_fn fn, void *user)

@@ -5,7 +5,12 @@
  * committed it (so a 202 means "stored": a crash after the answer loses
  * nothing). The writer takes every waiting batch up to about 10,000 records
  * into one transaction (group commit). When the queued records would exceed
- * the capacity, submit refuses at once (the caller answers 429).
+ * the capacity in records, or their memory (nlogd_batch.mem_bytes) the
+ * capacity in bytes, submit refuses at once (the caller answers 429): the
+ * byte budget is what bounds the memory of accepted records when they are
+ * large (200,000 records of 1 MB would be 200 GB). A batch is taken whatever
+ * its size when the queue is empty, so no request is refused forever (the
+ * caller bounds each request: server.max_request_memory).
  *
  * Maintenance (retention, the dedupe window, the deferred indexes, merges)
  * runs in slices between commits, so a new batch waits for at most one
@@ -42,6 +47,8 @@ typedef void (*nlogd_stored_fn)(void *user, nlogd_batch *const *batches, size_t 
 /* The writer's pacing; nlogd_queue_config_init() fills the defaults. */
 typedef struct nlogd_queue_config {
     size_t cap_records;          /* records accepted but not stored, at most */
+    size_t cap_bytes;            /* their memory (nlogd_batch.mem_bytes), at most; 0 = no
+                                    limit */
     int retention_days;          /* 0 = keep everything */
     unsigned maint_every_commits;/* a maintenance slice after this many commits (8; 0 = off) */
     int64_t maint_every_ns;      /* ... or this long after the last slice (250 ms; 0 = off) */
@@ -67,6 +74,9 @@ int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block);
 /* Records waiting now. */
 size_t nlogd_queue_depth(nlogd_queue *q);
 size_t nlogd_queue_capacity(nlogd_queue *q);
+/* Bytes (mem_bytes) of the batches waiting, and the byte budget (0 = none). */
+size_t nlogd_queue_bytes(nlogd_queue *q);
+size_t nlogd_queue_capacity_bytes(nlogd_queue *q);
 void nlogd_queue_set_hook(nlogd_queue *q, nlogd_stored_fn fn, void *user);
 /* What the writer has done since it started (tests, /metrics). */
 typedef struct nlogd_queue_stats {

@@ -12,8 +12,11 @@
  *   202 {"accepted": n, "rejected": m, "duplicate": false, "batch_id": "...",
  *        "errors": [{"index": i, "line": l, "message": "..."}]}
  *   400 when the body as a whole is not JSON/NDJSON, 409 (reused batch id),
- *   413 (body or record count over its cap), 415,
- *   429 + Retry-After when the store queue is full (nothing stored),
+ *   413 (body over server.max_body_size, or its records over
+ *   server.max_request_memory once parsed), 415,
+ *   429 + Retry-After when the store queue is full, in records
+ *   (server.queue_records) or in bytes (server.queue_max_bytes): nothing
+ *   stored,
  *   503 + Retry-After when the store cannot write (nothing stored).
  * Tested by: tests/integration/server/test_server.py (api, bad_input, steady) */
 #include <string.h>
@@ -83,6 +86,7 @@ void nlogd_rest_entries_post(nlogd_req *req)
     if (b.batch_id[0])
         b.digest = body_digest(body.data ? body.data : "", body.len);
     nlogd_ingest_init(&in);
+    in.mem_limit = (size_t) srv->cfg.server_max_request_memory;
     if (nlogd_ingest_parse(body.data ? body.data : "", body.len, &in, &e) != 0) {
         nlogd_buf_free(&body);
         nlogd_ingest_free(&in);
@@ -94,12 +98,16 @@ void nlogd_rest_entries_post(nlogd_req *req)
     b.recs = in.recs;
     b.n = in.n;
     b.rejected = in.rejected;
+    b.mem_bytes = nlogd_ingest_mem(&in);
     if ((in.n || b.batch_id[0]) && nlogd_queue_submit(srv->queue, &b, 0) != 0) {
         nlogd_count(srv, records_throttled, in.n);
         nlogd_fail(&e, 429, "queue_full", "",
-                   "the store queue is full (%zu records waiting); nothing was stored; retry "
-                   "after the Retry-After delay",
-                   nlogd_queue_depth(srv->queue));
+                   "the store queue is full (%zu of %zu records, %zu of %zu bytes waiting; "
+                   "this request: %zu records, %zu bytes); nothing was stored; retry after the "
+                   "Retry-After delay",
+                   nlogd_queue_depth(srv->queue), nlogd_queue_capacity(srv->queue),
+                   nlogd_queue_bytes(srv->queue), nlogd_queue_capacity_bytes(srv->queue), in.n,
+                   b.mem_bytes);
         nlogd_ingest_free(&in);
         nlogd_reply_retry(req, &e, 1);
         return;

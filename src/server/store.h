@@ -67,6 +67,8 @@ typedef struct nlogd_batch {
                                   another digest is a reused id (conflict), not a retry */
     int conflict;              /* result: the batch id was stored before with another digest;
                                   nothing stored (status NLOG_OK) */
+    size_t mem_bytes;          /* memory the batch holds until it is stored (records and
+                                  their strings): what the queue's byte budget counts */
 } nlogd_batch;
 
 /* How long a stored batch id is remembered: a batch re-sent within this

@@ -482,6 +482,39 @@ def group_throttle(a):
           "nothing of the refused request stored: %s" % st["ingest"])
     srv.stop()
 
+    # the byte budget: room for 10M records but 1 MB of them; the big batch
+    # (about 30 MB parsed) is taken because nothing waits, the next is not
+    with open(cfg, "w") as f:
+        f.write("server:\n  queue_records: 10000000\n  queue_max_bytes: 1MB\n"
+                "  max_body_size: 64MB\n")
+    srv = Nlogd(a.nlogd, a.work, name="bytes", config=cfg).start()
+    t = threading.Thread(target=first)
+    t.start()
+    wait_for(lambda: srv.get_json("/health")["queue"]["records"] > 0, "the big batch queued",
+             timeout=60, step=0.005)
+    st, h, data = srv.request("POST", "/api/v2/logs/entries", json.dumps(rec(base)) + "\n")
+    err = error_of(data)
+    check(st == 429 and "retry-after" in h and err["code"] == "queue_full"
+          and "of 1048576 bytes" in err["message"],
+          "429 with Retry-After while the queue's bytes are spent (got %d %s)" % (st, data[:300]))
+    t.join()
+    check(res["first"][0] == 202, "the big batch is stored")
+    check(srv.total() == 200000, "nothing of the refused request stored")
+    srv.stop()
+
+    # a request whose records take more than server.max_request_memory: 413
+    with open(cfg, "w") as f:
+        f.write("server:\n  max_request_memory: 1MB\n")
+    srv = Nlogd(a.nlogd, a.work, name="memory", config=cfg).start()
+    body = "".join(json.dumps(rec(base, "INFO", "m %d" % i)) + "\n" for i in range(20000))
+    st, _, data = srv.request("POST", "/api/v2/logs/entries", body)
+    err = error_of(data)
+    check(st == 413 and err["code"] == "payload_too_large"
+          and "server.max_request_memory" in err["message"],
+          "413 naming server.max_request_memory (got %d %s)" % (st, data[:300]))
+    check(srv.total() == 0, "nothing of it stored")
+    srv.stop()
+
 
 def group_export_1m(a):
     srv = Nlogd(a.nlogd, a.work).start()

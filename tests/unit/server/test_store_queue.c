@@ -8,6 +8,7 @@
  * so once submit k+1 has returned, the slice after commit k is done. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include "server/queue.h"
@@ -179,12 +180,114 @@ static void test_tail_bounded_by_lag_max(void **state)
     nlogd_store_close(s);
 }
 
+/* The writer holds in its hook until the test lets it go, so a batch stays
+ * counted in the queue (a batch leaves the counts after the hook). */
+typedef struct gate {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int entered, open;
+} gate;
+
+static void gate_hook(void *user, nlogd_batch *const *batches, size_t n)
+{
+    (void) batches;
+    (void) n;
+    gate *g = user;
+    pthread_mutex_lock(&g->lock);
+    g->entered++;
+    pthread_cond_broadcast(&g->cond);
+    while (!g->open)
+        pthread_cond_wait(&g->cond, &g->lock);
+    pthread_mutex_unlock(&g->lock);
+}
+
+typedef struct held {
+    nlogd_queue *q;
+    nlogd_batch b;
+    int rc;
+} held;
+
+static void *submit_held(void *arg)
+{
+    held *h = arg;
+    h->rc = nlogd_queue_submit(h->q, &h->b, 1);
+    return NULL;
+}
+
+/* The byte budget: while a batch of 600 kB is waiting, a batch of 500 kB
+ * is refused at once (1 MB budget; plenty of room in records), one of
+ * 400 kB is taken; a batch larger than the whole budget is taken when
+ * nothing waits. */
+static void test_byte_budget(void **state)
+{
+    (void) state;
+    nlogd_store *s = open_store("queue_bytes");
+    nlogd_queue_config c;
+    steady_config(&c);
+    c.cap_bytes = 1000000;
+    nlogd_queue *q = NULL;
+    assert_int_equal(nlogd_queue_start_cfg(s, &c, &q), NLOG_OK);
+    assert_int_equal(nlogd_queue_capacity_bytes(q), 1000000);
+    gate g = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    nlogd_queue_set_hook(q, gate_hook, &g);
+    nlogd_record r[3];
+    fill(r, 3, now_ns());
+    held first = {q, {0}, -1};
+    first.b.recs = &r[0];
+    first.b.n = 1;
+    first.b.mem_bytes = 600000;
+    pthread_t t1;
+    assert_int_equal(pthread_create(&t1, NULL, submit_held, &first), 0);
+    pthread_mutex_lock(&g.lock);
+    while (g.entered < 1)
+        pthread_cond_wait(&g.cond, &g.lock);
+    pthread_mutex_unlock(&g.lock);
+    assert_int_equal(nlogd_queue_bytes(q), 600000);
+    nlogd_batch big;
+    memset(&big, 0, sizeof big);
+    big.recs = &r[1];
+    big.n = 1;
+    big.mem_bytes = 500000;
+    assert_int_equal(nlogd_queue_submit(q, &big, 0), -1); /* the caller answers 429 */
+    assert_int_equal(nlogd_queue_depth(q), 1);
+    held second = {q, {0}, -1};
+    second.b.recs = &r[1];
+    second.b.n = 1;
+    second.b.mem_bytes = 400000;
+    pthread_t t2;
+    assert_int_equal(pthread_create(&t2, NULL, submit_held, &second), 0);
+    /* it is counted as soon as it is queued */
+    while (nlogd_queue_bytes(q) != 1000000)
+        sched_yield();
+    pthread_mutex_lock(&g.lock);
+    g.open = 1;
+    pthread_cond_broadcast(&g.cond);
+    pthread_mutex_unlock(&g.lock);
+    assert_int_equal(pthread_join(t1, NULL), 0);
+    assert_int_equal(pthread_join(t2, NULL), 0);
+    assert_int_equal(first.rc, 0);
+    assert_int_equal(second.rc, 0);
+    assert_int_equal(nlogd_queue_bytes(q), 0);
+    nlogd_batch huge;
+    memset(&huge, 0, sizeof huge);
+    huge.recs = &r[2];
+    huge.n = 1;
+    huge.mem_bytes = 5000000;
+    assert_int_equal(nlogd_queue_submit(q, &huge, 0), 0);
+    assert_int_equal(huge.status, NLOG_OK);
+    assert_int_equal(nlogd_queue_bytes(q), 0);
+    nlogd_queue_stop(q);
+    assert_int_equal(total(s), 3);
+    nlogd_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retention_under_steady_ingest),
         cmocka_unit_test(test_tail_bounded_by_commits),
         cmocka_unit_test(test_tail_bounded_by_lag_max),
+        cmocka_unit_test(test_byte_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
