@@ -523,24 +523,34 @@ def group_throttle(a):
           "nothing of the refused request stored: %s" % st["ingest"])
     srv.stop()
 
-    # the byte budget: room for 10M records but 1 MB of them; the big batch
-    # (about 30 MB parsed) is taken because nothing waits, the next is not
+    # the byte budget: room for 10M records but 1 MB of them. The first batch
+    # (20,000 records, about 3 MB parsed) is taken because nothing waits and
+    # stays queued behind the test's write lock; the probe is refused by bytes.
     with open(cfg, "w") as f:
-        f.write("server:\n  queue_records: 10000000\n  queue_max_bytes: 1MB\n"
-                "  max_body_size: 64MB\n")
+        f.write("server:\n  queue_records: 10000000\n  queue_max_bytes: 1MB\n")
     srv = Nlogd(a.nlogd, a.work, name="bytes", config=cfg).start()
-    t = threading.Thread(target=first)
+    big_body = "".join(json.dumps(rec(base, "INFO", "bulk %d" % i)) + "\n"
+                       for i in range(20000))
+    lock = sqlite3.connect(srv.db, timeout=60, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+
+    def big():
+        res["big"] = srv.request("POST", "/api/v2/logs/entries", big_body)
+
+    t = threading.Thread(target=big)
     t.start()
-    wait_for(lambda: srv.get_json("/health")["queue"]["records"] > 0, "the big batch queued",
-             timeout=60, step=0.005)
+    wait_for(lambda: srv.get_json("/health")["queue"]["records"] == 20000, "the batch queued",
+             timeout=60)
     st, h, data = srv.request("POST", "/api/v2/logs/entries", json.dumps(rec(base)) + "\n")
-    err = error_of(data)
+    err = error_of(data) if st != 202 else {"code": "", "message": ""}
     check(st == 429 and "retry-after" in h and err["code"] == "queue_full"
           and "of 1048576 bytes" in err["message"],
           "429 with Retry-After while the queue's bytes are spent (got %d %s)" % (st, data[:300]))
+    lock.execute("ROLLBACK")
+    lock.close()
     t.join()
-    check(res["first"][0] == 202, "the big batch is stored")
-    check(srv.total() == 200000, "nothing of the refused request stored")
+    check(res["big"][0] == 202, "the queued batch is stored once the store can write")
+    check(srv.total() == 20000, "nothing of the refused request stored")
     srv.stop()
 
     # a request whose records take more than server.max_request_memory: 413
