@@ -114,6 +114,14 @@ void nlog__audit_configure(const nlog_config *cfg);
  * NLOG__AUDIT_REJECTED. Must be called with no state lock held. */
 void nlog__audit_config(nlog__audit_kind kind, const nlog_config *before,
                         const nlog_config *after, const char *how, const char *why);
+/* 1 if applying `after` over `before` (both resolved) switches auditing off:
+ * audit_enabled from true to false, or audit_lifecycle from on to off while
+ * audit_enabled stays true. */
+int nlog__audit_turns_off(const nlog_config *before, const nlog_config *after);
+/* Records (action audit.disable) that `after` is about to turn auditing off;
+ * called while `before` is still in force (its outputs, its audit_sync), so
+ * the record lands in the trail being switched off. No state lock held. */
+void nlog__audit_disabling(const nlog_config *before, const nlog_config *after, const char *how);
 /* Records a level change: `name` NULL for the global level; level
  * NLOG_LEVEL_INVALID when an override was removed. */
 void nlog__audit_level(const char *name, nlog_level level, nlog_status st);
