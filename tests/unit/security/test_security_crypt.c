@@ -237,6 +237,63 @@ static void a_forked_child_gets_its_own_data_key(void **state)
     sec_free_records(r);
 }
 
+/* Review item 6: _Fork() runs no atfork handler, so the library's pid cache
+ * still holds the parent's pid in the child. The child must still get a data
+ * key of its own: with the parent's, its next nonce would be the one the
+ * parent uses next (the same key and nonce for two plaintexts). The child
+ * reports the marker and the value it wrote through a pipe, the parent
+ * compares them with its own next record. */
+static void a_child_of_raw_fork_never_reuses_the_parents_nonces(void **state)
+{
+    (void) state;
+    const char *dir = tu_scratch("crypt_raw_fork");
+    start(dir, 0, 1000);
+    nlog_logger *lg = nlog_get_logger("pay");
+    NLOG_INFO(lg, "parent", NLOG_CTX("card", "p1"));
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    pid_t pid = _Fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        NLOG_INFO(lg, "child", NLOG_CTX("card", "c1"));
+        (void) nlog_flush();
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    NLOG_INFO(lg, "parent", NLOG_CTX("card", "p2"));
+    nlog_shutdown();
+    size_t n;
+    json_object **r = sec_records(dir, "netlink.log", &n);
+    assert_int_equal(n, 3);
+    const char *child = NULL, *child_v = NULL, *p2 = NULL, *p2_v = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(sec_str(r[i], "message"), "child") == 0) {
+            child = sec_str(r[i], "metadata.nlog_encryption");
+            child_v = sec_str(r[i], "context.card");
+        } else if (i > 0) {
+            p2 = sec_str(r[i], "metadata.nlog_encryption");
+            p2_v = sec_str(r[i], "context.card");
+        }
+    }
+    assert_non_null(child);
+    assert_non_null(p2);
+    /* another data key (dk: the 16 hex digits after "1.<rk>.") */
+    assert_int_not_equal(memcmp(child + 19, p2 + 19, 16), 0);
+    /* and another nonce: the first 24 bytes of the value, base64 after "enc1:" */
+    assert_int_not_equal(memcmp(child_v + 5, p2_v + 5, 32), 0);
+    /* both decrypt */
+    nlog_decryptor *d;
+    assert_int_equal(nlog_decryptor_create(sec, &d), NLOG_OK);
+    char out[64];
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(open_field(d, r[i], "context", "card", out, sizeof out), NLOG_OK);
+        assert_true(strstr(out, "p1") || strstr(out, "c1") || strstr(out, "p2"));
+    }
+    nlog_decryptor_destroy(d);
+    sec_free_records(r);
+}
+
 static void without_a_key_encrypt_fields_are_masked(void **state)
 {
     (void) state;
@@ -268,6 +325,7 @@ int main(void)
         cmocka_unit_test(moved_altered_or_cut_values_fail),
         cmocka_unit_test(data_keys_rotate_per_batch_and_records_stand_alone),
         cmocka_unit_test(a_forked_child_gets_its_own_data_key),
+        cmocka_unit_test(a_child_of_raw_fork_never_reuses_the_parents_nonces),
         cmocka_unit_test(without_a_key_encrypt_fields_are_masked),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
