@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "core/pipeline.h"
 #include "format/json.h"
 #include "format/numfmt.h"
 #include "platform/platform.h"
@@ -159,6 +160,10 @@ nlog_status nlog__enc_begin(const nlog__enc_recipient *r, int64_t time_ns, nlog_
 {
     enc_state *s = mine;
     if (!s) {
+        /* a fatal-signal drain (async.c) must not allocate: a thread with no
+         * data key yet gets its encrypted fields masked instead */
+        if (nlog__pipeline_no_alloc)
+            return NLOG_ENOMEM;
         (void) pthread_once(&state_once, make_key);
         s = state_alloc();
         if (!s)

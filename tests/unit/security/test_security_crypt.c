@@ -6,10 +6,14 @@
  * is renewed after encryption_batch_records records, each record stays
  * decryptable on its own, and a child process after fork() never reuses its
  * parent's data key. */
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sec_testutil.h"
+
+#include "core/pipeline.h"
+#include "security/redact.h"
 
 static char pub[NLOG_ENCRYPTION_KEY_B64_SIZE], sec[NLOG_ENCRYPTION_KEY_B64_SIZE];
 
@@ -294,6 +298,55 @@ static void a_child_of_raw_fork_never_reuses_the_parents_nonces(void **state)
     sec_free_records(r);
 }
 
+/* Review item 8 (crash drain): a fatal-signal drain runs with
+ * nlog__pipeline_no_alloc set and must not allocate. A thread that never
+ * encrypted has no data key state: its encrypted fields are masked then,
+ * never written in clear and never the cause of a malloc() in a signal
+ * handler; a thread that has a key keeps encrypting. */
+static const nlog__record *drain_record;
+static nlog__redactor *drain_rd;
+static char drain_out[256];
+
+static void *drain_thread(void *arg)
+{
+    (void) arg;
+    nlog__record out;
+    const nlog__record *v = nlog__redact(drain_rd, drain_record, 1, &out);
+    for (size_t i = 0; i < v->n_fields; i++)
+        if (v->fields[i].key && strcmp(v->fields[i].key, "card") == 0)
+            snprintf(drain_out, sizeof drain_out, "%.*s", (int) v->fields[i].len, v->fields[i].v.s);
+    return NULL;
+}
+
+static void the_crash_drain_path_does_not_allocate_keys(void **state)
+{
+    (void) state;
+    nlog_config in, cfg;
+    nlog_error err;
+    tu_config(&in, NULL);
+    assert_int_equal(nlog_config_set(&in, "encrypt_fields", "card", &err), NLOG_OK);
+    snprintf(in.encryption_public_key, sizeof in.encryption_public_key, "%s", pub);
+    sec_resolved(&in, &cfg);
+    assert_int_equal(nlog__redactor_create(&cfg, 4096, &drain_rd), NLOG_OK);
+    nlog_field f[] = {NLOG_CTX("card", "4000-drain-secret")};
+    nlog__record r = {.time_ns = SEC_T0, .level = NLOG_LEVEL_INFO, .category = "app",
+                      .logger = "x", .logger_len = 1, .message = "m", .message_len = 1,
+                      .fields = f, .n_fields = 1};
+    drain_record = &r;
+    pthread_t t;
+    /* the batch workspace exists (the writer used it before the crash) */
+    assert_int_equal(pthread_create(&t, NULL, drain_thread, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(strncmp(drain_out, "enc1:", 5) == 0);
+    /* now a fresh thread drains: no key state may be made */
+    nlog__pipeline_no_alloc = 1;
+    assert_int_equal(pthread_create(&t, NULL, drain_thread, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    nlog__pipeline_no_alloc = 0;
+    assert_string_equal(drain_out, "***");
+    nlog__redactor_destroy(drain_rd);
+}
+
 static void without_a_key_encrypt_fields_are_masked(void **state)
 {
     (void) state;
@@ -326,6 +379,7 @@ int main(void)
         cmocka_unit_test(data_keys_rotate_per_batch_and_records_stand_alone),
         cmocka_unit_test(a_forked_child_gets_its_own_data_key),
         cmocka_unit_test(a_child_of_raw_fork_never_reuses_the_parents_nonces),
+        cmocka_unit_test(the_crash_drain_path_does_not_allocate_keys),
         cmocka_unit_test(without_a_key_encrypt_fields_are_masked),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
