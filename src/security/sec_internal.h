@@ -78,11 +78,13 @@ nlog_status nlog__sec_log_event(nlog_logger *lg, const nlog_security_event *ev, 
 
 /* Time ------------------------------------------------------------------------ */
 
-/* Truncates ns to the microsecond, toward the past (what records keep). */
+/* Truncates ns to the microsecond, toward the past (what records keep).
+ * Within the last microsecond before INT64_MIN's it rounds toward zero
+ * instead: the floor is not representable there. */
 static inline int64_t nlog__sec_floor_us(int64_t ns)
 {
     int64_t us = ns / 1000;
-    if (ns % 1000 < 0)
+    if (ns % 1000 < 0 && us > INT64_MIN / 1000)
         us--;
     return us * 1000;
 }

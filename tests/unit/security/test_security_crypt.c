@@ -344,6 +344,12 @@ static void the_crash_drain_path_does_not_allocate_keys(void **state)
     assert_int_equal(pthread_join(t, NULL), 0);
     nlog__pipeline_no_alloc = 0;
     assert_string_equal(drain_out, "***");
+    /* review item 8 (UBSan): a record time at the end of int64_t is no
+     * overflow in the associated data's microseconds */
+    r.time_ns = INT64_MIN;
+    assert_int_equal(pthread_create(&t, NULL, drain_thread, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(strncmp(drain_out, "enc1:", 5) == 0);
     nlog__redactor_destroy(drain_rd);
 }
 

@@ -474,6 +474,40 @@ static void masked_group_values_never_reach_an_output(void **state)
                 fail_msg("%s holds '%s'", files[f], secrets[i]);
 }
 
+/* Review item 8 (UBSan): times at the ends of int64_t — a forged or broken
+ * timestamp — with the longest window and cooldown (30 days) make no
+ * difference of times overflow (the ASan+UBSan stage halts on one): times
+ * are held within +-2^62 ns, and the rules still count them. */
+static void extreme_timestamps_do_not_overflow(void **state)
+{
+    (void) state;
+    base();
+    set("security.brute_force.window", "2592000");
+    set("security.brute_force.cooldown", "2592000");
+    set("security.success_after_failures.window", "2592000");
+    set("security.rules", "[{name: wide, event_type: LOGIN_FAILURE, group_by: user_id, "
+                          "count_distinct: ip_address, threshold: 3, window: 30d, cooldown: 30d}]");
+    nlog_security_detector *d = make();
+    sec_hits h = {0};
+    const int64_t times[] = {INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, -1, 1,
+                             INT64_MAX, INT64_MIN};
+    char ip[32];
+    size_t fired = 0;
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        snprintf(ip, sizeof ip, "10.0.0.%zu", i);
+        fired += feed(d, &h, NLOG_SEC_LOGIN_FAILURE, "mallory", "192.0.2.1", times[i]);
+        fired += feed(d, &h, NLOG_SEC_LOGIN_FAILURE, "mallory", ip, times[i]);
+        fired += feed(d, &h, NLOG_SEC_LOGIN_SUCCESS, "mallory", ip, times[i]);
+    }
+    assert_true(fired >= 1); /* the counts still work at the ends */
+    for (size_t k = 0; k < h.n && k < 64; k++)
+        assert_non_null(strstr(h.line[k], "\"time\":\""));
+    nlog_security_stats st = {.struct_size = sizeof st};
+    assert_int_equal(nlog_security_detector_stats(d, &st), NLOG_OK);
+    assert_int_equal(st.events, 3 * (sizeof times / sizeof times[0]));
+    nlog_security_detector_destroy(d);
+}
+
 static void detection_off_and_reconfiguration_keeps_state(void **state)
 {
     (void) state;
@@ -580,6 +614,7 @@ int main(void)
         cmocka_unit_test(masked_and_encrypted_fields_are_what_rules_see),
         cmocka_unit_test(live_detection_is_logged_with_evidence),
         cmocka_unit_test(masked_group_values_never_reach_an_output),
+        cmocka_unit_test(extreme_timestamps_do_not_overflow),
         cmocka_unit_test(detection_off_and_reconfiguration_keeps_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
