@@ -168,6 +168,16 @@ typedef struct nlog_config {
     nlog_security_rules security_rules;        /* custom rules */
 
     /* -- members: sealed logs -- */
+    /* Sealing (docs/FORMAT.md, docs/configuration.md#sealed-logs). */
+    int seal;                                  /* seal netlink.log (JSON lines only) */
+    int seal_security;                         /* seal security.log; default 1 */
+    int seal_audit;                            /* seal audit.log; default 1 */
+    char seal_key_dir[NLOG_CONFIG_PATH_MAX];   /* host sealing states <name>.seal; a relative
+                                                  path is relative to `directory` */
+    int seal_checkpoint_records;               /* records per checkpoint at most, 1..1000 */
+    int seal_checkpoint_interval_ms;           /* ms a record waits for its checkpoint, 1..1000 */
+    int seal_required;                         /* 1: nlog_init() fails if a file to be sealed
+                                                  cannot be (no state, ...) */
 
     /* -- members: server and remote output -- */
     /* Remote output (src/sink/remote.c; docs/internals/remote.md). */

@@ -37,7 +37,10 @@ NLOG_API const char *nlog_errmsg(void);
 /* Flushes and closes every output and frees every logger. Handles obtained
  * before are invalid afterwards; the library may be initialised again.
  * Must not race with logging calls in other threads. NULL-safe to call
- * twice. Since: 0.1 */
+ * twice. Refused (a diagnostic, NLOG_ESTATE, nothing stopped) when called
+ * from an alert or diagnostics callback that runs on one of the library's
+ * own threads; nlog_init() and nlog_set_profile() return NLOG_ESTATE there.
+ * Since: 0.1 */
 NLOG_API void nlog_shutdown(void);
 
 NLOG_END_DECLS

@@ -16,5 +16,6 @@
 #include <nlog/perf.h>
 #include <nlog/format.h>
 #include <nlog/security.h>
+#include <nlog/seal.h>
 
 #endif /* NLOG_NLOG_H */

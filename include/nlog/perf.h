@@ -11,10 +11,14 @@
  * tags (key=value pairs). Each distinct name + tag set is one series; tags
  * are compared as a set (order does not matter). Recording a sample costs
  * the calling thread a clock read and a copy into its own bounded buffer: it
- * takes no lock, makes no system call and never waits. One aggregation
- * thread per process drains the buffers, keeps a bounded history per series
- * (recent raw samples plus 1-minute and 1-hour rollups), evaluates alerts,
- * samples the system every `performance_interval` seconds (with
+ * takes no lock and never waits; its only possible system call is one
+ * semaphore post (a futex wake) when its buffer passes half full while the
+ * aggregation thread sleeps, at most once per aggregation pass. A thread's
+ * first sample pays more (see nlog_perf_thread_prepare()). One aggregation
+ * thread per process drains the buffers (merged in time order), keeps a
+ * bounded history per series (recent raw samples plus 1-minute and 1-hour
+ * rollups), evaluates alerts, ingests what a collector thread samples from
+ * the system every `performance_interval` seconds (with
  * `performance_enabled`) and turns samples into records of category
  * `performance` (logger "performance", fields in `performance_data`), at
  * `performance_record_level`, one per `performance_record_every` samples of
@@ -25,14 +29,24 @@
  * NLOG_PERF_TAG_KEY_MAX bytes) and must differ within a sample; tag values
  * are any text of at most NLOG_PERF_TAG_VALUE_MAX bytes; units at most
  * NLOG_PERF_UNIT_MAX bytes of [a-zA-Z0-9_%/.-]. These are the Prometheus
- * rules, so every name exports unchanged. A metric name has one kind
- * (timer, value, gauge or counter) and one unit: the first sample decides.
+ * rules, so every name exports unchanged. Reserved, so that the Prometheus
+ * exposition stays valid (NLOG_EINVAL, nlog_errmsg() says why): metric
+ * names starting with "nlog_" (the library's own metrics), tag keys starting
+ * with "__", the tag key "quantile" on timers and values (their summaries
+ * use it), and a name whose exported form another metric already has (a
+ * counter `req` is exported as `req_total`, a timer or value `t` also as
+ * `t_sum` and `t_count`: a gauge `req_total` or `t_sum` is then refused, and
+ * the other way round). A metric name has one kind (timer, value, gauge or
+ * counter) and one unit: the first sample decides.
  *
  * Times: durations are seconds (double) measured with the monotonic clock,
  * at nanosecond resolution; points in time are int64_t ns since the Unix
  * epoch (UTC). A sample's own time has the resolution of the coarse
  * monotonic clock (1 to 4 ms); a timer's sample is stamped with its precise
- * stop time.
+ * stop time. Alert durations and cooldowns are measured on the samples'
+ * monotonic times, so stepping the wall clock does not change them; the
+ * history and the records get UTC (monotonic time plus the wall clock's
+ * offset when the sample is aggregated).
  *
  * Thread-safety: every function here may be called from any thread at any
  * time between initialisation and nlog_shutdown(), which frees every series,
@@ -77,13 +91,16 @@ typedef enum nlog_metric_kind {
 /* Records one sample of `kind` for the series name + tags. `unit` may be
  * NULL (none); timers always use "seconds". `value` must be finite, and
  * >= 0 for a counter. Strings are borrowed for the call only.
- * Returns NLOG_OK, NLOG_EINVAL (a bad name, tag, unit or value; nothing is
- * recorded and nlog_errmsg() says what and what is accepted), NLOG_EQUEUE_FULL
- * (the thread's buffer was full: the sample was dropped and counted), or
- * NLOG_ENOMEM (the thread's first buffer could not be allocated).
- * Cost: one pass over the strings (copied and checked at once) and a coarse
- * clock read; no lock, no system call, no wait (docs/PERFORMANCE.md).
- * Since: 0.1 */
+ * Returns NLOG_OK, NLOG_EINVAL (a bad or reserved name, tag, unit or value;
+ * nothing is recorded and nlog_errmsg() says what and what is accepted),
+ * NLOG_EQUEUE_FULL (the thread's buffer was full: the sample was dropped and
+ * counted), or NLOG_ENOMEM (the thread's first buffer could not be
+ * allocated). A sample the aggregation thread refuses later (a kind
+ * conflict, an exported name another metric has, the series or memory cap)
+ * is counted in samples_rejected and reported once through the diagnostics
+ * callback. Cost: one pass over the strings (copied and checked at once) and
+ * a coarse clock read; no lock, no wait; a system call only as described at
+ * the top (docs/PERFORMANCE.md). Since: 0.1 */
 NLOG_API nlog_status nlog_perf_record(const char *name, nlog_metric_kind kind, double value,
                                       const char *unit, const nlog_tag *tags, size_t n_tags);
 
@@ -126,6 +143,19 @@ NLOG_API NLOG_NODISCARD nlog_status nlog_metric_get(const char *name, nlog_metri
  * nlog_perf_record()). Since: 0.1 */
 NLOG_API nlog_status nlog_metric_observe(nlog_metric *m, double value);
 
+/* Pays now, on the calling thread, what its first sample would otherwise
+ * pay: initialising the library if nothing did yet (nlog__ensure_init:
+ * from the environment), allocating the thread's sample buffer
+ * (`performance_buffer_size`: calloc plus an aligned allocation, typically
+ * an mmap() system call), taking the engine lock once to register it, a
+ * pthread_setspecific(), and for the first thread of the process starting
+ * the aggregation thread (pthread_create()). The same happens again on the
+ * first sample after nlog_shutdown() or after performance_buffer_size
+ * changed. Call it at the start of a latency-sensitive thread; every later
+ * sample takes the lock-free path described at the top. Returns NLOG_OK or
+ * NLOG_ENOMEM. Since: 0.1 */
+NLOG_API NLOG_NODISCARD nlog_status nlog_perf_thread_prepare(void);
+
 /* ---- timers ----------------------------------------------------------------- */
 
 /* A running timer: caller-owned storage, typically on the stack. Its members
@@ -150,8 +180,10 @@ NLOG_API void nlog_timer_start_metric(nlog_timer *t, nlog_metric *m);
 NLOG_API double nlog_timer_elapsed(const nlog_timer *t);
 /* Stops the timer, records its duration as a sample of kind
  * NLOG_METRIC_TIMER and returns it in seconds. A timer that is not running
- * (never started, stopped or cancelled) records nothing and returns -1.
- * Since: 0.1 */
+ * (never started, stopped or cancelled) records nothing and returns -1. A
+ * sample that cannot be recorded (a bad name, a handle that is not a
+ * timer's) is counted in samples_rejected and reported once through the
+ * diagnostics callback; the duration is still returned. Since: 0.1 */
 NLOG_API double nlog_timer_stop(nlog_timer *t);
 /* Stops the timer without recording anything. */
 NLOG_API void nlog_timer_cancel(nlog_timer *t);
@@ -171,9 +203,25 @@ NLOG_API void nlog_timer_cleanup(nlog_timer *t);
         nlog__timer_begin((name), NLOG__TAGS(__VA_ARGS__))
 
 /* NLOG_TIMED(name [, NLOG_TAG(k, v)...]) { block }: times the block and
- * records its duration when control leaves it by any way (the end, break,
- * return, goto), like the product's `with timer(...)`. The block runs once.
- * GNU C (gcc, clang): it uses the cleanup attribute. */
+ * records its duration when control leaves it — at its end, or by return or
+ * goto — like the product's `with timer(...)`. The block runs once.
+ * GNU C (gcc, clang): it uses the cleanup attribute.
+ *
+ * LIMITATION: the macro is a one-pass `for` statement, so a `break` or
+ * `continue` inside the block ends the TIMED BLOCK ONLY (it is recorded);
+ * it does not reach an enclosing loop or switch, and the code after the
+ * block runs. Where the block must break out of a loop, time a plain block
+ * with NLOG_TIME_SCOPE instead, which leaves break and continue alone:
+ *
+ *     for (...) {
+ *         {
+ *             NLOG_TIME_SCOPE("database_query");
+ *             if (!connected)
+ *                 break;          // leaves the for loop; the time is recorded
+ *             rows = db_query(...);
+ *         }
+ *     }
+ */
 #define NLOG_TIMED(...) NLOG__TIMED(NLOG__UNIQ(nlog__timed_), __VA_ARGS__, NLOG__TAG_END)
 
 /* NLOG_TIME_SCOPE(name [, tags...]);  at the top of a function (or any
@@ -255,12 +303,18 @@ typedef struct nlog_alert_event {
     double threshold;
     nlog_compare compare;
     int64_t time_ns;              /* when that sample was taken (UTC ns) */
-    int64_t since_ns;             /* when the condition started to hold (UTC ns) */
+    int64_t since_ns;             /* when the condition started to hold (UTC ns);
+                                     time_ns - since_ns is measured on the
+                                     monotonic clock */
     int64_t duration_ns;          /* the alert's configured duration */
 } nlog_alert_event;
 
-/* Called on the aggregation thread, with no library lock held: it may log
- * and record metrics, but should return quickly (it delays aggregation). */
+/* Called on the aggregation thread, with no library lock held: it may log,
+ * record metrics, query, export, and add or remove alerts, but should return
+ * quickly (aggregation waits for it; nlog_perf_flush() in other threads
+ * gives up after its deadline). It must not stop or reconfigure the library:
+ * nlog_shutdown() is refused there, nlog_init() and nlog_set_profile()
+ * return NLOG_ESTATE. */
 typedef void (*nlog_alert_fn)(const nlog_alert_event *event, void *user);
 
 typedef struct nlog_alert_config {
@@ -283,10 +337,14 @@ typedef struct nlog_alert_config {
 /* Fills the defaults above. This function can't fail. Since: 0.1 */
 NLOG_API void nlog_alert_config_init(nlog_alert_config *cfg);
 
-/* Adds an alert, evaluated per series on every sample of a matching series:
- * it fires once when the condition has held (every sample satisfying it) for
- * at least `duration_ns` — so a spike shorter than the duration does not
- * fire — and resolves once, on the first sample that no longer satisfies it.
+/* Adds an alert, evaluated per series on every sample of a matching series,
+ * in the samples' time order (also across recording threads): it fires once
+ * when the condition has held (every sample satisfying it) for at least
+ * `duration_ns` — so a spike shorter than the duration does not fire — and
+ * resolves once, on the first sample that no longer satisfies it. A sample
+ * older than one the alert already saw for that series (it reached the
+ * aggregation thread late: its thread was preempted between reading the
+ * clock and committing it) is kept in the history but moves no alert.
  * A series that fired cannot fire again until `cooldown_ns` has passed. Both
  * transitions call the callback, are logged as WARNING (firing) and INFO
  * (resolved) records of category `performance`, and, with `alerts_enabled`,
@@ -297,9 +355,12 @@ NLOG_API void nlog_alert_config_init(nlog_alert_config *cfg);
 NLOG_API NLOG_NODISCARD nlog_status nlog_perf_alert(const nlog_alert_config *cfg,
                                                     uint64_t *ret_id);
 
-/* Removes an alert. Once it returns the callback is not running and will not
- * be called again (unless called from that callback itself). Returns
- * NLOG_ENOTFOUND for an unknown id. Since: 0.1 */
+/* Removes an alert. Once it returns, nothing of it is in progress or will
+ * happen again — no callback, no record, no notification, also for a
+ * transition computed before the call — unless it is called from an alert
+ * callback (which does not wait for itself: the current event finishes).
+ * It waits for an event of this alert being acted on, without a time bound.
+ * Returns NLOG_ENOTFOUND for an unknown id. Since: 0.1 */
 NLOG_API nlog_status nlog_perf_alert_remove(uint64_t id);
 
 /* ---- queries ---------------------------------------------------------------- */
@@ -309,11 +370,17 @@ typedef struct nlog_perf_query {
     const char *metric;      /* required */
     const nlog_tag *tags;    /* only series with all these tags; all series when 0 */
     size_t n_tags;
-    int64_t window_ns;       /* length of the window; default 5 minutes */
-    int64_t end_ns;          /* end of the window (UTC ns); 0 (default): now */
-    double stable_percent;   /* trend: a change over the window within this percentage of
-                                the mean is "stable"; default 5 */
+    int64_t window_ns;       /* length of the window, 1 ns .. NLOG_PERF_WINDOW_MAX; default
+                                5 minutes */
+    int64_t end_ns;          /* end of the window (UTC ns), 0 .. NLOG_PERF_END_MAX; 0
+                                (default): now */
+    double stable_percent;   /* trend: a change from the first to the last point of the data
+                                within this percentage of the scale (the larger of |mean| and
+                                max - min) is "stable"; default 5 */
 } nlog_perf_query;
+
+#define NLOG_PERF_WINDOW_MAX (INT64_C(100) * 366 * 86400 * 1000000000) /* about 100 years */
+#define NLOG_PERF_END_MAX (INT64_C(4102444800) * 1000000000)            /* 2100-01-01 UTC */
 
 /* Statistics of one window over every matching series. */
 typedef struct nlog_perf_summary {
@@ -321,9 +388,11 @@ typedef struct nlog_perf_summary {
     double sum, min, max, mean;
     double p50, p90, p95, p99;   /* from the merged histogram: within 0.79% of the exact
                                     nearest-rank value (docs/internals/perf.md) */
-    double per_second;       /* counters: sum per second; others: samples per second */
-    int64_t start_ns;        /* the part of the window the data covers (rounded inward to */
-    int64_t end_ns;          /* whole minutes or hours where raw samples are gone) */
+    double per_second;       /* counters: sum per second; others: samples per second, over
+                                [start_ns, end_ns] */
+    int64_t start_ns;        /* the part of the window that every matching series covers
+                                completely (rounded inward to whole minutes or hours */
+    int64_t end_ns;          /* where raw samples are gone); start_ns > end_ns: none of it */
     uint32_t series;         /* series that matched */
     int exact;               /* 1: raw samples only (no rollup needed) */
 } nlog_perf_summary;
@@ -350,15 +419,22 @@ NLOG_API void nlog_perf_query_init(nlog_perf_query *q);
 NLOG_API const char *nlog_trend_name(nlog_trend_direction d);
 
 /* Computes the window's summary and trend (either pointer may be NULL).
- * Every sample recorded by any thread before the call is included. Returns
- * NLOG_OK, NLOG_ENOTFOUND when no series matches, NLOG_EINVAL, NLOG_ENOMEM.
- * Since: 0.1 */
+ * Every sample recorded by any thread before the call is included, unless
+ * the flush it starts with times out (see nlog_perf_flush(); what is
+ * aggregated by then is used). Returns NLOG_OK, NLOG_ENOTFOUND when no
+ * series matches, NLOG_EINVAL (also for a window or end out of range),
+ * NLOG_ENOMEM. Since: 0.1 */
 NLOG_API NLOG_NODISCARD nlog_status nlog_perf_query_run(const nlog_perf_query *q,
                                                         nlog_perf_summary *ret_summary,
                                                         nlog_perf_trend *ret_trend);
 
 /* Waits until every sample recorded before the call has been aggregated
- * (alerts evaluated, records logged). Since: 0.1 */
+ * (alerts evaluated, records logged), at most 10 seconds: the aggregation
+ * thread may be held by a slow alert callback or a slow output of the
+ * performance records. Returns NLOG_OK, NLOG_ETIMEDOUT (nlog_errmsg() says
+ * so; the samples are aggregated later), or NLOG_ESTATE (the aggregation
+ * thread could not be started). From an alert callback it returns NLOG_OK
+ * at once (that pass is the caller's own). Since: 0.1 */
 NLOG_API nlog_status nlog_perf_flush(void);
 
 /* ---- export ----------------------------------------------------------------- */
@@ -375,7 +451,8 @@ typedef struct nlog_perf_json_opts {
     size_t struct_size;       /* set by nlog_perf_json_opts_init() */
     const char *metric_names; /* comma-separated metric names ("response_time,cpu_usage"),
                                  as in ?metric_names=; NULL or "" = every metric */
-    int64_t window_ns;        /* summaries, trends and points cover this; default 1 hour */
+    int64_t window_ns;        /* summaries, trends and points cover this, 1 ns ..
+                                 NLOG_PERF_WINDOW_MAX; default 1 hour */
     size_t max_points;        /* raw points per series, newest kept; default 100, 0 = none */
     size_t max_rollups;       /* minute rollups per series, newest kept; default 60, 0 = none */
 } nlog_perf_json_opts;
@@ -407,15 +484,17 @@ typedef struct nlog_perf_counters {
     uint64_t series;                /* series now kept */
     uint64_t history_bytes;         /* bytes the history takes now */
     uint64_t evicted_rollups;       /* minute and hour rollups evicted by the memory cap */
-    uint64_t evicted_samples;       /* raw samples evicted by the memory cap */
+    uint64_t evicted_samples;       /* raw samples evicted by the memory cap, or by a lowered
+                                       performance_raw_samples (the rollups keep them) */
     uint64_t records;               /* performance records logged */
-    uint64_t collections;           /* system metric collections */
+    uint64_t collections;           /* system metric collections (the collector thread's) */
     uint64_t collection_errors;     /* /proc or statvfs reads that failed */
     uint64_t alerts_fired;
     uint64_t alerts_resolved;
     uint64_t notifications_sent;    /* e-mails and webhook posts delivered */
     uint64_t notifications_retried; /* failed attempts that were retried */
-    uint64_t notifications_failed;  /* given up after the last retry, or refused for good */
+    uint64_t notifications_failed;  /* given up when the retry budget (15 min) was spent, or
+                                       refused for good */
     uint64_t notifications_dropped; /* refused: the delivery queue was full, or shutdown */
 } nlog_perf_counters;
 

@@ -16,7 +16,8 @@ typedef enum nlog_status {
     NLOG_ESTATE = -5,     /* not allowed in the library's current state */
     NLOG_ENOTFOUND = -6,  /* the named thing does not exist */
     NLOG_ELIMIT = -7,     /* a hard cap was reached (count or length) */
-    NLOG_EQUEUE_FULL = -8 /* an asynchronous queue was full and the policy refused */
+    NLOG_EQUEUE_FULL = -8, /* an asynchronous queue was full and the policy refused */
+    NLOG_ETIMEDOUT = -9    /* a bounded wait for a background thread ended at its deadline */
 } nlog_status;
 
 /* A short English description of `st`, e.g. "invalid argument".

@@ -37,7 +37,7 @@
 /* Most rows the key table may have (sizes the per-key arrays below). */
 #define NLOG__CFG_KEYS_MAX 256
 /* Room for a "problem; accepted: ..." text. */
-#define NLOG__CFG_WHY_MAX 1024
+#define NLOG__CFG_WHY_MAX 2048 /* the list of accepted keys passed 1 KB with the seal, perf and server keys */
 /* Room for a value rendered as text (the longest is a path). */
 #define NLOG__CFG_VALUE_MAX (NLOG_CONFIG_PATH_MAX + 8)
 /* Room for an environment variable name. */

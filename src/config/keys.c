@@ -250,6 +250,28 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      .help = "custom detection rules"},
 
     /* -- rows: sealed logs -- */
+    {.name = "seal", .type = NLOG__CFG_BOOL, MEMBER(seal), .def = "false",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seal netlink.log: tamper-evident, verifiable with nlog verify (needs keys)"},
+    {.name = "seal_security", .type = NLOG__CFG_BOOL, MEMBER(seal_security), .def = "true",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seal security.log (needs a host sealing state in seal_key_dir)"},
+    {.name = "seal_audit", .type = NLOG__CFG_BOOL, MEMBER(seal_audit), .def = "true",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "seal audit.log (needs a host sealing state in seal_key_dir)"},
+    {.name = "seal_key_dir", .type = NLOG__CFG_PATH, MEMBER(seal_key_dir), .def = ".seal",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "directory of the host sealing states (<name>.seal); relative to directory"},
+    {.name = "seal_checkpoint_records", .type = NLOG__CFG_INT, MEMBER(seal_checkpoint_records),
+     .min = 1, .max = 1000, .unit = "records", .def = "1000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "a signed checkpoint after at most this many records"},
+    {.name = "seal_checkpoint_interval_ms", .type = NLOG__CFG_INT,
+     MEMBER(seal_checkpoint_interval_ms), .min = 1, .max = 1000, .unit = "milliseconds",
+     .def = "1000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "a record waits at most this long for its checkpoint"},
+    {.name = "seal_required", .type = NLOG__CFG_BOOL, MEMBER(seal_required), .def = "false",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "fail nlog_init() when a file that should be sealed cannot be"},
 
     /* -- rows: server and remote output -- */
     {.name = "server_url", .type = NLOG__CFG_STRING, MEMBER(server_url), .def = "",

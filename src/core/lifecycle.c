@@ -190,9 +190,24 @@ static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *
     return NLOG_OK;
 }
 
+/* Alert and diagnostics callbacks may run on the performance module's own
+ * threads, which nlog_shutdown() joins and reconfiguration talks to: from
+ * there, stopping or reconfiguring the library is refused. */
+static int on_library_thread(const char *what)
+{
+    if (!nlog__perf_on_own_thread())
+        return 0;
+    nlog__set_errmsg("%s: not allowed from an alert or diagnostics callback running on a "
+                     "library thread (hand it to a thread of your own)",
+                     what);
+    return 1;
+}
+
 nlog_status nlog_init(const nlog_config *cfg)
 {
     nlog__clear_errmsg();
+    if (on_library_thread("nlog_init"))
+        return NLOG_ESTATE;
     nlog_config resolved;
     nlog_error err;
     memset(&err, 0, sizeof err);
@@ -244,6 +259,8 @@ nlog_status nlog_set_profile(const char *name)
         nlog__set_errmsg("profile name is NULL");
         return NLOG_EINVAL;
     }
+    if (on_library_thread("nlog_set_profile"))
+        return NLOG_ESTATE;
     nlog__ensure_init();
     pthread_mutex_lock(&config_lock);
     nlog_config input = last_input;
@@ -295,6 +312,12 @@ nlog_status nlog_flush(void)
 
 void nlog_shutdown(void)
 {
+    if (on_library_thread("nlog_shutdown")) {
+        nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ESTATE, 0, "nlog_shutdown",
+                   "nlog_shutdown() was called from a callback on a library thread and was "
+                   "refused; the library keeps running");
+        return;
+    }
     pthread_mutex_lock(&config_lock);
     nlog__perf_stop();  /* its last records go through the outputs still open */
     if (__atomic_load_n(&initialized, __ATOMIC_ACQUIRE))

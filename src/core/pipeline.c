@@ -90,6 +90,21 @@ static nlog_status add(nlog__pipeline *p, nlog__sink *s, enum route r, enum form
     return NLOG_OK;
 }
 
+/* Sealing options of one file (seal: the key that asks for it; by_default:
+ * 1 for the files sealed by default, see nlog__file_opts). */
+static void seal_opts(const nlog_config *cfg, int seal, int by_default, nlog__file_opts *o)
+{
+    o->seal = seal > 0;
+    o->seal_if_set_up = by_default;
+    o->seal_required = cfg->seal_required > 0;
+    o->seal_key_dir = cfg->seal_key_dir;
+    o->seal_max_records = cfg->seal_checkpoint_records > 0 ? (unsigned) cfg->seal_checkpoint_records
+                                                           : 1000u;
+    o->seal_interval_ns = (int64_t) (cfg->seal_checkpoint_interval_ms > 0
+                                         ? cfg->seal_checkpoint_interval_ms
+                                         : 1000) * 1000000;
+}
+
 /* Rotation options of one file from the resolved configuration. */
 static void file_opts(const nlog_config *cfg, int keep_files, int keep_days, int64_t keep_bytes,
                       nlog__file_opts *o)
@@ -138,6 +153,19 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
         nlog__file_opts fo;
         file_opts(cfg, cfg->retention_max_files, cfg->retention_max_age_days,
                   cfg->retention_max_total_size, &fo);
+        if (cfg->seal > 0 && !cfg->structured_enabled) {
+            /* Only JSON lines can be sealed. */
+            nlog__diag(NLOG_DIAG_CONFIG, NLOG_ECONFIG, 0, NLOG__FILE_MAIN,
+                       "seal: %s is written as text (structured_enabled: false) and only JSON "
+                       "lines can be sealed: it is written UNSEALED",
+                       NLOG__FILE_MAIN);
+            if (cfg->seal_required > 0) {
+                st = NLOG_ECONFIG;
+                goto fail;
+            }
+        } else {
+            seal_opts(cfg, cfg->seal, 0, &fo);
+        }
         st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_MAIN, &fo, &s);
         if (st != NLOG_OK)
             goto fail;
@@ -146,6 +174,7 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
             file_opts(cfg, cfg->security_retention_max_files,
                       cfg->security_retention_max_age_days,
                       cfg->security_retention_max_total_size, &fo);
+            seal_opts(cfg, cfg->seal_security, 1, &fo);
             st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_SECURITY, &fo, &s);
             if (st != NLOG_OK)
                 goto fail;
@@ -154,6 +183,7 @@ nlog_status nlog__pipeline_create(const nlog_config *cfg, nlog__pipeline **ret_p
         if (cfg->audit_enabled) {
             file_opts(cfg, cfg->audit_retention_max_files, cfg->audit_retention_max_age_days,
                       cfg->audit_retention_max_total_size, &fo);
+            seal_opts(cfg, cfg->seal_audit, 1, &fo);
             st = nlog__file_sink_create_opts(cfg->directory, NLOG__FILE_AUDIT, &fo, &s);
             if (st != NLOG_OK)
                 goto fail;

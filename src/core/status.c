@@ -14,6 +14,7 @@ const char *nlog_status_str(nlog_status st)
     case NLOG_ENOTFOUND: return "not found";
     case NLOG_ELIMIT: return "limit reached";
     case NLOG_EQUEUE_FULL: return "queue full";
+    case NLOG_ETIMEDOUT: return "timed out";
     }
     return "unknown status";
 }

@@ -2,10 +2,12 @@
  * machine of alert.h.
  *
  * Registry: a list of live alerts and a list of removed ones (the
- * "graveyard"), both under the store lock. Callbacks run under `cb_lock`
- * (never together with the store lock) so that a removal can wait for a
- * callback in progress.
- * Tested by: tests/unit/perf/test_alert.c */
+ * "graveyard"), both under the store lock. Dispatch: `D.inflight` is the id
+ * of the alert whose event the aggregation thread is acting on (0: none),
+ * under `D.lock`, which is held only to read or change it — never while a
+ * callback runs — so that a removal can wait for that event (D.done) and a
+ * fork() during a callback leaves the child nothing held.
+ * Tested by: tests/unit/perf/test_alert.c, test_concurrency_perf.c */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,7 +25,12 @@ static nlog__alert *alerts;     /* live, newest first */
 static nlog__alert *graveyard;  /* removed, freed by nlog__alerts_collect() */
 static size_t n_alerts;
 static uint64_t next_id = 1;
-static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done;   /* inflight went back to 0 */
+    uint64_t inflight;     /* id of the alert being acted on, 0: none */
+} D = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
 
 static const struct {
     const char *name, *op;
@@ -81,6 +88,10 @@ int nlog__alert_holds(nlog_compare cmp, double v, double t)
 
 int nlog__alert_step(nlog__astate *st, const nlog__alert *a, int64_t t, double v)
 {
+    if (st->seen && t < st->last_ns)
+        return 0; /* older than what this state has seen: it cannot move it */
+    st->seen = 1;
+    st->last_ns = t;
     int holds = nlog__alert_holds(a->cmp, v, a->threshold);
     switch (st->state) {
     case NLOG__ASTATE_OK:
@@ -204,7 +215,7 @@ void nlog__alert_evs_free(nlog__alert_evs *evs)
     memset(evs, 0, sizeof *evs);
 }
 
-void nlog__alert_event_view(const nlog__alert_ev *ev, nlog_alert_event *out)
+void nlog__alert_event_view(const nlog__alert_ev *ev, int64_t offset_ns, nlog_alert_event *out)
 {
     const nlog__alert *a = ev->alert;
     memset(out, 0, sizeof *out);
@@ -218,19 +229,53 @@ void nlog__alert_event_view(const nlog__alert_ev *ev, nlog_alert_event *out)
     out->value = ev->value;
     out->threshold = a->threshold;
     out->compare = a->cmp;
-    out->time_ns = ev->t_ns;
-    out->since_ns = ev->since_ns;
+    out->time_ns = ev->t_ns + offset_ns;
+    out->since_ns = ev->since_ns + offset_ns;
     out->duration_ns = a->duration_ns;
 }
 
-void nlog__alert_dispatch(const nlog_alert_event *ev, nlog__alert *a)
+int nlog__alert_begin(nlog__alert *a)
 {
-    if (!a->cb)
-        return;
-    pthread_mutex_lock(&cb_lock);
-    if (__atomic_load_n(&a->alive, __ATOMIC_ACQUIRE))
+    pthread_mutex_lock(&D.lock);
+    int alive = __atomic_load_n(&a->alive, __ATOMIC_ACQUIRE);
+    if (alive)
+        D.inflight = a->id;
+    pthread_mutex_unlock(&D.lock);
+    return alive;
+}
+
+void nlog__alert_end(nlog__alert *a)
+{
+    (void) a;
+    pthread_mutex_lock(&D.lock);
+    D.inflight = 0;
+    pthread_cond_broadcast(&D.done);
+    pthread_mutex_unlock(&D.lock);
+}
+
+void nlog__alert_call(const nlog_alert_event *ev, const nlog__alert *a)
+{
+    if (a->cb)
         a->cb(ev, a->user);
-    pthread_mutex_unlock(&cb_lock);
+}
+
+void nlog__alert_atfork_prepare(void)
+{
+    pthread_mutex_lock(&D.lock);
+}
+
+void nlog__alert_atfork_parent(void)
+{
+    pthread_mutex_unlock(&D.lock);
+}
+
+void nlog__alert_atfork_child(void)
+{
+    /* An event the parent's aggregation thread was acting on is not being
+     * acted on here: nothing may wait for it. */
+    D.inflight = 0;
+    pthread_cond_init(&D.done, NULL);
+    pthread_mutex_unlock(&D.lock);
 }
 
 static size_t text_len(const char *s, size_t max)
@@ -365,9 +410,13 @@ nlog_status nlog_perf_alert_remove(uint64_t id)
     if (!a)
         return NLOG_ENOTFOUND;
     if (!nlog__perf_is_aggregator()) {
-        /* a callback that started before the removal has finished once we get it */
-        pthread_mutex_lock(&cb_lock);
-        pthread_mutex_unlock(&cb_lock);
+        /* an event of this alert being acted on (record, callback,
+         * notifications) has finished once inflight moves on; later events
+         * see it dead in nlog__alert_begin() */
+        pthread_mutex_lock(&D.lock);
+        while (D.inflight == id)
+            pthread_cond_wait(&D.done, &D.lock);
+        pthread_mutex_unlock(&D.lock);
     }
     return NLOG_OK;
 }

@@ -104,6 +104,14 @@ typedef struct json_ctx {
     int first_metric;
 } json_ctx;
 
+static int by_time(const void *a, const void *b)
+{
+    const nlog__psample *x = a, *y = b;
+    if (x->t_ns != y->t_ns)
+        return x->t_ns < y->t_ns ? -1 : 1;
+    return (x->v > y->v) - (x->v < y->v); /* equal times: a fixed order */
+}
+
 static void series_json(json_ctx *x, const nlog__family *f, nlog__series *s)
 {
     nlog__tbuf *b = x->b;
@@ -138,29 +146,31 @@ static void series_json(json_ctx *x, const nlog__family *f, nlog__series *s)
     nlog__tbuf_str(b, ",\"trend\":");
     trend(b, &tr);
     nlog__tbuf_str(b, ",\"points\":[");
-    /* newest max_points raw samples inside the window, oldest first */
-    uint32_t first = s->raw_len;
-    size_t taken = 0;
-    while (first > 0 && taken < x->o->max_points) {
-        const nlog__psample *p = nlog__raw_at(s, first - 1);
-        if (p->t_ns < x->t0)
-            break;
-        first--;
-        if (p->t_ns < x->t1)
-            taken++;
-    }
-    int comma = 0;
-    for (uint32_t i = first; i < s->raw_len; i++) {
+    /* the newest max_points raw samples inside the window, oldest first. The
+     * ring is in arrival order, which is not quite time order (a sample
+     * that reached the aggregator late), so they are sorted by time. */
+    size_t n_in = 0;
+    nlog__psample *pts = x->o->max_points && s->raw_len ? malloc(s->raw_len * sizeof *pts) : NULL;
+    if (x->o->max_points && s->raw_len && !pts)
+        b->failed = NLOG_ENOMEM;
+    for (uint32_t i = 0; pts && i < s->raw_len; i++) {
         const nlog__psample *p = nlog__raw_at(s, i);
-        if (p->t_ns < x->t0 || p->t_ns >= x->t1)
-            continue;
-        nlog__tbuf_str(b, comma ? ",{\"timestamp\":" : "{\"timestamp\":");
-        comma = 1;
-        nlog__tbuf_jtime(b, p->t_ns);
+        if (p->t_ns >= x->t0 && p->t_ns < x->t1)
+            pts[n_in++] = *p;
+    }
+    if (pts)
+        qsort(pts, n_in, sizeof *pts, by_time); /* equal times: any order, same values shown */
+    size_t first = n_in > x->o->max_points ? n_in - x->o->max_points : 0;
+    for (size_t i = first; i < n_in; i++) {
+        nlog__tbuf_str(b, i > first ? ",{\"timestamp\":" : "{\"timestamp\":");
+        nlog__tbuf_jtime(b, pts[i].t_ns);
         nlog__tbuf_str(b, ",\"value\":");
-        jnum(b, p->v);
+        jnum(b, pts[i].v);
         nlog__tbuf_add(b, "}", 1);
     }
+    free(pts);
+    int comma;
+    size_t taken;
     nlog__tbuf_str(b, "],\"rollups\":[");
     uint32_t rfirst = s->minutes.len;
     taken = 0;
@@ -233,9 +243,10 @@ nlog_status nlog_perf_json(const nlog_perf_json_opts *opts, char **ret_text, siz
         }
         o = *opts;
     }
-    if (!ret_text || o.window_ns <= 0) {
+    if (!ret_text || o.window_ns <= 0 || o.window_ns > NLOG_PERF_WINDOW_MAX) {
         nlog__set_errmsg("nlog_perf_json: %s", !ret_text ? "ret_text is NULL"
-                                                         : "window_ns must be positive");
+                                                         : "window_ns must be 1 .. "
+                                                           "NLOG_PERF_WINDOW_MAX (100 years)");
         return NLOG_EINVAL;
     }
     if (o.max_points > 100000)
@@ -262,7 +273,7 @@ nlog_status nlog_perf_json(const nlog_perf_json_opts *opts, char **ret_text, siz
     x.b = &b;
     x.o = &o;
     x.first_metric = 1;
-    int64_t now = nlog__clock_realtime_ns();
+    int64_t now = nlog__perf_clamp_now(nlog__clock_realtime_ns());
     x.t1 = now + 1;
     x.t0 = x.t1 - o.window_ns;
     if (nlog__wacc_init(&x.cur, x.t0, 1) != NLOG_OK)

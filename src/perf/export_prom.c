@@ -218,7 +218,7 @@ nlog_status nlog_perf_prometheus(char **ret_text, size_t *ret_len)
     prom_ctx x;
     memset(&x, 0, sizeof x);
     x.b = &b;
-    x.t1 = nlog__clock_realtime_ns() + 1;
+    x.t1 = nlog__perf_clamp_now(nlog__clock_realtime_ns()) + 1;
     x.t0 = x.t1 - QUANTILE_WINDOW_NS;
     if (nlog__wacc_init(&x.cur, x.t0, 1) != NLOG_OK)
         return NLOG_ENOMEM;

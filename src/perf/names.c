@@ -114,6 +114,28 @@ nlog_status nlog__perf_check(const char *name, const char *unit, const nlog_tag 
     return NLOG_OK;
 }
 
+nlog_status nlog__perf_check_reserved(const char *name, nlog_metric_kind kind, const nlog_tag *tags,
+                                      size_t n_tags)
+{
+    if (nlog__perf_reserved_name(name, (long) strlen(name))) {
+        nlog__set_errmsg("metric name '%.64s' is reserved: names starting with 'nlog_' are the "
+                         "library's own metrics (nlog_perf_prometheus() exports them)",
+                         name);
+        return NLOG_EINVAL;
+    }
+    for (size_t i = 0; i < n_tags; i++) {
+        const char *k = tags[i].key;
+        if (nlog__perf_reserved_key(k, (long) strlen(k), kind)) {
+            nlog__set_errmsg("metric '%s': tag key '%.40s' is reserved: %s", name, k,
+                             k[0] == '_' ? "keys starting with '__' are Prometheus' own"
+                                         : "timers and values are exported as summaries, whose "
+                                           "'quantile' label it would duplicate");
+            return NLOG_EINVAL;
+        }
+    }
+    return NLOG_OK;
+}
+
 nlog_status nlog__perf_names_split(const char *list, size_t len,
                                    void (*fn)(const char *name, size_t len, void *user),
                                    void *user, char *why, size_t why_size)

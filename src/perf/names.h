@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <nlog/perf.h>
 
@@ -88,6 +89,24 @@ static inline long nlog__perf_copy_value(char *dst, const char *s, size_t max)
 end:
     return s[n] == 0 ? (long) n : -1;
 }
+
+/* Reserved names (perf.h): "nlog_..." metric names, "__..." tag keys, and
+ * the tag key "quantile" on timers and values. Checks on copied bytes, for
+ * the recording path. */
+static inline int nlog__perf_reserved_name(const char *p, long n)
+{
+    return n >= 5 && p[0] == 'n' && memcmp(p, "nlog_", 5) == 0;
+}
+static inline int nlog__perf_reserved_key(const char *p, long n, nlog_metric_kind kind)
+{
+    return (n >= 2 && p[0] == '_' && p[1] == '_') ||
+           ((kind == NLOG_METRIC_TIMER || kind == NLOG_METRIC_VALUE) && n == 8 && p[0] == 'q' &&
+            memcmp(p, "quantile", 8) == 0);
+}
+/* The same for checked strings, with the message: NLOG_OK or NLOG_EINVAL
+ * with nlog_errmsg() set. */
+nlog_status nlog__perf_check_reserved(const char *name, nlog_metric_kind kind, const nlog_tag *tags,
+                                      size_t n_tags);
 
 /* Length of a valid metric name, or -1. */
 long nlog__perf_name_len(const char *name);

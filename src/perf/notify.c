@@ -1,12 +1,17 @@
-/* notify.c: the notification queue and its delivery thread (see notify.h).
+/* notify.c: the notification queues and their delivery threads (see
+ * notify.h).
  *
- * State `N`, guarded by N.lock: the channels in force, the queue (a list
- * ordered by arrival; each job has the monotonic time of its next attempt),
- * the thread's lifecycle and the per-channel failing flags. A job carries
+ * State `N`, guarded by N.lock: the channels in force, per channel a queue
+ * (a list ordered by arrival; each job has the monotonic time of its next
+ * attempt), its thread's lifecycle and its failing flag. A job carries
  * copies of everything it needs (URL, addresses, body), so reconfiguration
- * never changes a message already queued. The thread takes a due job out of
- * the queue, delivers it without the lock, and then puts it back for a
- * retry or frees it.
+ * never changes a message already queued. A channel's thread takes a due job
+ * out of its queue, delivers it without the lock, then, under the lock,
+ * puts it back for a retry or frees it, and reports with the lock released
+ * (a diagnostics callback may take its time or call back into the library).
+ * Timed waits use CLOCK_MONOTONIC condition variables and short real-time
+ * bounds, so a wall-clock step never stalls them and a test's fake clock is
+ * followed.
  * Tested by: tests/unit/perf/test_notify.c */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -23,7 +28,8 @@
 #include "platform/platform.h"
 #include "platform/sysinfo.h"
 
-#define QUEUE_MAX 256
+#define QUEUE_MAX 256 /* jobs per channel */
+#define POLL_NS 200000000LL /* real time between two looks at the (maybe fake) clock */
 
 enum { CH_MAIL = 0, CH_WEBHOOK = 1, CH_COUNT = 2 };
 static const char *const ch_name[CH_COUNT] = {"alert e-mail", "alert webhook"};
@@ -32,6 +38,7 @@ typedef struct job {
     struct job *next;
     int channel;
     int attempts;
+    int64_t first_at;  /* monotonic ns: when it was queued (the budget counts from here) */
     int64_t next_at;   /* monotonic ns */
     char *url;
     char *from, *to;   /* e-mail */
@@ -40,38 +47,53 @@ typedef struct job {
     char what[NLOG_PERF_NAME_MAX + 32]; /* "alert 'x' firing", for messages */
 } job;
 
-static struct {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_cond_t idle;
+typedef struct chan {
     job *head, *tail;
     size_t queued;
     int busy;            /* a job is being delivered */
     pthread_t thread;
     int running;
+    int failing;
+    pthread_cond_t wake; /* monotonic */
+} chan;
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t idle;  /* monotonic: a thread went idle, a job was sent, a stop began */
+    pthread_once_t once;
+    chan ch[CH_COUNT];
     int stop;
-    int64_t abort_at;    /* while stopping: attempts end by this time */
+    int64_t abort_at;     /* while stopping: attempts end by this time */
     /* channels */
     int enabled;
     char to[NLOG_CONFIG_EMAIL_MAX];
     char from[NLOG_CONFIG_EMAIL_MAX];
     char smtp_url[NLOG_CONFIG_PATH_MAX];
     char webhook_url[NLOG_CONFIG_PATH_MAX];
-    int failing[CH_COUNT];
     /* policy (tests shorten it) */
-    int64_t backoff_base, backoff_max;
-    int attempts_max;
-    int64_t grace_ns;    /* how long the last attempts at stop may take */
+    int64_t backoff_base, backoff_max, budget_ns;
+    int64_t grace_ns;     /* how long the last attempts at stop may take */
     uint64_t sent, retried, failed, dropped; /* atomics */
 } N = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
-    .wake = PTHREAD_COND_INITIALIZER,
-    .idle = PTHREAD_COND_INITIALIZER,
+    .once = PTHREAD_ONCE_INIT,
     .backoff_base = 1000000000LL,
     .backoff_max = 60 * 1000000000LL,
-    .attempts_max = 5,
+    .budget_ns = NLOG__NOTIFY_RETRY_BUDGET_NS,
     .grace_ns = 5 * 1000000000LL,
 };
+
+static void init_conds(void)
+{
+    nlog__perf_cond_init(&N.idle);
+    for (int c = 0; c < CH_COUNT; c++)
+        nlog__perf_cond_init(&N.ch[c].wake);
+}
+
+static void notify_init(void)
+{
+    (void) pthread_once(&N.once, init_conds);
+}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static int curl_ready;
@@ -94,14 +116,16 @@ static void job_free(job *j)
 
 void nlog__notify_configure(const nlog_config *cfg)
 {
+    notify_init();
     pthread_mutex_lock(&N.lock);
     N.enabled = cfg->alerts_enabled > 0;
     snprintf(N.to, sizeof N.to, "%s", cfg->alert_email);
     snprintf(N.from, sizeof N.from, "%s", cfg->alert_email_from);
     snprintf(N.smtp_url, sizeof N.smtp_url, "%s", cfg->alert_smtp_url);
     snprintf(N.webhook_url, sizeof N.webhook_url, "%s", cfg->alert_webhook_url);
+    int want_curl = N.enabled && (cfg->alert_smtp_url[0] || cfg->alert_webhook_url[0]);
     pthread_mutex_unlock(&N.lock);
-    if (N.enabled && (cfg->alert_smtp_url[0] || cfg->alert_webhook_url[0]))
+    if (want_curl)
         (void) pthread_once(&curl_once, init_curl);
 }
 
@@ -114,12 +138,7 @@ static char *dup_str(const char *s)
     return p;
 }
 
-static void redact(const char *url, char *buf, size_t size)
-{
-    (void) nlog__url_redact(url, strlen(url), buf, size);
-}
-
-/* ---- delivery thread -------------------------------------------------------- */
+/* ---- delivery threads ------------------------------------------------------- */
 
 static int64_t backoff(int attempts)
 {
@@ -129,29 +148,21 @@ static int64_t backoff(int attempts)
     return d < N.backoff_max ? d : N.backoff_max;
 }
 
-static void deadline_in(struct timespec *ts, int64_t ns)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    int64_t t = (int64_t) ts->tv_nsec + ns;
-    ts->tv_sec += (time_t) (t / 1000000000LL);
-    ts->tv_nsec = (long) (t % 1000000000LL);
-}
-
-/* The first due job, unlinked; NULL if none. Locked. */
-static job *take_due(int64_t now, int64_t *ret_next)
+/* The first due job of c, unlinked; NULL if none. Locked. */
+static job *take_due(chan *c, int64_t now, int64_t *ret_next)
 {
     *ret_next = INT64_MAX;
     job *prev = NULL;
-    for (job *j = N.head; j; prev = j, j = j->next) {
+    for (job *j = c->head; j; prev = j, j = j->next) {
         if (j->next_at <= now) {
             if (prev)
                 prev->next = j->next;
             else
-                N.head = j->next;
-            if (N.tail == j)
-                N.tail = prev;
+                c->head = j->next;
+            if (c->tail == j)
+                c->tail = prev;
             j->next = NULL;
-            N.queued--;
+            c->queued--;
             return j;
         }
         if (j->next_at < *ret_next)
@@ -160,19 +171,21 @@ static job *take_due(int64_t now, int64_t *ret_next)
     return NULL;
 }
 
-static void append_locked(job *j)
+static void append_locked(chan *c, job *j)
 {
     j->next = NULL;
-    if (N.tail)
-        N.tail->next = j;
+    if (c->tail)
+        c->tail->next = j;
     else
-        N.head = j;
-    N.tail = j;
-    N.queued++;
+        c->head = j;
+    c->tail = j;
+    c->queued++;
 }
 
-static int deliver(job *j, const int64_t *abort_at, char *why, size_t why_size)
+static int deliver(job *j, const int64_t *abort_at, int64_t *retry_after, char *why,
+                   size_t why_size)
 {
+    *retry_after = 0;
     if (!curl_ready) {
         snprintf(why, why_size, "libcurl could not be initialised");
         return NLOG__SEND_RETRY;
@@ -180,12 +193,19 @@ static int deliver(job *j, const int64_t *abort_at, char *why, size_t why_size)
     if (j->channel == CH_MAIL)
         return nlog__mail_send(j->url, j->from, j->to, j->body, j->body_len, abort_at, why,
                                why_size);
-    return nlog__webhook_send(j->url, j->body, j->body_len, abort_at, why, why_size);
+    return nlog__webhook_send(j->url, j->body, j->body_len, abort_at, retry_after, why, why_size);
 }
+
+typedef struct report {
+    nlog_diag_kind kind;
+    nlog_status status;
+    char text[NLOG_CONFIG_PATH_MAX + 640];
+} report;
 
 static void *notify_main(void *arg)
 {
-    (void) arg;
+    int ch = (int) (intptr_t) arg;
+    chan *c = &N.ch[ch];
     sigset_t all;
     sigfillset(&all);
     sigdelset(&all, SIGSEGV);
@@ -193,62 +213,82 @@ static void *notify_main(void *arg)
     sigdelset(&all, SIGFPE);
     sigdelset(&all, SIGILL);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    nlog__perf_mark_own_thread();
     pthread_mutex_lock(&N.lock);
     for (;;) {
         int64_t now = nlog__clock_monotonic_ns(), next;
-        job *j = take_due(now, &next);
+        job *j = take_due(c, now, &next);
         if (!j) {
             pthread_cond_broadcast(&N.idle);
             if (N.stop)
                 break;
-            /* Real time waits are short so a test's fake clock is followed. */
-            int64_t wait = next == INT64_MAX ? 1000000000LL : next - now;
-            if (wait > 200000000LL)
-                wait = 200000000LL;
+            int64_t wait = next == INT64_MAX ? POLL_NS : next - now;
+            if (wait > POLL_NS)
+                wait = POLL_NS;
             struct timespec ts;
-            deadline_in(&ts, wait > 0 ? wait : 1000000);
-            (void) pthread_cond_timedwait(&N.wake, &N.lock, &ts);
+            nlog__perf_deadline(&ts, wait > 1000000 ? wait : 1000000);
+            (void) pthread_cond_timedwait(&c->wake, &N.lock, &ts);
             continue;
         }
-        N.busy = 1;
+        c->busy = 1;
         pthread_mutex_unlock(&N.lock);
 
         char why[256] = "", where[NLOG_CONFIG_PATH_MAX + 16];
-        int r = deliver(j, &N.abort_at, why, sizeof why);
-        redact(j->url, where, sizeof where);
+        int64_t retry_after;
+        int r = deliver(j, &N.abort_at, &retry_after, why, sizeof why);
+        (void) nlog__url_redact(j->url, strlen(j->url), where, sizeof where);
         j->attempts++;
+        report rep[2];
+        int n_rep = 0;
 
         pthread_mutex_lock(&N.lock);
-        N.busy = 0;
         int stopping = N.stop; /* no retries once stopping */
-        int ch = j->channel;
+        now = nlog__clock_monotonic_ns();
         if (r == NLOG__SEND_OK) {
             __atomic_fetch_add(&N.sent, 1, __ATOMIC_RELAXED);
-            if (N.failing[ch]) {
-                N.failing[ch] = 0;
-                nlog__diag(NLOG_DIAG_OUTPUT_RECOVERED, NLOG_OK, 0, ch_name[ch],
-                           "%s delivery to %s works again", ch_name[ch], where);
+            if (c->failing) {
+                c->failing = 0;
+                rep[n_rep].kind = NLOG_DIAG_OUTPUT_RECOVERED;
+                rep[n_rep].status = NLOG_OK;
+                snprintf(rep[n_rep++].text, sizeof rep[0].text, "%s delivery to %s works again",
+                         ch_name[ch], where);
             }
-            job_free(j);
-            continue;
+        } else {
+            int64_t delay = backoff(j->attempts);
+            if (retry_after > delay)
+                delay = retry_after;
+            int retry = r == NLOG__SEND_RETRY && !stopping &&
+                        now + delay - j->first_at <= N.budget_ns;
+            if (!c->failing) {
+                c->failing = 1;
+                rep[n_rep].kind = NLOG_DIAG_OUTPUT_FAILED;
+                rep[n_rep].status = NLOG_EIO;
+                snprintf(rep[n_rep++].text, sizeof rep[0].text, "%s delivery to %s failed: %s%s",
+                         ch_name[ch], where, why, retry ? "; retrying with backoff" : "");
+            }
+            if (retry) {
+                __atomic_fetch_add(&N.retried, 1, __ATOMIC_RELAXED);
+                j->next_at = now + delay;
+                append_locked(c, j);
+                j = NULL;
+            } else {
+                __atomic_fetch_add(&N.failed, 1, __ATOMIC_RELAXED);
+                rep[n_rep].kind = NLOG_DIAG_OUTPUT_FAILED;
+                rep[n_rep].status = NLOG_EIO;
+                snprintf(rep[n_rep++].text, sizeof rep[0].text,
+                         "%s for %s given up after %d attempt%s%s: %s (%s)", ch_name[ch], j->what,
+                         j->attempts, j->attempts == 1 ? "" : "s",
+                         r == NLOG__SEND_RETRY && !stopping ? " (retry budget spent)" : "", why,
+                         where);
+            }
         }
-        if (!N.failing[ch]) {
-            N.failing[ch] = 1;
-            nlog__diag(NLOG_DIAG_OUTPUT_FAILED, NLOG_EIO, 0, ch_name[ch],
-                       "%s delivery to %s failed: %s%s", ch_name[ch], where, why,
-                       r == NLOG__SEND_RETRY && !stopping ? "; retrying with backoff" : "");
-        }
-        if (r == NLOG__SEND_RETRY && !stopping && j->attempts < N.attempts_max) {
-            __atomic_fetch_add(&N.retried, 1, __ATOMIC_RELAXED);
-            j->next_at = nlog__clock_monotonic_ns() + backoff(j->attempts);
-            append_locked(j);
-            continue;
-        }
-        __atomic_fetch_add(&N.failed, 1, __ATOMIC_RELAXED);
-        nlog__diag(NLOG_DIAG_OUTPUT_FAILED, NLOG_EIO, 0, ch_name[ch],
-                   "%s for %s given up after %d attempt%s: %s (%s)", ch_name[ch], j->what,
-                   j->attempts, j->attempts == 1 ? "" : "s", why, where);
+        pthread_mutex_unlock(&N.lock);
+        for (int i = 0; i < n_rep; i++)
+            nlog__diag(rep[i].kind, rep[i].status, 0, ch_name[ch], "%s", rep[i].text);
         job_free(j);
+        pthread_mutex_lock(&N.lock);
+        c->busy = 0; /* only now: waiters see the job's reports made */
+        pthread_cond_broadcast(&N.idle);
     }
     pthread_mutex_unlock(&N.lock);
     return NULL;
@@ -258,8 +298,10 @@ static void *notify_main(void *arg)
 
 static void enqueue(job *j)
 {
+    notify_init();
+    chan *c = &N.ch[j->channel];
     pthread_mutex_lock(&N.lock);
-    if (N.stop || N.queued >= QUEUE_MAX) {
+    if (N.stop || c->queued >= QUEUE_MAX) {
         static int reported;
         int first = !reported;
         reported = 1;
@@ -267,26 +309,26 @@ static void enqueue(job *j)
         __atomic_fetch_add(&N.dropped, 1, __ATOMIC_RELAXED);
         if (first)
             nlog__diag(NLOG_DIAG_OUTPUT_FAILED, NLOG_EQUEUE_FULL, 0, ch_name[j->channel],
-                       "the alert notification queue is full (%d jobs); %s for %s was "
-                       "dropped (further drops are only counted)",
-                       QUEUE_MAX, ch_name[j->channel], j->what);
+                       "the %s queue is full (%d jobs); %s for %s was dropped (further drops "
+                       "are only counted)",
+                       ch_name[j->channel], QUEUE_MAX, ch_name[j->channel], j->what);
         job_free(j);
         return;
     }
-    j->next_at = nlog__clock_monotonic_ns();
-    append_locked(j);
-    if (!N.running) {
-        int err = pthread_create(&N.thread, NULL, notify_main, NULL);
+    j->first_at = j->next_at = nlog__clock_monotonic_ns();
+    append_locked(c, j);
+    int err = 0;
+    if (!c->running) {
+        err = pthread_create(&c->thread, NULL, notify_main, (void *) (intptr_t) j->channel);
         if (err == 0)
-            N.running = 1;
-        else
-            nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ENOMEM, err, "alerts",
-                       "cannot start the alert delivery thread (error %d); notifications "
-                       "stay queued",
-                       err);
+            c->running = 1;
     }
-    pthread_cond_signal(&N.wake);
+    pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&N.lock);
+    if (err)
+        nlog__diag(NLOG_DIAG_INTERNAL, NLOG_ENOMEM, err, "alerts",
+                   "cannot start the %s delivery thread (error %d); notifications stay queued",
+                   ch_name[j->channel], err);
 }
 
 static job *new_job(int channel, const char *url, const nlog_alert_event *ev)
@@ -353,45 +395,64 @@ void nlog__notify_alert(const nlog_alert_event *ev)
 
 void nlog__notify_stop(void)
 {
+    notify_init();
     pthread_mutex_lock(&N.lock);
-    if (N.running) {
+    int any = 0;
+    for (int i = 0; i < CH_COUNT; i++)
+        any |= N.ch[i].running;
+    if (any) {
         N.stop = 1;
-        __atomic_store_n(&N.abort_at, nlog__clock_monotonic_ns() + N.grace_ns, __ATOMIC_RELAXED);
-        /* jobs waiting for a retry are not due: they are dropped below */
         int64_t now = nlog__clock_monotonic_ns();
-        for (job **pp = &N.head; *pp;) {
-            job *j = *pp;
-            if (j->next_at > now) {
-                *pp = j->next;
-                N.queued--;
-                __atomic_fetch_add(&N.dropped, 1, __ATOMIC_RELAXED);
-                job_free(j);
-            } else {
-                pp = &j->next;
+        __atomic_store_n(&N.abort_at, now + N.grace_ns, __ATOMIC_RELAXED);
+        pthread_cond_broadcast(&N.idle); /* tests wait for the stop to begin */
+        /* jobs waiting for a retry are not due: they are dropped here */
+        for (int i = 0; i < CH_COUNT; i++) {
+            chan *c = &N.ch[i];
+            for (job **pp = &c->head; *pp;) {
+                job *j = *pp;
+                if (j->next_at > now) {
+                    *pp = j->next;
+                    c->queued--;
+                    __atomic_fetch_add(&N.dropped, 1, __ATOMIC_RELAXED);
+                    job_free(j);
+                } else {
+                    pp = &j->next;
+                }
             }
+            c->tail = NULL;
+            for (job *j = c->head; j; j = j->next)
+                c->tail = j;
+            pthread_cond_signal(&c->wake);
         }
-        N.tail = NULL;
-        for (job *j = N.head; j; j = j->next)
-            N.tail = j;
-        pthread_cond_signal(&N.wake);
-        pthread_t t = N.thread;
+        pthread_t t[CH_COUNT];
+        int run[CH_COUNT];
+        for (int i = 0; i < CH_COUNT; i++) {
+            t[i] = N.ch[i].thread;
+            run[i] = N.ch[i].running;
+        }
         pthread_mutex_unlock(&N.lock);
-        pthread_join(t, NULL);
+        for (int i = 0; i < CH_COUNT; i++)
+            if (run[i])
+                pthread_join(t[i], NULL);
         pthread_mutex_lock(&N.lock);
-        N.running = 0;
+        for (int i = 0; i < CH_COUNT; i++)
+            N.ch[i].running = 0;
     }
     /* anything left (no thread could be started) is dropped */
-    while (N.head) {
-        job *j = N.head;
-        N.head = j->next;
-        __atomic_fetch_add(&N.dropped, 1, __ATOMIC_RELAXED);
-        job_free(j);
+    for (int i = 0; i < CH_COUNT; i++) {
+        chan *c = &N.ch[i];
+        while (c->head) {
+            job *j = c->head;
+            c->head = j->next;
+            __atomic_fetch_add(&N.dropped, 1, __ATOMIC_RELAXED);
+            job_free(j);
+        }
+        c->tail = NULL;
+        c->queued = 0;
+        c->failing = 0;
     }
-    N.tail = NULL;
-    N.queued = 0;
     N.stop = 0;
     __atomic_store_n(&N.abort_at, 0, __ATOMIC_RELAXED);
-    N.failing[0] = N.failing[1] = 0;
     N.enabled = 0;
     pthread_mutex_unlock(&N.lock);
 }
@@ -407,6 +468,7 @@ void nlog__notify_counters(uint64_t *sent, uint64_t *retried, uint64_t *failed,
 
 void nlog__notify_atfork_prepare(void)
 {
+    notify_init();
     pthread_mutex_lock(&N.lock);
 }
 
@@ -417,24 +479,29 @@ void nlog__notify_atfork_parent(void)
 
 void nlog__notify_atfork_child(void)
 {
-    /* The parent delivers what it queued; the child starts empty. */
-    pthread_cond_init(&N.wake, NULL);
-    pthread_cond_init(&N.idle, NULL);
-    while (N.head) {
-        job *j = N.head;
-        N.head = j->next;
-        job_free(j);
+    /* The parent delivers what it queued; the child starts empty. Condition
+     * variables may count the parent's threads as waiters: new ones. */
+    nlog__perf_cond_init(&N.idle);
+    for (int i = 0; i < CH_COUNT; i++) {
+        chan *c = &N.ch[i];
+        nlog__perf_cond_init(&c->wake);
+        while (c->head) {
+            job *j = c->head;
+            c->head = j->next;
+            job_free(j);
+        }
+        c->tail = NULL;
+        c->queued = 0;
+        c->busy = 0;
+        c->running = 0;
     }
-    N.tail = NULL;
-    N.queued = 0;
-    N.busy = 0;
-    N.running = 0;
     N.stop = 0;
     pthread_mutex_unlock(&N.lock);
 }
 
-void nlog__notify_test_backoff(int64_t base_ns, int64_t max_ns, int attempts, int64_t grace_ns)
+void nlog__notify_test_policy(int64_t base_ns, int64_t max_ns, int64_t budget_ns, int64_t grace_ns)
 {
+    notify_init();
     pthread_mutex_lock(&N.lock);
     if (grace_ns)
         N.grace_ns = grace_ns;
@@ -442,31 +509,69 @@ void nlog__notify_test_backoff(int64_t base_ns, int64_t max_ns, int attempts, in
         N.backoff_base = base_ns;
     if (max_ns)
         N.backoff_max = max_ns;
-    if (attempts)
-        N.attempts_max = attempts;
-    pthread_cond_signal(&N.wake);
+    if (budget_ns)
+        N.budget_ns = budget_ns;
+    for (int i = 0; i < CH_COUNT; i++)
+        pthread_cond_signal(&N.ch[i].wake);
     pthread_mutex_unlock(&N.lock);
 }
 
 int nlog__notify_wait_idle(int timeout_ms)
 {
+    notify_init();
     struct timespec end;
-    deadline_in(&end, (int64_t) timeout_ms * 1000000);
+    nlog__perf_deadline(&end, (int64_t) timeout_ms * 1000000);
     pthread_mutex_lock(&N.lock);
-    pthread_cond_signal(&N.wake);
+    for (int i = 0; i < CH_COUNT; i++)
+        pthread_cond_signal(&N.ch[i].wake);
     for (;;) {
         int64_t now = nlog__clock_monotonic_ns();
-        int due = 0;
-        for (job *j = N.head; j; j = j->next)
-            due |= j->next_at <= now;
-        if (!N.busy && !due)
+        int work = 0;
+        for (int i = 0; i < CH_COUNT; i++) {
+            work |= N.ch[i].busy;
+            for (job *j = N.ch[i].head; j; j = j->next)
+                work |= j->next_at <= now;
+        }
+        if (!work)
             break;
         if (pthread_cond_timedwait(&N.idle, &N.lock, &end) != 0) {
             pthread_mutex_unlock(&N.lock);
             return -1;
         }
     }
-    int left = (int) N.queued;
+    int left = (int) (N.ch[0].queued + N.ch[1].queued);
     pthread_mutex_unlock(&N.lock);
     return left;
+}
+
+int nlog__notify_test_wait_sent(uint64_t n, int timeout_ms)
+{
+    notify_init();
+    struct timespec end;
+    nlog__perf_deadline(&end, (int64_t) timeout_ms * 1000000);
+    pthread_mutex_lock(&N.lock);
+    int rc = 0;
+    while (__atomic_load_n(&N.sent, __ATOMIC_RELAXED) < n)
+        if (pthread_cond_timedwait(&N.idle, &N.lock, &end) != 0) {
+            rc = -1;
+            break;
+        }
+    pthread_mutex_unlock(&N.lock);
+    return rc;
+}
+
+int nlog__notify_test_wait_stopping(int timeout_ms)
+{
+    notify_init();
+    struct timespec end;
+    nlog__perf_deadline(&end, (int64_t) timeout_ms * 1000000);
+    pthread_mutex_lock(&N.lock);
+    int rc = 0;
+    while (!N.stop)
+        if (pthread_cond_timedwait(&N.idle, &N.lock, &end) != 0) {
+            rc = -1;
+            break;
+        }
+    pthread_mutex_unlock(&N.lock);
+    return rc;
 }

@@ -326,33 +326,48 @@ void nlog__fs_usage_from(uint64_t frsize, uint64_t bsize, uint64_t blocks, uint6
     out->have = 1;
 }
 
-uint64_t nlog__counter_delta(uint64_t prev, uint64_t now, int *ret_reset)
+uint64_t nlog__counter_delta(uint64_t prev, uint64_t now, int bits, int *ret_unknown)
 {
-    if (ret_reset)
-        *ret_reset = 0;
-    if (now >= prev)
-        return now - prev;
-    if (prev > UINT32_MAX / 2 && prev <= UINT32_MAX && now <= UINT32_MAX)
-        return (uint64_t) UINT32_MAX - prev + 1 + now; /* a 32-bit counter wrapped */
-    if (ret_reset)
-        *ret_reset = 1;
+    if (ret_unknown)
+        *ret_unknown = 0;
+    if (prev != UINT64_MAX && now != UINT64_MAX) {
+        if (now >= prev)
+            return now - prev;
+        if (bits == 32 && prev > UINT32_MAX / 2 && prev <= UINT32_MAX && now <= UINT32_MAX)
+            return (uint64_t) UINT32_MAX - prev + 1 + now; /* a 32-bit counter wrapped */
+    }
+    if (ret_unknown)
+        *ret_unknown = 1;
     return 0;
+}
+
+/* b - a of one CPU time; 0 with *down set when it went backwards. */
+static uint64_t tick_delta(uint64_t a, uint64_t b, int *down)
+{
+    if (b < a) {
+        *down = 1;
+        return 0;
+    }
+    return b - a;
 }
 
 double nlog__cpu_percent(const nlog__cpu_times *a, const nlog__cpu_times *b)
 {
     if (!a->have || !b->have)
         return -1;
-    uint64_t ta = a->user + a->nice + a->system + a->idle + a->iowait + a->irq + a->softirq +
-                  a->steal;
-    uint64_t tb = b->user + b->nice + b->system + b->idle + b->iowait + b->irq + b->softirq +
-                  b->steal;
-    uint64_t ia = a->idle + a->iowait, ib = b->idle + b->iowait;
-    if (tb <= ta || ib < ia)
+    int down = 0, io_down = 0;
+    /* sums in double: six 64-bit deltas could wrap a uint64_t */
+    double busy = (double) tick_delta(a->user, b->user, &down) +
+                  (double) tick_delta(a->nice, b->nice, &down) +
+                  (double) tick_delta(a->system, b->system, &down) +
+                  (double) tick_delta(a->irq, b->irq, &down) +
+                  (double) tick_delta(a->softirq, b->softirq, &down) +
+                  (double) tick_delta(a->steal, b->steal, &down);
+    double idle = (double) tick_delta(a->idle, b->idle, &down);
+    double io = (double) tick_delta(a->iowait, b->iowait, &io_down); /* may go down: then 0 */
+    double total = busy + idle + io;
+    if (down || !(total > 0))
         return -1;
-    double total = (double) (tb - ta), idle = (double) (ib - ia);
-    double busy = total - idle;
-    if (busy < 0)
-        busy = 0;
-    return 100.0 * (busy / total);
+    double pct = 100.0 * (busy / total);
+    return pct > 100.0 ? 100.0 : pct;
 }

@@ -80,15 +80,24 @@ size_t nlog__parse_net_dev(const char *text, size_t len, nlog__netif *out, size_
 void nlog__fs_usage_from(uint64_t frsize, uint64_t bsize, uint64_t blocks, uint64_t bfree,
                          uint64_t bavail, nlog__fs_usage *out);
 
-/* How much a counter grew from `prev` to `cur`. A counter that went down
- * wrapped if it looks like a 32-bit counter near its end (prev in the upper
- * half of the 32-bit range, cur within it): the delta is then measured
- * across 2^32. Otherwise it was reset (the interface or device was
- * re-created): returns 0 and sets *ret_reset. */
-uint64_t nlog__counter_delta(uint64_t prev, uint64_t cur, int *ret_reset);
+/* How much a counter grew from `prev` to `cur`, for counters the kernel
+ * keeps in `bits` bits (64, or 32 on 32-bit kernels: see
+ * nlog__sys_counter_bits()). Returns 0 and sets *ret_unknown when the delta
+ * cannot be told:
+ *   - either value saturated at UINT64_MAX (the text had more than 64 bits:
+ *     the real values are unknown);
+ *   - the counter went down and is not a 32-bit counter that wrapped: it was
+ *     reset (the interface or device was re-created, the module reloaded).
+ * With bits == 32, a counter that went down wrapped if it looks like a
+ * 32-bit counter near its end (prev in the upper half of the 32-bit range,
+ * cur within it): the delta is measured across 2^32. With 64-bit counters a
+ * decrease is always a reset (a wrap would take centuries). */
+uint64_t nlog__counter_delta(uint64_t prev, uint64_t cur, int bits, int *ret_unknown);
 
 /* Machine CPU use in percent (0..100) between two samples; -1 when no time
- * passed or the counters went backwards. */
+ * passed or a counter other than iowait went backwards (CPUs went offline).
+ * iowait may decrease (the kernel says so in proc(5)): its delta then
+ * counts as 0. */
 double nlog__cpu_percent(const nlog__cpu_times *a, const nlog__cpu_times *b);
 
 #endif /* NLOG_PERF_PROCPARSE_H */

@@ -47,6 +47,11 @@ int nlog__series_matches(const nlog__series *s, const nlog_tag *tags, size_t n_t
     return 1;
 }
 
+int64_t nlog__perf_clamp_now(int64_t now)
+{
+    return now < 0 ? 0 : now > NLOG_PERF_END_MAX ? NLOG_PERF_END_MAX : now;
+}
+
 nlog_status nlog__perf_window(const nlog__family *f, nlog__series *const *series, size_t n,
                               int64_t t0, int64_t t1, double stable_percent,
                               nlog_perf_summary *ret_summary, nlog_perf_trend *ret_trend,
@@ -87,13 +92,17 @@ nlog_status nlog_perf_query_run(const nlog_perf_query *q, nlog_perf_summary *ret
     nlog__perf_lens lens;
     if (nlog__perf_check(q->metric, NULL, q->tags, q->n_tags, &lens) != NLOG_OK)
         return NLOG_EINVAL;
-    if (q->window_ns <= 0 || q->end_ns < 0 || !(q->stable_percent >= 0)) {
-        nlog__set_errmsg("nlog_perf_query_run: the window must be > 0 ns, the end >= 0 and "
-                         "stable_percent >= 0");
+    if (q->window_ns <= 0 || q->window_ns > NLOG_PERF_WINDOW_MAX || q->end_ns < 0 ||
+        q->end_ns > NLOG_PERF_END_MAX || !(q->stable_percent >= 0)) {
+        nlog__set_errmsg("nlog_perf_query_run: window_ns must be 1 .. %lld (100 years), end_ns "
+                         "0 .. %lld (2100-01-01) and stable_percent >= 0",
+                         (long long) NLOG_PERF_WINDOW_MAX, (long long) NLOG_PERF_END_MAX);
         return NLOG_EINVAL;
     }
-    (void) nlog_perf_flush(); /* every sample recorded before this call */
-    int64_t end = q->end_ns ? q->end_ns : nlog__clock_realtime_ns();
+    (void) nlog_perf_flush(); /* every sample recorded before this call (bounded) */
+    int64_t end = q->end_ns ? q->end_ns : nlog__perf_clamp_now(nlog__clock_realtime_ns());
+    /* both bounds keep t1, t0 and the previous window's start (t0 - window)
+     * far inside int64_t */
     int64_t t1 = end + 1, t0 = t1 - q->window_ns;
 
     nlog__wacc cur, prev;

@@ -7,6 +7,10 @@
 #include "perf/store.h"
 #include "perf/window.h"
 
+/* The wall clock's now, clamped to [0, NLOG_PERF_END_MAX] so that window
+ * arithmetic cannot overflow whatever the clock says. */
+int64_t nlog__perf_clamp_now(int64_t now);
+
 /* Whether s has every tag of the filter. */
 int nlog__series_matches(const nlog__series *s, const nlog_tag *tags, size_t n_tags);
 

@@ -4,9 +4,13 @@
  * The whole cost on the calling thread: the checks of names.c, one read of
  * the coarse monotonic clock (sample times need milliseconds, not
  * nanoseconds; timers pass their own precise stop time), and a copy into
- * the thread's own ring; no lock, no system call, no wait. A full ring
- * drops the sample and counts it: recording never blocks.
- * Tested by: tests/unit/perf/test_engine.c, bench/bench_perf.c */
+ * the thread's own ring; no lock, no wait. A full ring
+ * drops the sample and counts it: recording never blocks. A ring more than
+ * half full asks for a pass (nlog__perf_nudge(): an atomic exchange, and a
+ * semaphore post once per pass). A thread's first sample creates its ring:
+ * see nlog_perf_thread_prepare() in perf.h for that cost.
+ * Tested by: tests/unit/perf/test_engine.c, test_names.c,
+ * bench/perf/bench_perf.c */
 #include <math.h>
 #include <string.h>
 
@@ -64,12 +68,13 @@ nlog_status nlog_perf_record(const char *name, nlog_metric_kind kind, double val
       NLOG_PERF_UNIT_MAX + NLOG_PERF_TAGS_MAX * (NLOG_PERF_TAG_KEY_MAX + NLOG_PERF_TAG_VALUE_MAX) + \
       7) & ~(size_t) 7)
 
-/* The slow path of a refused sample: the full check writes the message. */
-static nlog_status refuse(const char *name, const char *unit, const nlog_tag *tags,
-                          size_t n_tags)
+/* The slow path of a refused sample: the full checks write the message. */
+static nlog_status refuse(const char *name, nlog_metric_kind kind, const char *unit,
+                          const nlog_tag *tags, size_t n_tags)
 {
     nlog__perf_lens lens;
-    if (nlog__perf_check(name, unit, tags, n_tags, &lens) == NLOG_OK)
+    if (nlog__perf_check(name, unit, tags, n_tags, &lens) == NLOG_OK &&
+        nlog__perf_check_reserved(name, kind, tags, n_tags) == NLOG_OK)
         nlog__set_errmsg("metric '%.128s': invalid sample", name); /* cannot happen */
     return NLOG_EINVAL;
 }
@@ -90,7 +95,7 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
     if (kind == NLOG_METRIC_TIMER)
         unit = "seconds";
     if (NLOG_UNLIKELY(!name || n_tags > NLOG_PERF_TAGS_MAX || (n_tags && !tags)))
-        return refuse(name, unit, tags, n_tags);
+        return refuse(name, kind, unit, tags, n_tags);
     if (NLOG_UNLIKELY(check_value(name, kind, value) != NLOG_OK))
         return NLOG_EINVAL;
     nlog__ring *r = nlog__perf_ring();
@@ -100,7 +105,8 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
     if (NLOG_UNLIKELY(!e)) {
         nlog__perf_nudge();
         nlog__perf_lens lens;
-        if (nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK)
+        if (nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK ||
+            nlog__perf_check_reserved(name, kind, tags, n_tags) != NLOG_OK)
             return NLOG_EINVAL; /* a bad sample is refused as such, full buffer or not */
         nlog__perf_count_drop();
         return NLOG_EQUEUE_FULL;
@@ -108,15 +114,15 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
     uint16_t *lens = (uint16_t *) (void *) (e + 1);
     char *p = (char *) (lens + 2 * n_tags);
     long n = nlog__perf_copy_checked(p, name, NLOG__C_NAME_FIRST, NLOG__C_NAME, NLOG_PERF_NAME_MAX);
-    if (NLOG_UNLIKELY(n < 0))
-        return refuse(name, unit, tags, n_tags);
+    if (NLOG_UNLIKELY(n < 0 || nlog__perf_reserved_name(p, n)))
+        return refuse(name, kind, unit, tags, n_tags);
     e->name_len = (uint16_t) n;
     p += n;
     n = 0;
     if (unit && unit[0]) {
         n = nlog__perf_copy_checked(p, unit, NLOG__C_UNIT, NLOG__C_UNIT, NLOG_PERF_UNIT_MAX);
         if (NLOG_UNLIKELY(n < 0))
-            return refuse(name, unit, tags, n_tags);
+            return refuse(name, kind, unit, tags, n_tags);
     }
     e->unit_len = (uint16_t) n;
     p += n;
@@ -124,21 +130,21 @@ nlog_status nlog__perf_record_at(const char *name, nlog_metric_kind kind, double
     for (size_t i = 0; i < n_tags; i++) {
         const char *k = tags[i].key, *v = tags[i].value;
         if (NLOG_UNLIKELY(!k || !v))
-            return refuse(name, unit, tags, n_tags);
+            return refuse(name, kind, unit, tags, n_tags);
         long kl = nlog__perf_copy_checked(p, k, NLOG__C_KEY_FIRST, NLOG__C_KEY,
                                           NLOG_PERF_TAG_KEY_MAX);
-        if (NLOG_UNLIKELY(kl < 0))
-            return refuse(name, unit, tags, n_tags);
+        if (NLOG_UNLIKELY(kl < 0 || nlog__perf_reserved_key(p, kl, kind)))
+            return refuse(name, kind, unit, tags, n_tags);
         keys[i] = p;
         /* keys must differ: compare with the earlier ones, already copied */
         for (size_t j = 0; j < i; j++)
             if (NLOG_UNLIKELY(lens[2 * j] == kl && keys[j][0] == p[0] &&
                               memcmp(keys[j], p, (size_t) kl) == 0))
-                return refuse(name, unit, tags, n_tags);
+                return refuse(name, kind, unit, tags, n_tags);
         p += kl;
         long vl = nlog__perf_copy_value(p, v, NLOG_PERF_TAG_VALUE_MAX);
         if (NLOG_UNLIKELY(vl < 0))
-            return refuse(name, unit, tags, n_tags);
+            return refuse(name, kind, unit, tags, n_tags);
         p += vl;
         lens[2 * i] = (uint16_t) kl;
         lens[2 * i + 1] = (uint16_t) vl;
@@ -208,7 +214,8 @@ nlog_status nlog_metric_get(const char *name, nlog_metric_kind kind, const char 
     }
     if (kind == NLOG_METRIC_TIMER)
         unit = "seconds";
-    if (nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK)
+    if (nlog__perf_check(name, unit, tags, n_tags, &lens) != NLOG_OK ||
+        nlog__perf_check_reserved(name, kind, tags, n_tags) != NLOG_OK)
         return NLOG_EINVAL;
     nlog__ensure_init();
     nlog__tagref refs[NLOG_PERF_TAGS_MAX];

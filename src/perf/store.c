@@ -6,7 +6,7 @@
  *   - a series' raw ring holds its raw_len newest samples in arrival order,
  *     and every sample it dropped has a time <= raw_gone_ns;
  *   - bucket rings are sorted by start, one bucket per start.
- * Tested by: tests/unit/perf/test_store.c */
+ * Tested by: tests/unit/perf/test_perf_store.c, test_window.c */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,29 +198,50 @@ static void find_oldest(nlog__series *s, void *u)
         e->oldest = nlog__bring_at(r, 0)->start_ns;
 }
 
+/* Halves the slot array of a ring that eviction or expiry left mostly
+ * empty (a quarter or less in use), so that evicted rollups give back their
+ * slots too. */
+static void bring_shrink(nlog__bring *r)
+{
+    while (r->cap > 2 && r->len <= r->cap / 4) {
+        uint32_t ncap = r->cap / 2;
+        nlog__pbucket *nb = malloc((size_t) ncap * sizeof *nb);
+        if (!nb)
+            return;
+        for (uint32_t i = 0; i < r->len; i++)
+            nb[i] = *nlog__bring_at(r, i);
+        free(r->b);
+        account(-(long) ((size_t) (r->cap - ncap) * sizeof *r->b));
+        r->b = nb;
+        r->head = 0;
+        r->cap = ncap;
+    }
+}
+
 static void evict_target(nlog__series *s, void *u)
 {
     evict_scan *e = u;
     if (s == protect)
         return;
     nlog__bring *r = ring_of(s, e->hours);
+    uint64_t before = S.bytes;
+    int dropped = 0;
     while (r->len > 1 && nlog__bring_at(r, 0)->start_ns <= e->target) {
-        uint64_t before = S.bytes;
         bring_drop_oldest(r);
-        e->freed += before - S.bytes;
         S.st.evicted_rollups++;
+        dropped = 1;
     }
+    if (dropped)
+        bring_shrink(r);
+    e->freed += before - S.bytes;
 }
 
-static void shrink_raw(nlog__series *s, void *u)
+/* Cuts the raw ring of s to its newest `ncap` samples (ncap < raw_cap). */
+static uint64_t raw_cut(nlog__series *s, uint32_t ncap)
 {
-    uint64_t *freed = u;
-    if (s->raw_cap <= 16 || s == protect)
-        return;
-    uint32_t ncap = s->raw_cap / 2;
     nlog__psample *nr = malloc((size_t) ncap * sizeof *nr);
     if (!nr)
-        return;
+        return 0;
     uint32_t keep = s->raw_len < ncap ? s->raw_len : ncap;
     for (uint32_t i = 0; i < s->raw_len - keep; i++) {
         int64_t t = nlog__raw_at(s, i)->t_ns;
@@ -231,12 +252,29 @@ static void shrink_raw(nlog__series *s, void *u)
     for (uint32_t i = 0; i < keep; i++)
         nr[i] = *nlog__raw_at(s, s->raw_len - keep + i);
     free(s->raw);
-    account(-(long) ((size_t) (s->raw_cap - ncap) * sizeof *nr));
-    *freed += (size_t) (s->raw_cap - ncap) * sizeof *nr;
+    uint64_t freed = (size_t) (s->raw_cap - ncap) * sizeof *nr;
+    account(-(long) freed);
     s->raw = nr;
     s->raw_cap = ncap;
     s->raw_len = keep;
     s->raw_next = keep % ncap;
+    return freed;
+}
+
+static void shrink_raw(nlog__series *s, void *u)
+{
+    uint64_t *freed = u;
+    if (s->raw_cap <= 16 || s == protect)
+        return;
+    *freed += raw_cut(s, s->raw_cap / 2);
+}
+
+/* performance_raw_samples was lowered: existing rings follow. */
+static void cap_raw(nlog__series *s, void *u)
+{
+    (void) u;
+    if (s->raw_cap > S.raw_max)
+        (void) raw_cut(s, S.raw_max);
 }
 
 /* Frees at least `need` bytes (plus some slack, so the next growths do not
@@ -340,6 +378,55 @@ nlog__family *nlog__store_family(const char *name, size_t len)
     return NULL;
 }
 
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t m = strlen(suffix);
+    return n >= m && memcmp(s + n - m, suffix, m) == 0;
+}
+
+/* The names the Prometheus exposition (export_prom.c) gives a family:
+ * gauges their own, counters <name>_total (unless it ends so), timers and
+ * values <name>, <name>_sum and <name>_count. Returns how many. */
+static size_t exported_names(const char *name, size_t len, nlog_metric_kind kind,
+                             char out[3][NLOG_PERF_NAME_MAX + 8], size_t out_len[3])
+{
+    const char *suffix[3] = {"", "_sum", "_count"};
+    size_t n = 1;
+    if (kind == NLOG_METRIC_COUNTER)
+        suffix[0] = ends_with(name, len, "_total") ? "" : "_total";
+    else if (kind != NLOG_METRIC_GAUGE)
+        n = 3;
+    for (size_t i = 0; i < n; i++) {
+        size_t m = strlen(suffix[i]);
+        memcpy(out[i], name, len);
+        memcpy(out[i] + len, suffix[i], m);
+        out_len[i] = len + m;
+    }
+    return n;
+}
+
+/* The family whose exposition has the name e, if one has. Locked. */
+static const nlog__family *exporter_of(const char *e, size_t n)
+{
+    char names[3][NLOG_PERF_NAME_MAX + 8];
+    size_t lens[3];
+    /* e itself, or e without the suffix the exposition adds */
+    static const char *const suffixes[] = {"", "_total", "_sum", "_count"};
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        size_t m = strlen(suffixes[i]);
+        if (!ends_with(e, n, suffixes[i]) || n - m == 0)
+            continue;
+        const nlog__family *g = nlog__store_family(e, n - m);
+        if (!g)
+            continue;
+        size_t k = exported_names(g->name, g->name_len, g->kind, names, lens);
+        for (size_t j = 0; j < k; j++)
+            if (lens[j] == n && memcmp(names[j], e, n) == 0)
+                return g;
+    }
+    return NULL;
+}
+
 static nlog__family *family_get(const char *name, size_t len, nlog_metric_kind kind,
                                 const char *unit, size_t unit_len, nlog_status *st)
 {
@@ -352,6 +439,22 @@ static nlog__family *family_get(const char *name, size_t len, nlog_metric_kind k
             return NULL;
         }
         return f; /* the first sample's unit stays */
+    }
+    /* One exposition name, one metric: a counter `req` (req_total) and a
+     * gauge `req_total` would give two # TYPE lines for req_total. */
+    char mine[3][NLOG_PERF_NAME_MAX + 8];
+    size_t mine_len[3];
+    size_t k = exported_names(name, len, kind, mine, mine_len);
+    for (size_t i = 0; i < k; i++) {
+        const nlog__family *g = exporter_of(mine[i], mine_len[i]);
+        if (g) {
+            nlog__set_errmsg("metric '%.*s' (a %s) would be exported as '%.*s', which %s '%s' "
+                             "already is; choose another name",
+                             (int) len, name, nlog__kind_name(kind), (int) mine_len[i], mine[i],
+                             nlog__kind_name(g->kind), g->name);
+            *st = NLOG_EINVAL;
+            return NULL;
+        }
     }
     size_t need = sizeof *f + len + 1;
     if ((S.n_families >= S.nf_buckets && grow_ftable() != 0) || make_room(need) != 0 ||
@@ -588,14 +691,23 @@ out:
 static void expire(nlog__series *s, void *u)
 {
     int64_t now = *(const int64_t *) u;
+    int dropped = 0;
     while (s->minutes.len > 1 &&
            nlog__bring_at(&s->minutes, 0)->start_ns + NLOG__MINUTE_NS <=
-               now - NLOG__MINUTES_KEPT * NLOG__MINUTE_NS)
+               now - NLOG__MINUTES_KEPT * NLOG__MINUTE_NS) {
         bring_drop_oldest(&s->minutes);
+        dropped |= 1;
+    }
     while (s->hours.len > 1 &&
            nlog__bring_at(&s->hours, 0)->start_ns + NLOG__HOUR_NS <=
-               now - NLOG__HOURS_KEPT * NLOG__HOUR_NS)
+               now - NLOG__HOURS_KEPT * NLOG__HOUR_NS) {
         bring_drop_oldest(&s->hours);
+        dropped |= 2;
+    }
+    if (dropped & 1)
+        bring_shrink(&s->minutes);
+    if (dropped & 2)
+        bring_shrink(&s->hours);
 }
 
 void nlog__store_maintain(int64_t now_ns)
@@ -609,8 +721,11 @@ void nlog__store_configure(size_t max_series, size_t raw_max, uint64_t mem_cap)
 {
     pthread_mutex_lock(&lock);
     S.max_series = max_series;
+    uint32_t old_raw = S.raw_max;
     S.raw_max = (uint32_t) (raw_max < 16 ? 16 : raw_max > UINT32_MAX / 2 ? UINT32_MAX / 2 : raw_max);
     S.cap = mem_cap;
+    if (S.raw_max < old_raw)
+        each_series(cap_raw, NULL);
     if (S.bytes > S.cap)
         evict((size_t) (S.bytes - S.cap));
     pthread_mutex_unlock(&lock);

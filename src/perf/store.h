@@ -21,7 +21,7 @@
  *
  * Locking: one mutex, nlog__store_lock(), guards everything else here and
  * the alerts (alert.c); functions marked "locked" need it held.
- * Tested by: tests/unit/perf/test_store.c, test_window.c */
+ * Tested by: tests/unit/perf/test_perf_store.c, test_window.c */
 #ifndef NLOG_PERF_STORE_H
 #define NLOG_PERF_STORE_H
 

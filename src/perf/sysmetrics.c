@@ -24,6 +24,7 @@ struct nlog__sysm {
     snap prev, cur;
     char *text;
     char *names; /* /sys/block listing */
+    int bits;    /* atomic: width of the kernel's counters (32 or 64) */
 };
 
 nlog__sysm *nlog__sysm_create(void)
@@ -33,6 +34,7 @@ nlog__sysm *nlog__sysm_create(void)
         return NULL;
     s->text = malloc(TEXT_CAP);
     s->names = malloc(16384);
+    s->bits = nlog__sys_counter_bits();
     if (!s->text || !s->names) {
         nlog__sysm_destroy(s);
         return NULL;
@@ -148,12 +150,18 @@ static const nlog__netif *find_net(const snap *p, const char *name)
     return NULL;
 }
 
-/* Rate of a counter, or -1 when it cannot be told (reset). */
-static double rate(uint64_t prev, uint64_t cur, double secs, double scale)
+void nlog__sysm_set_counter_bits(nlog__sysm *s, int bits)
 {
-    int reset;
-    uint64_t d = nlog__counter_delta(prev, cur, &reset);
-    if (reset)
+    __atomic_store_n(&s->bits, bits == 32 || bits == 64 ? bits : nlog__sys_counter_bits(),
+                     __ATOMIC_RELAXED);
+}
+
+/* Rate of a counter, or -1 when it cannot be told (reset, saturated). */
+static double rate(uint64_t prev, uint64_t cur, int bits, double secs, double scale)
+{
+    int unknown;
+    uint64_t d = nlog__counter_delta(prev, cur, bits, &unknown);
+    if (unknown)
         return -1;
     return (double) d * scale / secs;
 }
@@ -163,6 +171,7 @@ int nlog__sysm_collect(nlog__sysm *s, const char *directory, int64_t mono_ns,
 {
     int errors = 0;
     size_t len;
+    int bits = __atomic_load_n(&s->bits, __ATOMIC_RELAXED);
     snap *c = &s->cur;
     memset(c, 0, sizeof *c);
     c->mono_ns = mono_ns;
@@ -267,9 +276,10 @@ int nlog__sysm_collect(nlog__sysm *s, const char *directory, int64_t mono_ns,
         const nlog__disk *d = &c->disks[i], *o = find_disk(p, d->name);
         if (!o)
             continue;
-        double v[4] = {rate(o->read_sectors, d->read_sectors, secs, 512),
-                       rate(o->write_sectors, d->write_sectors, secs, 512),
-                       rate(o->reads, d->reads, secs, 1), rate(o->writes, d->writes, secs, 1)};
+        double v[4] = {rate(o->read_sectors, d->read_sectors, bits, secs, 512),
+                       rate(o->write_sectors, d->write_sectors, bits, secs, 512),
+                       rate(o->reads, d->reads, bits, secs, 1),
+                       rate(o->writes, d->writes, bits, secs, 1)};
         if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
             continue;
         put(out, NLOG__SYS_DISK, "disk_read_bytes_per_second", "bytes/s", "device", d->name, v[0]);
@@ -288,11 +298,12 @@ int nlog__sysm_collect(nlog__sysm *s, const char *directory, int64_t mono_ns,
         if (!o)
             continue;
         int r1, r2;
-        double v[4] = {rate(o->rx_bytes, f->rx_bytes, secs, 1), rate(o->tx_bytes, f->tx_bytes, secs, 1),
-                       rate(o->rx_packets, f->rx_packets, secs, 1),
-                       rate(o->tx_packets, f->tx_packets, secs, 1)};
-        uint64_t rx_err = nlog__counter_delta(o->rx_errors, f->rx_errors, &r1);
-        uint64_t tx_err = nlog__counter_delta(o->tx_errors, f->tx_errors, &r2);
+        double v[4] = {rate(o->rx_bytes, f->rx_bytes, bits, secs, 1),
+                       rate(o->tx_bytes, f->tx_bytes, bits, secs, 1),
+                       rate(o->rx_packets, f->rx_packets, bits, secs, 1),
+                       rate(o->tx_packets, f->tx_packets, bits, secs, 1)};
+        uint64_t rx_err = nlog__counter_delta(o->rx_errors, f->rx_errors, bits, &r1);
+        uint64_t tx_err = nlog__counter_delta(o->tx_errors, f->tx_errors, bits, &r2);
         if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 || r1 || r2)
             continue;
         const char *ifn = f->name;

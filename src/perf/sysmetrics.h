@@ -19,8 +19,10 @@
  *                         (errors since the previous collection)
  *
  * Rates need two collections: the first one only takes a baseline. A device
- * or interface seen for the first time, or whose counters were reset, gets
- * its rates from the next collection on; one that disappeared is dropped.
+ * or interface seen for the first time, or whose counters were reset or
+ * saturated (procparse.h: nlog__counter_delta()), gets its rates from the
+ * next collection on; one that disappeared is dropped. Counters wrap at 2^32
+ * only on 32-bit kernels (nlog__sys_counter_bits()).
  * Disks are the whole devices of /sys/block other than loop, ram, zram, sr
  * and fd devices.
  * Thread-safety: one collector is used by one thread at a time.
@@ -61,6 +63,11 @@ int nlog__sysm_collect(nlog__sysm *s, const char *directory, int64_t mono_ns,
                        nlog__sysm_out *out);
 
 void nlog__sysm_out_free(nlog__sysm_out *out);
+
+/* The width of the kernel's counters: 32 or 64 (any other value: the
+ * platform's, nlog__sys_counter_bits()). Tests use 32 on a 64-bit machine.
+ * May be called while another thread collects. */
+void nlog__sysm_set_counter_bits(nlog__sysm *s, int bits);
 
 /* The value called `name` (with tag value `tag`, or any when NULL), or NULL. */
 const nlog__sysval *nlog__sysm_find(const nlog__sysm_out *out, const char *name,

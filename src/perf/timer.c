@@ -2,8 +2,10 @@
  * NLOG_TIME_SCOPE. A timer is caller-owned storage; starting reads the
  * monotonic clock, stopping reads it again and records the difference (in
  * seconds, at nanosecond resolution) with that second reading as the sample
- * time, so a timer costs two clock reads and one recording.
- * Tested by: tests/unit/perf/test_engine.c, bench/bench_perf.c */
+ * time, so a timer costs two clock reads and one recording. A timer whose
+ * sample is refused (a bad name, a handle of another kind) has no caller to
+ * tell: it is counted in samples_rejected and reported once.
+ * Tested by: tests/unit/perf/test_engine.c, bench/perf/bench_perf.c */
 #include "core/core.h"
 #include "internal/diag.h"
 #include "perf/engine.h"
@@ -67,10 +69,13 @@ double nlog_timer_stop(nlog_timer *t)
     nlog_status st;
     if (t->metric) {
         if (t->metric->fam->kind != NLOG_METRIC_TIMER) {
-            nlog__set_errmsg("metric '%s' is not a timer", t->metric->fam->name);
-            return secs;
+            nlog__set_errmsg("metric '%s' is a %s, not a timer: a timer started on its handle "
+                             "records nothing",
+                             t->metric->fam->name, nlog__kind_name(t->metric->fam->kind));
+            st = NLOG_EINVAL;
+        } else {
+            st = nlog__perf_observe_at(t->metric, secs, now);
         }
-        st = nlog__perf_observe_at(t->metric, secs, now);
     } else {
         st = nlog__perf_record_at(t->name, NLOG_METRIC_TIMER, secs, "seconds", t->tags,
                                   t->n_tags, now);

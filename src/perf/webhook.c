@@ -132,8 +132,9 @@ static int abort_cb(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, cur
 }
 
 int nlog__webhook_send(const char *url, const char *body, size_t len, const int64_t *abort_at,
-                       char *why, size_t why_size)
+                       int64_t *ret_retry_after_ns, char *why, size_t why_size)
 {
+    *ret_retry_after_ns = 0;
     CURL *c = curl_easy_init();
     if (!c) {
         snprintf(why, why_size, "cannot create a libcurl handle");
@@ -161,6 +162,12 @@ int nlog__webhook_send(const char *url, const char *body, size_t len, const int6
     CURLcode rc = h ? curl_easy_perform(c) : CURLE_OUT_OF_MEMORY;
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    /* Retry-After (seconds or an HTTP date, which curl turns into seconds) */
+    curl_off_t after = 0;
+    if ((code == 429 || code == 503) &&
+        curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+        *ret_retry_after_ns = after > 86400 ? 86400 * INT64_C(1000000000)
+                                            : (int64_t) after * INT64_C(1000000000);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     if (rc != CURLE_OK) {
@@ -170,6 +177,10 @@ int nlog__webhook_send(const char *url, const char *body, size_t len, const int6
     }
     if (code >= 200 && code < 300)
         return NLOG__SEND_OK;
-    snprintf(why, why_size, "HTTP status %ld", code);
+    if (*ret_retry_after_ns)
+        snprintf(why, why_size, "HTTP status %ld (Retry-After: %lld s)", code,
+                 (long long) (*ret_retry_after_ns / INT64_C(1000000000)));
+    else
+        snprintf(why, why_size, "HTTP status %ld", code);
     return code == 408 || code == 429 || code >= 500 ? NLOG__SEND_RETRY : NLOG__SEND_REFUSED;
 }

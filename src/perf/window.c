@@ -1,15 +1,23 @@
-/* window.c: see window.h. The pieces of a window, newest first:
+/* window.c: see window.h. The pieces of a series' part of [t0, t1):
  *
- *   raw samples     [max(t0, R), t1)  R: the first minute boundary from which
- *                                     the raw ring holds every sample
- *   minute rollups  whose samples all lie in [max(t0, M), min(R, t1)); M: the
- *                                     end of the newest minute rollup dropped
- *   hour rollups    whose samples all lie in [max(t0, H), M), when M > t0;
- *                                     H: the same for the hour ring
+ *   R  the raw ring holds every sample at or after R (the first minute
+ *      boundary after the newest raw sample it dropped; -inf if none)
+ *   M  the minute ring holds every sample at or after M (the end of the
+ *      newest minute rollup dropped), H the same for the hour ring
  *
- * A rollup knows the times of its first and last sample, so one that
- * reaches past an edge of its piece is still used when none of its samples
- * does; the others are left out (the window is rounded inward).
+ * From the newest end: raw samples down to a boundary B; below it minute
+ * rollups if they reach further back than raw (M < R), down to Bh; below
+ * that hour rollups, from max(t0, H). Bh is ceil(M, hour), the first hour
+ * boundary from which minutes are whole, and B = max(R, Bh), so that every
+ * inner boundary is aligned to the coarser piece: no rollup straddles one,
+ * nothing is counted twice and nothing between two pieces is left out. When
+ * minutes do not reach further back than raw (M >= R), hours meet raw at
+ * ceil(R, hour). A piece whose ring cannot help (H >= Bh) is skipped and the
+ * window is covered from the finer piece's start.
+ *
+ * At the window's own ends a rollup may straddle: it is used when all its
+ * samples lie inside (rollups know the times of their first and last
+ * sample), else left out, and the covered span is rounded inward.
  *
  * The regression uses West's weighted incremental update, which stays
  * accurate when the points are many and close together.
@@ -44,7 +52,8 @@ void nlog__wacc_clear(nlog__wacc *a, int64_t t_ref)
     a->t_ref = t_ref;
     a->tp_min = INT64_MAX;
     a->tp_max = INT64_MIN;
-    a->cover = INT64_MAX;
+    a->cover_lo = INT64_MIN;
+    a->cover_hi = INT64_MAX;
 }
 
 void nlog__wacc_free(nlog__wacc *a)
@@ -88,7 +97,7 @@ static void add_value(nlog__wacc *a, int64_t t, double v)
     point(a, t, v, 1.0);
 }
 
-static void add_bucket(nlog__wacc *a, const nlog__pbucket *b, int64_t width)
+static void add_bucket(nlog__wacc *a, const nlog__pbucket *b)
 {
     if (b->count == 0)
         return;
@@ -107,10 +116,22 @@ static void add_bucket(nlog__wacc *a, const nlog__pbucket *b, int64_t width)
         if (last > a->hi)
             a->hi = last;
     }
-    point(a, b->start_ns + width / 2, b->sum / (double) b->count, (double) b->count);
+    /* between its first and its last sample: a rollup of a minute with one
+     * sample at :05 is a point at :05, not at :30 */
+    point(a, b->first_ns + (b->last_ns - b->first_ns) / 2, b->sum / (double) b->count,
+          (double) b->count);
     a->inexact = 1;
 }
 
+static int64_t floor_to(int64_t t, int64_t w)
+{
+    int64_t q = t / w;
+    if (t % w < 0)
+        q--;
+    return q * w;
+}
+
+/* The query bounds (query.c) keep t far from INT64_MAX: no overflow. */
 static int64_t ceil_to(int64_t t, int64_t w)
 {
     int64_t q = t / w;
@@ -119,13 +140,50 @@ static int64_t ceil_to(int64_t t, int64_t w)
     return q * w;
 }
 
-/* Adds the rollups of r whose samples all lie in [from, to). */
-static void add_rollups(nlog__wacc *a, const nlog__bring *r, int64_t from, int64_t to)
+static int inside(const nlog__pbucket *b, int64_t lo, int64_t hi)
+{
+    return b->first_ns >= lo && b->last_ns < hi;
+}
+
+/* The rollup of r starting at `start`, or NULL. */
+static const nlog__pbucket *bucket_at(const nlog__bring *r, int64_t start)
 {
     for (uint32_t i = 0; i < r->len; i++) {
         const nlog__pbucket *b = nlog__bring_at(r, i);
-        if (b->count && b->first_ns >= from && b->last_ns < to)
-            add_bucket(a, b, r->width);
+        if (b->start_ns == start)
+            return b->count ? b : NULL;
+        if (b->start_ns > start)
+            break;
+    }
+    return NULL;
+}
+
+/* Adds the rollups of r whose samples all lie in [lo, hi) and returns, in
+ * *cov_lo / *cov_hi, the part of [lo, hi) they cover completely: an end
+ * that cuts a rollup left out is moved inward to its edge. */
+static void add_rollups(nlog__wacc *a, const nlog__bring *r, int64_t lo, int64_t hi,
+                        int64_t *cov_lo, int64_t *cov_hi)
+{
+    for (uint32_t i = 0; i < r->len; i++) {
+        const nlog__pbucket *b = nlog__bring_at(r, i);
+        if (b->count && inside(b, lo, hi))
+            add_bucket(a, b);
+    }
+    *cov_lo = lo;
+    *cov_hi = hi;
+    const nlog__pbucket *b;
+    if (lo % r->width != 0 && (b = bucket_at(r, floor_to(lo, r->width))) && !inside(b, lo, hi))
+        *cov_lo = ceil_to(lo, r->width);
+    if (hi % r->width != 0 && (b = bucket_at(r, floor_to(hi, r->width))) && !inside(b, lo, hi))
+        *cov_hi = floor_to(hi, r->width);
+}
+
+static void add_raw(nlog__wacc *a, const nlog__series *s, int64_t lo, int64_t hi)
+{
+    for (uint32_t i = 0; i < s->raw_len; i++) {
+        const nlog__psample *p = nlog__raw_at(s, i);
+        if (p->t_ns >= lo && p->t_ns < hi)
+            add_value(a, p->t_ns, p->v);
     }
 }
 
@@ -133,44 +191,74 @@ void nlog__wacc_add_series(nlog__wacc *a, const nlog__series *s, int64_t t0, int
 {
     if (t1 <= t0)
         return;
-    /* raw: every sample at or after R is in the ring; R is a minute
-     * boundary, so the minute rollups before it are whole */
-    int64_t raw_from = t0;
-    if (s->raw_gone_ns != INT64_MIN) {
-        int64_t R = ceil_to(s->raw_gone_ns + 1, NLOG__MINUTE_NS);
-        if (R > raw_from)
-            raw_from = R;
-    }
-    for (uint32_t i = 0; i < s->raw_len; i++) {
-        const nlog__psample *p = nlog__raw_at(s, i);
-        if (p->t_ns >= raw_from && p->t_ns < t1)
-            add_value(a, p->t_ns, p->v);
-    }
-    int64_t covered = raw_from < t1 ? raw_from : t1;
-    if (covered > t0) {
-        /* minute rollups for [from, covered), where the minute ring is whole */
-        int64_t from = t0;
-        int short_minutes = s->minutes.gone_ns != INT64_MIN && s->minutes.gone_ns > t0;
-        if (short_minutes)
-            from = s->minutes.gone_ns;
-        if (from < covered) {
-            add_rollups(a, &s->minutes, from, covered);
-            covered = ceil_to(from, NLOG__MINUTE_NS);
-        }
-        if (short_minutes) {
-            /* hour rollups for [from, the first minute still kept) */
-            int64_t hto = from;
-            int64_t hfrom = t0;
-            if (s->hours.gone_ns != INT64_MIN && s->hours.gone_ns > hfrom)
-                hfrom = s->hours.gone_ns;
-            if (hfrom < hto) {
-                add_rollups(a, &s->hours, hfrom, hto);
-                covered = ceil_to(hfrom, NLOG__HOUR_NS);
+    int64_t R = s->raw_gone_ns == INT64_MIN ? INT64_MIN : ceil_to(s->raw_gone_ns + 1, NLOG__MINUTE_NS);
+    int64_t M = s->minutes.gone_ns, H = s->hours.gone_ns;
+    /* boundaries, oldest first: [hlo, bh) hours, [bh, braw) minutes, [braw, t1) raw;
+     * an empty piece has lo >= hi */
+    int64_t hlo = t0, bh = t0, braw = t0;
+    /* raw alone when it holds every sample of the window (no rollup to meet) */
+    if (R > t0 && s->raw_gone_ns >= t0) {
+        if (M < R) {
+            if (M <= t0) {
+                braw = R; /* minutes for [t0, R) */
+            } else {
+                int64_t Bh = ceil_to(M, NLOG__HOUR_NS);
+                if (H < Bh) {
+                    hlo = H > t0 ? H : t0;
+                    bh = Bh;
+                    braw = R > Bh ? R : Bh;
+                } else {
+                    hlo = bh = M; /* hours cannot help: covered from M */
+                    braw = R;
+                }
+            }
+        } else {
+            int64_t Bh = ceil_to(R, NLOG__HOUR_NS);
+            if (H < Bh) {
+                hlo = H > t0 ? H : t0;
+                bh = braw = Bh;
+            } else {
+                hlo = bh = braw = R; /* covered from R */
             }
         }
     }
-    if (covered < a->cover)
-        a->cover = covered;
+    /* clip to the window */
+    if (hlo > t1)
+        hlo = t1;
+    if (bh > t1)
+        bh = t1;
+    if (braw > t1)
+        braw = t1;
+    if (bh < hlo)
+        bh = hlo;
+    if (braw < bh)
+        braw = bh;
+    int64_t cov_lo = hlo, cov_hi = t1, lo, hi;
+    int oldest = 1;
+    if (hlo < bh) {
+        add_rollups(a, &s->hours, hlo, bh, &lo, &hi);
+        cov_lo = lo;
+        if (bh == t1)
+            cov_hi = hi;
+        oldest = 0;
+    }
+    if (bh < braw) {
+        add_rollups(a, &s->minutes, bh, braw, &lo, &hi);
+        if (oldest)
+            cov_lo = lo;
+        if (braw == t1)
+            cov_hi = hi;
+        oldest = 0;
+    }
+    if (braw < t1) {
+        add_raw(a, s, braw, t1);
+        if (oldest)
+            cov_lo = braw;
+    }
+    if (cov_lo > a->cover_lo)
+        a->cover_lo = cov_lo;
+    if (cov_hi < a->cover_hi)
+        a->cover_hi = cov_hi;
 }
 
 void nlog__wacc_summary(const nlog__wacc *a, nlog_metric_kind kind, int64_t t0, int64_t t1,
@@ -179,8 +267,9 @@ void nlog__wacc_summary(const nlog__wacc *a, nlog_metric_kind kind, int64_t t0, 
     memset(out, 0, sizeof *out);
     out->count = a->count;
     out->sum = a->sum;
-    out->start_ns = a->cover == INT64_MAX ? t0 : (a->cover > t0 ? a->cover : t0);
-    out->end_ns = t1 - 1;
+    int64_t lo = a->cover_lo > t0 ? a->cover_lo : t0, hi = a->cover_hi < t1 ? a->cover_hi : t1;
+    out->start_ns = lo;
+    out->end_ns = hi - 1; /* start_ns > end_ns: none of the window is covered */
     out->exact = !a->inexact;
     if (a->count == 0) {
         out->min = out->max = out->mean = NAN;
@@ -215,7 +304,7 @@ void nlog__wacc_summary(const nlog__wacc *a, nlog_metric_kind kind, int64_t t0, 
     } else {
         out->p50 = out->p90 = out->p95 = out->p99 = NAN;
     }
-    double secs = (double) (t1 - out->start_ns) / 1e9;
+    double secs = (double) (hi - lo) / 1e9;
     double amount = kind == NLOG_METRIC_COUNTER ? a->sum : (double) a->count;
     out->per_second = secs > 0 ? amount / secs : NAN;
 }
@@ -244,8 +333,16 @@ void nlog__wacc_trend(const nlog__wacc *cur, const nlog__wacc *prev, int64_t t0,
     }
     double slope = cur->ctv / cur->ctt; /* per second */
     out->slope_per_minute = slope * 60.0;
-    double over = slope * (double) (t1 - t0) / 1e9; /* change the line predicts over the window */
-    double scale = fabs(mean);
+    /* the change the line predicts between the first and the last point of
+     * the window's data (not over the whole window: a series with data in
+     * its last minutes is judged on those minutes) */
+    (void) t0;
+    (void) t1;
+    double over = slope * (double) (cur->tp_max - cur->tp_min) / 1e9;
+    /* against the level, or the spread where the level is near 0 */
+    double scale = fabs(mean), spread = cur->max - cur->min;
+    if (spread > scale)
+        scale = spread;
     int stable = scale > 0 ? fabs(over) <= stable_percent / 100.0 * scale : over == 0;
     out->direction = stable ? NLOG_TREND_STABLE : over > 0 ? NLOG_TREND_RISING : NLOG_TREND_FALLING;
 }

@@ -42,6 +42,11 @@ long nlog__sys_clock_ticks(void);
 long nlog__sys_page_size(void);
 long nlog__sys_cpus(void);
 
+/* The width in bits of the counters the kernel keeps for network
+ * interfaces and disks (`unsigned long` of the kernel, from uname's
+ * machine): 64 on 64-bit kernels, whatever the process is, else 32. */
+int nlog__sys_counter_bits(void);
+
 /* The host name (gethostname), NUL-terminated, "localhost" if unknown. */
 void nlog__sys_hostname(char *buf, size_t size);
 

@@ -28,8 +28,39 @@ void nlogd_buf_reset(nlogd_buf *b)
         b->data[0] = '\0';
 }
 
+void nlogd_buf_set_sink(nlogd_buf *b, nlogd_buf_sink_fn fn, void *user)
+{
+    b->sink = fn;
+    b->sink_user = user;
+}
+
+int nlogd_buf_flush(nlogd_buf *b)
+{
+    if (!b->sink)
+        return 0;
+    if (b->failed)
+        return -1;
+    if (b->len) {
+        if (b->sink(b->sink_user, b->data, b->len) != 0) {
+            b->failed = 1;
+            return -1;
+        }
+        b->flushed += b->len;
+        b->len = 0;
+        b->data[0] = '\0';
+    }
+    return 0;
+}
+
+size_t nlogd_buf_total(const nlogd_buf *b)
+{
+    return b->flushed + b->len;
+}
+
 static int reserve(nlogd_buf *b, size_t n)
 {
+    if (b->sink && n > b->cap - b->len && nlogd_buf_flush(b) != 0)
+        return -1;
     if (n > b->cap - b->len) {
         b->failed = 1;
         return -1;
@@ -53,6 +84,20 @@ static int reserve(nlogd_buf *b, size_t n)
 
 int nlogd_buf_add(nlogd_buf *b, const void *p, size_t n)
 {
+    if (b->sink && n > b->cap - b->len) {
+        /* Streaming: what is buffered goes first, then bytes too many to
+         * buffer go straight to the sink. */
+        if (nlogd_buf_flush(b) != 0)
+            return -1;
+        if (n > b->cap) {
+            if (b->sink(b->sink_user, p, n) != 0) {
+                b->failed = 1;
+                return -1;
+            }
+            b->flushed += n;
+            return 0;
+        }
+    }
     if (reserve(b, n) != 0)
         return -1;
     if (n)

@@ -136,13 +136,13 @@ static int uint_value(cur *c, int64_t *ret)
 {
     const char *q = c->p;
     int64_t v = 0;
-    while (q < c->end && is_digit(*q) && q - c->p < 19)
+    while (q < c->end && is_digit(*q) && q - c->p < 18) /* no overflow: < 1e18 */
         v = v * 10 + (*q++ - '0');
     size_t nd = (size_t) (q - c->p);
     if (nd == 0 || nd > 18 || (nd > 1 && *c->p == '0') ||
         (q < c->end && (is_digit(*q) || *q == '.' || *q == 'e' || *q == 'E')))
         return 0;
-    *ret = v;
+    *ret = (int64_t) v;
     c->p = q;
     return 1;
 }

@@ -122,6 +122,15 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* Signals are taken by sigwait() below; every thread inherits the mask,
+     * so it is set before any thread starts — nlog_init() may start some. */
+    sigset_t stop_set;
+    sigemptyset(&stop_set);
+    sigaddset(&stop_set, SIGTERM);
+    sigaddset(&stop_set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
     /* nlogd's own messages: console only, never its own remote output. */
     nlog_config own;
     nlog_config_init(&own);
@@ -134,14 +143,6 @@ int main(int argc, char **argv)
         return 1;
     }
     nlog_logger *lg = nlog_get_logger("nlogd");
-
-    /* Signals are taken by sigwait() below; every thread inherits the mask. */
-    sigset_t stop_set;
-    sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGTERM);
-    sigaddset(&stop_set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -1,7 +1,7 @@
 /* qparams.c: query-string splitting, URL decoding and the value checks of
  * the REST API (see qparams.h). Nothing here trusts its input: every length
  * is bounded before it is copied, and every failure is a 400 that names the
- * parameter. */
+ * parameter (or, when the name itself is unusable, says "query string"). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -63,10 +63,25 @@ static void list_names(const char *const *accepted, char *buf, size_t size)
     }
 }
 
+/* The `parameter` of an error about a name that cannot be used as given:
+ * its text with control bytes (NUL included) as \xNN, at most 60 bytes. */
+static void param_of(char *out, size_t size, const char *s, size_t len)
+{
+    char q[128];
+    nlogd_quote(q, sizeof q, s, len);
+    size_t n = strlen(q);
+    if (len && n >= 2) { /* without nlogd_quote's quotes */
+        q[n - 1] = '\0';
+        snprintf(out, size, "%.60s", q + 1);
+    } else {
+        snprintf(out, size, "query string");
+    }
+}
+
 int nlogd_qp_parse(const char *qs, const char *const *accepted, nlogd_qparams *out,
                    nlogd_err *e)
 {
-    char names[512], q[128];
+    char names[512], q[128], pn[64];
     out->n = 0;
     if (!qs)
         return 0;
@@ -76,24 +91,29 @@ int nlogd_qp_parse(const char *qs, const char *const *accepted, nlogd_qparams *o
         size_t len = amp ? (size_t) (amp - p) : strlen(p);
         if (len) {
             if (out->n >= NLOGD_QP_MAX)
-                return nlogd_fail(e, 400, "invalid_parameter", "",
-                                  "too many parameters; at most %d", NLOGD_QP_MAX);
+                return nlogd_fail(e, 400, "invalid_parameter", "query string",
+                                  "query string: more than %d parameters; accepted: at most %d",
+                                  NLOGD_QP_MAX, NLOGD_QP_MAX);
             const char *eq = memchr(p, '=', len);
             size_t nlen = eq ? (size_t) (eq - p) : len;
             nlogd_qparam *qp = &out->p[out->n];
             size_t dlen = 0;
             if (nlen >= sizeof qp->name || decode(p, nlen, qp->name, sizeof qp->name - 1, &dlen,
                                                   "query string", e) != 0) {
+                /* too long or badly %-encoded: named as written */
                 nlogd_quote(q, sizeof q, p, nlen);
+                param_of(pn, sizeof pn, p, nlen);
                 list_names(accepted, names, sizeof names);
-                return nlogd_fail(e, 400, "unknown_parameter", "", 
+                return nlogd_fail(e, 400, "unknown_parameter", pn,
                                   "unknown parameter %s; accepted: %s", q, names);
             }
             if (dlen != strlen(qp->name)) {
+                nlogd_quote(q, sizeof q, qp->name, dlen);
+                param_of(pn, sizeof pn, qp->name, dlen);
                 list_names(accepted, names, sizeof names);
-                return nlogd_fail(e, 400, "unknown_parameter", "",
-                                  "unknown parameter (contains a NUL byte); accepted: %s",
-                                  names);
+                return nlogd_fail(e, 400, "unknown_parameter", pn,
+                                  "unknown parameter %s (it contains a NUL byte); accepted: %s",
+                                  q, names);
             }
             size_t k = 0;
             while (accepted[k] && strcmp(accepted[k], qp->name) != 0)
@@ -101,7 +121,7 @@ int nlogd_qp_parse(const char *qs, const char *const *accepted, nlogd_qparams *o
             if (!accepted[k]) {
                 nlogd_quote(q, sizeof q, qp->name, dlen);
                 list_names(accepted, names, sizeof names);
-                return nlogd_fail(e, 400, "unknown_parameter", qp->name,
+                return nlogd_fail(e, 400, "unknown_parameter", dlen ? qp->name : "query string",
                                   "unknown parameter %s; accepted: %s", q, names);
             }
             for (size_t j = 0; j < out->n; j++)
@@ -161,11 +181,21 @@ int nlogd_qp_level(const char *param, const char *v, size_t len, int *ret_level,
 int nlogd_qp_time(const char *param, const char *v, size_t len, int64_t *ret_ns, nlogd_err *e)
 {
     char why[128], q[128];
-    if (nlogd_time_parse(v, len, ret_ns, why, sizeof why) == 0)
-        return 0;
+    int64_t t;
+    if (nlogd_time_parse(v, len, &t, why, sizeof why) == 0) {
+        if (t >= NLOGD_TIME_MIN_NS && t <= NLOGD_TIME_MAX_NS) {
+            *ret_ns = t;
+            return 0;
+        }
+        nlogd_quote(q, sizeof q, v, len);
+        return nlogd_fail(e, 400, "invalid_parameter", param,
+                          "%s: %s is out of range; accepted: times from " NLOGD_TIME_RANGE,
+                          param, q);
+    }
     nlogd_quote(q, sizeof q, v, len);
-    return nlogd_fail(e, 400, "invalid_parameter", param, "%s: %s is not a time (%s); accepted: %s",
-                      param, q, why, NLOGD_TIME_ACCEPTED);
+    return nlogd_fail(e, 400, "invalid_parameter", param,
+                      "%s: %s is not a time (%s); accepted: %s, from " NLOGD_TIME_RANGE, param, q,
+                      why, NLOGD_TIME_ACCEPTED);
 }
 
 int nlogd_qp_uint(const char *param, const char *v, size_t len, long min, long max, long *ret,
@@ -360,9 +390,10 @@ int nlogd_export_parse(const char *body, size_t len, nlogd_filter *f, nlogd_expo
         while (names[k] && strcmp(names[k], key) != 0)
             k++;
         if (!names[k]) {
-            char qq[128];
+            char qq[128], pn[64];
             nlogd_quote(qq, sizeof qq, key, strlen(key));
-            rc = nlogd_fail(e, 400, "unknown_parameter", "", "unknown member %s; accepted: %s",
+            param_of(pn, sizeof pn, key, strlen(key));
+            rc = nlogd_fail(e, 400, "unknown_parameter", pn, "unknown member %s; accepted: %s",
                             qq, accepted);
             break;
         }

@@ -16,6 +16,9 @@
 #define NLOGD_QP_VALUE_MAX 2048  /* bytes of one decoded value */
 #define NLOGD_LIMIT_DEFAULT 100
 #define NLOGD_LIMIT_MAX 1000
+/* A page of entries or security events ends early, with a next_cursor,
+ * once its JSON passes this size: big records never make one huge answer. */
+#define NLOGD_PAGE_BYTES (16u << 20)
 
 typedef struct nlogd_qparam {
     char name[40];

@@ -3,8 +3,16 @@
  * Streams every matching record, oldest first, as a chunked response: the
  * store is read in pages of EXPORT_PAGE records (each page one short read
  * transaction, continuing after the last id sent), and the encoded text
- * goes out in chunks of about 64 KiB, so memory stays bounded whatever the
- * number of rows and there is no row cap.
+ * goes out in chunks of about 64 KiB (http/out.h), so memory stays bounded
+ * whatever the number of rows and there is no row cap. A record larger than
+ * a chunk is not buffered: what is buffered is sent first and the record's
+ * long values pass straight through to the client.
+ *
+ * Failure: the status is sent before the first chunk, so a failure after it
+ * (the store fails on a later page, the client goes away) ends the stream
+ * without its terminating chunk and closes the connection: clients and
+ * `nlog export` report an incomplete transfer instead of a short file. A
+ * store failure before anything was sent is an ordinary 503.
  *   json   a JSON array of records (product format)     application/json
  *   ndjson one record per line                          application/x-ndjson
  *   csv    RFC 4180 (CRLF, every text field quoted, "" for "), a header row;
@@ -21,20 +29,21 @@
 #include <nlog/level.h>
 
 #include "server/entry_json.h"
+#include "server/http/out.h"
 #include "server/http/router.h"
 #include "server/qparams.h"
 
 #define EXPORT_PAGE 5000
-#define CHUNK (64 * 1024)
 
 typedef struct exporter {
     nlogd_req *req;
     nlogd_export_format fmt;
-    nlogd_buf buf;
+    nlogd_out out;
     size_t n;
     int64_t last_id;
-    int failed;          /* the client went away */
-    char line[65536 + 1024];
+    int failed;          /* an encoder or the client failed: stop */
+    char *line;          /* txt: one console line */
+    size_t line_size;
 } exporter;
 
 static void csv_field(nlogd_buf *b, const char *s, size_t n)
@@ -90,46 +99,61 @@ static void csv_row(nlogd_buf *b, const nlogd_entry *e)
     nlogd_buf_add(b, "\r\n", 2);
 }
 
-static int flush(exporter *x, int force)
+/* The console line of e, whole: the buffer is sized for the worst case of
+ * the console format's escaping (4 bytes per input byte), so nothing is cut. */
+static int txt_line(exporter *x, const nlogd_entry *e)
 {
-    if (x->buf.len && (force || x->buf.len >= CHUNK)) {
-        if (nlogd_stream_chunk(x->req, x->buf.data, x->buf.len) != 0)
-            x->failed = 1;
-        nlogd_buf_reset(&x->buf);
+    size_t fn = e->function ? strlen(e->function) : 0;
+    size_t in = e->message_len + strlen(e->logger) + strlen(e->category) + fn;
+    size_t need = in * 4 + 1024;
+    if (need < NLOG_FORMAT_MIN_CAP)
+        need = NLOG_FORMAT_MIN_CAP;
+    if (need > x->line_size) {
+        char *l = realloc(x->line, need);
+        if (!l)
+            return -1;
+        x->line = l;
+        x->line_size = need;
     }
-    return x->failed;
+    nlog_record_view v = {
+        .time_ns = e->ts_ns, .level = (nlog_level) e->level, .category = e->category,
+        .logger = e->logger, .logger_len = strlen(e->logger), .message = e->message,
+        .message_len = e->message_len, .function = e->function,
+        .line = e->line > 0 && e->line <= 0x7fffffff ? (int) e->line : 0,
+    };
+    int cut = 0;
+    size_t n = nlog_format_console(&v, NLOG_FORMAT_UTC, x->line, x->line_size, &cut);
+    if (n == 0 || cut)
+        return -1;
+    return nlogd_buf_add(&x->out.buf, x->line, n);
 }
 
 static int visit(const nlogd_entry *e, void *user)
 {
     exporter *x = user;
+    nlogd_buf *b = &x->out.buf;
     switch (x->fmt) {
     case NLOGD_EXPORT_JSON:
-        nlogd_buf_adds(&x->buf, x->n ? ",\n" : "\n");
-        nlogd_entry_json(&x->buf, e);
+        nlogd_buf_adds(b, x->n ? ",\n" : "\n");
+        nlogd_entry_json(b, e);
         break;
     case NLOGD_EXPORT_NDJSON:
-        nlogd_entry_json(&x->buf, e);
-        nlogd_buf_addc(&x->buf, '\n');
+        nlogd_entry_json(b, e);
+        nlogd_buf_addc(b, '\n');
         break;
     case NLOGD_EXPORT_CSV:
-        csv_row(&x->buf, e);
+        csv_row(b, e);
         break;
-    case NLOGD_EXPORT_TXT: {
-        nlog_record_view v = {
-            .time_ns = e->ts_ns, .level = (nlog_level) e->level, .category = e->category,
-            .logger = e->logger, .logger_len = strlen(e->logger), .message = e->message,
-            .message_len = e->message_len, .function = e->function,
-            .line = e->line > 0 ? (int) e->line : 0,
-        };
-        size_t n = nlog_format_console(&v, NLOG_FORMAT_UTC, x->line, sizeof x->line, NULL);
-        nlogd_buf_add(&x->buf, x->line, n);
+    case NLOGD_EXPORT_TXT:
+        if (txt_line(x, e) != 0)
+            x->failed = 1;
         break;
-    }
     }
     x->n++;
     x->last_id = e->id;
-    return flush(x, 0) || x->buf.failed;
+    if (nlogd_out_failed(&x->out))
+        x->failed = 1;
+    return x->failed;
 }
 
 void nlogd_rest_export(nlogd_req *req)
@@ -158,52 +182,54 @@ void nlogd_rest_export(nlogd_req *req)
         return;
     }
     f.ascending = 1;
-    exporter *x = malloc(sizeof *x);
+    exporter *x = calloc(1, sizeof *x);
     if (!x) {
         nlogd_fail(&e, 503, "internal", "", "out of memory");
         nlogd_reply_error(req, &e);
         return;
     }
-    memset(x, 0, offsetof(exporter, line));
     x->req = req;
     x->fmt = fmt;
-    nlogd_buf_init(&x->buf, CHUNK + (4u << 20));
     char stamp[NLOG_FORMAT_RFC3339_SIZE], disp[128];
     nlog_format_rfc3339(nlogd_now_ns(), stamp);
     snprintf(disp, sizeof disp,
              "attachment; filename=\"netlink-logs-%.4s%.2s%.2sT%.2s%.2s%.2sZ.%s\"", stamp,
              stamp + 5, stamp + 8, stamp + 11, stamp + 14, stamp + 17, exts[fmt]);
-    /* Check the store before committing to a 200. */
-    int more = 0;
-    if (nlogd_stream_begin(req, 200, types[fmt], disp) != 0) {
-        free(x);
-        return;
-    }
+    /* Nothing is sent before the first chunk is full, so a store that fails
+     * on the first page still gets an honest 503. */
+    nlogd_out_init(&x->out, req, 200, types[fmt], disp, 1);
     if (fmt == NLOGD_EXPORT_JSON)
-        nlogd_buf_addc(&x->buf, '[');
+        nlogd_buf_addc(&x->out.buf, '[');
     if (fmt == NLOGD_EXPORT_CSV)
-        nlogd_buf_adds(&x->buf, "timestamp,level,category,module,message,function,line,"
-                                "process_id,thread_id,context,metadata,performance_data\r\n");
+        nlogd_buf_adds(&x->out.buf, "timestamp,level,category,module,message,function,line,"
+                                    "process_id,thread_id,context,metadata,performance_data\r\n");
+    int more = 0, store_failed = 0;
     do {
         size_t before = x->n;
         if (nlogd_store_query(req->srv->store, &f, EXPORT_PAGE, visit, x, &more) != NLOG_OK) {
-            /* Headers are gone: the only honest signal left is a broken
-             * stream (no terminating chunk), which clients report. */
-            x->failed = 1;
-            req->chunked = 0;
+            store_failed = 1;
             break;
         }
         if (x->n == before)
             break;
         f.has_cursor = 1;
         f.cursor_id = x->last_id;
-    } while (more && !x->failed && !x->buf.failed);
-    if (!x->failed) {
+    } while (more && !x->failed);
+    if (store_failed || x->failed) {
+        /* Before the first chunk: an ordinary error. After: the stream ends
+         * without its terminating chunk and the connection closes. */
+        if (store_failed)
+            nlogd_fail(&e, 503, "store_unavailable", "", "the store could not be read; retry later");
+        else
+            nlogd_fail(&e, 503, "internal", "", "out of memory encoding the export; retry later");
+        nlogd_out_fail(&x->out, &e, 5);
+    } else {
         if (fmt == NLOGD_EXPORT_JSON)
-            nlogd_buf_adds(&x->buf, x->n ? "\n]\n" : "]\n");
-        flush(x, 1);
+            nlogd_buf_adds(&x->out.buf, x->n ? "\n]\n" : "]\n");
+        (void) nlogd_out_finish(&x->out);
     }
     nlogd_count(req->srv, export_records, x->n);
-    nlogd_buf_free(&x->buf);
+    nlogd_out_free(&x->out);
+    free(x->line);
     free(x);
 }

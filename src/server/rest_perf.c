@@ -11,8 +11,13 @@
  * series are averaged into that many equal time buckets).
  * Answer: {"start_time", "end_time", "metrics": {"NAME": {"count", "min",
  * "max", "mean", "p50", "p95", "p99", "last", "series": [[time, value]...]}},
- * "records_scanned", "truncated"}. At most 2,000,000 samples are read per
- * request ("truncated": true beyond, newest kept). */
+ * "records_scanned", "truncated", "oldest_scanned"}.
+ *
+ * Bounds: records are read newest first, at most ROWS_MAX of them and
+ * SAMPLES_MAX samples per request; beyond either, the newest are kept,
+ * "truncated" is true and "oldest_scanned" is the time of the oldest record
+ * read (the series cover oldest_scanned..end_time; ask again with an earlier
+ * end_time for the rest). The answer streams (http/out.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +25,14 @@
 
 #include <json-c/json.h>
 
+#include "server/http/out.h"
 #include "server/http/router.h"
+#include "server/perf_buckets.h"
 #include "server/qparams.h"
 
 #define NAMES_MAX 32
 #define SAMPLES_MAX 2000000
+#define ROWS_MAX 100000 /* records read per request */
 #define METRICS_MAX 256
 
 typedef struct sample {
@@ -45,6 +53,7 @@ typedef struct perf_scan {
     size_t n_metrics;
     size_t total, scanned;
     int truncated;
+    int64_t oldest_ts;   /* of the last record read */
 } perf_scan;
 
 static metric *find_metric(perf_scan *p, const char *name)
@@ -112,7 +121,12 @@ static void named_sample(perf_scan *p, json_object *g, int64_t ts)
 static int visit(const nlogd_entry *e, void *user)
 {
     perf_scan *p = user;
+    if (p->scanned == ROWS_MAX) {
+        p->truncated = 1;
+        return 1;
+    }
     p->scanned++;
+    p->oldest_ts = e->ts_ns;
     json_object *perf = e->perf ? json_tokener_parse(e->perf) : NULL;
     if (perf && json_object_is_type(perf, json_type_object)) {
         json_object_object_foreach(perf, k, v) {
@@ -187,13 +201,13 @@ static void write_metric(nlogd_buf *b, metric *m, size_t max_points, int64_t t0,
         }
     } else {
         /* equal time buckets over [t0, t1], each point the bucket's mean */
-        double width = (double) (t1 - t0 + 1) / (double) max_points;
+        double width = nlogd_bucket_width(t0, t1, max_points);
         size_t i = 0, out = 0;
         for (size_t k = 0; k < max_points && i < m->n; k++) {
-            int64_t end = t0 + (int64_t) (width * (double) (k + 1));
             double s = 0;
             size_t c = 0;
-            while (i < m->n && (m->s[i].ts < end || k == max_points - 1)) {
+            while (i < m->n && (k == max_points - 1 ||
+                                nlogd_bucket_before_end(t0, width, k, m->s[i].ts))) {
                 s += m->s[i].v;
                 c++;
                 i++;
@@ -201,7 +215,7 @@ static void write_metric(nlogd_buf *b, metric *m, size_t max_points, int64_t t0,
             if (!c)
                 continue;
             nlogd_buf_adds(b, out++ ? ",[" : "[");
-            nlogd_buf_json_time(b, t0 + (int64_t) (width * ((double) k + 0.5)));
+            nlogd_buf_json_time(b, nlogd_bucket_mid(t0, t1, width, k));
             nlogd_buf_addc(b, ',');
             nlogd_buf_double(b, s / (double) c);
             nlogd_buf_addc(b, ']');
@@ -285,31 +299,58 @@ void nlogd_rest_perf_metrics(nlogd_req *req)
         (void) find_metric(p, p->wanted[i]);
     int more;
     nlog_status st = nlogd_store_query(req->srv->store, &f, 0, visit, p, &more);
-    nlogd_buf out;
-    nlogd_buf_init(&out, 512u << 20);
+    nlogd_out out;
+    nlogd_out_init(&out, req, 200, "application/json", NULL, 0);
     if (st == NLOG_OK) {
-        nlogd_buf_adds(&out, "{\"start_time\":");
-        nlogd_buf_json_time(&out, f.start_ns);
-        nlogd_buf_adds(&out, ",\"end_time\":");
-        nlogd_buf_json_time(&out, f.end_ns);
-        nlogd_buf_adds(&out, ",\"metrics\":{");
-        for (size_t i = 0; i < p->n_metrics; i++) {
+        nlogd_buf *b = &out.buf;
+        nlogd_buf_adds(b, "{\"start_time\":");
+        nlogd_buf_json_time(b, f.start_ns);
+        nlogd_buf_adds(b, ",\"end_time\":");
+        nlogd_buf_json_time(b, f.end_ns);
+        nlogd_buf_adds(b, ",\"metrics\":{");
+        for (size_t i = 0; i < p->n_metrics && !nlogd_out_failed(&out); i++) {
             if (i)
-                nlogd_buf_addc(&out, ',');
-            write_metric(&out, &p->m[i], (size_t) max_points, f.start_ns, f.end_ns);
+                nlogd_buf_addc(b, ',');
+            write_metric(b, &p->m[i], (size_t) max_points, f.start_ns, f.end_ns);
         }
-        nlogd_buf_printf(&out, "},\"records_scanned\":%zu,\"truncated\":%s}\n", p->scanned,
-                         p->truncated ? "true" : "false");
+        nlogd_buf_printf(b, "},\"records_scanned\":%zu,\"truncated\":%s,\"oldest_scanned\":",
+                         p->scanned, p->truncated ? "true" : "false");
+        if (p->scanned)
+            nlogd_buf_json_time(b, p->oldest_ts);
+        else
+            nlogd_buf_adds(b, "null");
+        nlogd_buf_adds(b, "}\n");
     }
     for (size_t i = 0; i < p->n_metrics; i++)
         free(p->m[i].s);
     free(p);
     if (st != NLOG_OK) {
-        nlogd_buf_free(&out);
         nlogd_fail(&e, 503, "store_unavailable", "", "the store could not be read; retry later");
-        nlogd_reply_retry(req, &e, 5);
-        return;
+        nlogd_out_fail(&out, &e, 5);
+    } else {
+        (void) nlogd_out_finish(&out);
     }
-    nlogd_reply_json(req, 200, &out);
-    nlogd_buf_free(&out);
+    nlogd_out_free(&out);
+}
+
+double nlogd_bucket_width(int64_t t0, int64_t t1, size_t points)
+{
+    /* t1 - t0 + 1 may exceed INT64_MAX (a window of more than 292 years) */
+    return ((double) t1 - (double) t0 + 1.0) / (double) points;
+}
+
+int nlogd_bucket_before_end(int64_t t0, double width, size_t k, int64_t ts)
+{
+    return (double) ts < (double) t0 + width * (double) (k + 1);
+}
+
+int64_t nlogd_bucket_mid(int64_t t0, int64_t t1, double width, size_t k)
+{
+    double mid = (double) t0 + width * ((double) k + 0.5);
+    /* rounding may step just outside the window at its ends */
+    if (mid <= (double) t0)
+        return t0;
+    if (mid >= (double) t1)
+        return t1;
+    return (int64_t) mid;
 }

@@ -9,7 +9,15 @@
  * it), event_type, user_id, ip_address (exact), start_time, end_time, limit
  * (1..1000, default 100), cursor. Newest first.
  * Answer: {"events": [{timestamp, event_type, severity, user_id, ip_address,
- * message, module, category, context, metadata}], "next_cursor": ...}. */
+ * message, module, category, context, metadata}], "next_cursor": ...,
+ * "truncated": bool}.
+ *
+ * Bounds: the event filters are applied here, row by row, so one request
+ * reads at most SCAN_MAX SECURITY records. When it stops there before the
+ * page is full, "truncated" is true and next_cursor continues the scan (the
+ * page may hold fewer events than `limit`, even none). A page also ends
+ * early once its JSON passes NLOGD_PAGE_BYTES; the body streams
+ * (http/out.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +26,11 @@
 #include <json-c/json.h>
 #include <nlog/level.h>
 
+#include "server/http/out.h"
 #include "server/http/router.h"
 #include "server/qparams.h"
+
+#define SCAN_MAX 20000 /* SECURITY records read per request */
 
 static const char *const severities[] = {"LOW", "MEDIUM", "HIGH", "CRITICAL", NULL};
 
@@ -32,12 +43,13 @@ static int severity_rank(const char *s)
 }
 
 typedef struct scan {
-    nlogd_buf *out;
+    nlogd_out *out;
     int min_sev;
     const char *event_type, *user_id, *ip;
-    size_t limit, n;
-    int more;
-    int64_t last_id;
+    size_t limit, n, scanned;
+    int more;            /* stopped with rows left: next_cursor */
+    int truncated;       /* ... because SCAN_MAX rows were read */
+    int64_t last_id;     /* the last row read (matching or not) */
 } scan;
 
 static json_object *parse_obj(const char *t)
@@ -76,6 +88,12 @@ static void member(nlogd_buf *b, const char *name, const char *v)
 static int visit(const nlogd_entry *e, void *user)
 {
     scan *s = user;
+    if (s->scanned == SCAN_MAX || (s->n && nlogd_buf_total(&s->out->buf) >= NLOGD_PAGE_BYTES)) {
+        s->more = 1;
+        s->truncated = s->scanned == SCAN_MAX;
+        return 1;
+    }
+    s->scanned++;
     json_object *g[3] = {parse_obj(e->metadata), parse_obj(e->context), parse_obj(e->extra)};
     const char *et = field(g, "event_type"), *sev = field(g, "severity");
     const char *uid = field(g, "user_id"), *ip = field(g, "ip_address");
@@ -88,7 +106,7 @@ static int visit(const nlogd_entry *e, void *user)
         s->more = 1;
         stop = 1;
     } else if (match) {
-        nlogd_buf *b = s->out;
+        nlogd_buf *b = &s->out->buf;
         if (s->n++)
             nlogd_buf_addc(b, ',');
         nlogd_buf_adds(b, "{\"timestamp\":");
@@ -102,11 +120,15 @@ static int visit(const nlogd_entry *e, void *user)
         nlogd_buf_json_str(b, e->message, e->message_len);
         member(b, "module", e->logger);
         member(b, "category", e->category);
-        nlogd_buf_printf(b, ",\"context\":%s,\"metadata\":%s}", e->context ? e->context : "{}",
-                         e->metadata ? e->metadata : "{}");
-        s->last_id = e->id;
-        stop = b->failed;
+        nlogd_buf_adds(b, ",\"context\":");
+        nlogd_buf_adds(b, e->context ? e->context : "{}");
+        nlogd_buf_adds(b, ",\"metadata\":");
+        nlogd_buf_adds(b, e->metadata ? e->metadata : "{}");
+        nlogd_buf_addc(b, '}');
+        stop = nlogd_out_failed(s->out);
     }
+    if (!stop || !s->more)
+        s->last_id = e->id;
     for (int i = 0; i < 3; i++)
         json_object_put(g[i]);
     return stop;
@@ -167,27 +189,28 @@ void nlogd_rest_security_events(nlogd_req *req)
         nlogd_reply_error(req, &e);
         return;
     }
-    nlogd_buf out;
-    nlogd_buf_init(&out, 256u << 20);
+    nlogd_out out;
+    nlogd_out_init(&out, req, 200, "application/json", NULL, 0);
     scan s = {.out = &out, .min_sev = min_sev, .event_type = et[0] ? et : NULL,
               .user_id = uid[0] ? uid : NULL, .ip = ip[0] ? ip : NULL, .limit = (size_t) limit};
     int more;
-    nlogd_buf_adds(&out, "{\"events\":[");
-    if (nlogd_store_query(req->srv->store, &f, 0, visit, &s, &more) != NLOG_OK) {
-        nlogd_buf_free(&out);
+    nlogd_buf_adds(&out.buf, "{\"events\":[");
+    if (nlogd_store_query(req->srv->store, &f, 0, visit, &s, &more) != NLOG_OK ||
+        nlogd_out_failed(&out)) {
         nlogd_fail(&e, 503, "store_unavailable", "", "the store could not be read; retry later");
-        nlogd_reply_retry(req, &e, 5);
+        nlogd_out_fail(&out, &e, 5);
+        nlogd_out_free(&out);
         return;
     }
-    nlogd_buf_adds(&out, "],\"next_cursor\":");
-    if (s.more) {
+    nlogd_buf_adds(&out.buf, "],\"next_cursor\":");
+    if (s.more && s.scanned) {
         char c[NLOGD_CURSOR_LEN + 1];
         nlogd_cursor_make(&fc, s.last_id, c);
-        nlogd_buf_printf(&out, "\"%s\"", c);
+        nlogd_buf_printf(&out.buf, "\"%s\"", c);
     } else {
-        nlogd_buf_adds(&out, "null");
+        nlogd_buf_adds(&out.buf, "null");
     }
-    nlogd_buf_adds(&out, "}\n");
-    nlogd_reply_json(req, 200, &out);
-    nlogd_buf_free(&out);
+    nlogd_buf_printf(&out.buf, ",\"truncated\":%s}\n", s.truncated ? "true" : "false");
+    (void) nlogd_out_finish(&out);
+    nlogd_out_free(&out);
 }

@@ -1,5 +1,6 @@
 /* rest_stats.c: GET /api/v2/logs/stats (no parameters).
- * Answer: {"total_entries", "by_level": {LEVEL: n}, "by_category": {name: n},
+ * Answer: {"total_entries", "by_level": {LEVEL: n}, "by_category": {name: n}
+ * (the 100 largest; "categories_total" says how many exist),
  * "by_logger": {name: n} (the 100 largest; "loggers_total" says how many
  * exist), "rates": {"last_minute": {"records", "per_second"}, "last_hour":
  * {...}} (records whose timestamps fall in that window), "oldest_entry",
@@ -7,7 +8,11 @@
  * "text_index_pending"}, "ingest": {"requests", "received", "accepted",
  * "rejected", "duplicates", "throttled", "failed", "bytes"}, "queue":
  * {"records", "capacity"}, "uptime_seconds"}. Counts come from running
- * totals kept by the store, so the answer costs the same at any size. */
+ * totals kept by the store (one row per level, category and logger), so the
+ * cost does not grow with the number of records, but it does with the
+ * number of distinct categories and loggers (the store reads every name's
+ * total to find the largest). The answer itself is bounded: at most
+ * NLOGD_STATS_TOP names of each kind. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,8 +62,13 @@ void nlogd_rest_stats(nlogd_req *req)
                          nlog_level_name(nlog_level_from_index(i)),
                          (unsigned long long) st.by_level[i]);
     nlogd_buf_addc(&b, '}');
-    counts(&b, "by_category", st.categories, st.n_categories);
-    counts(&b, "by_logger", st.loggers, st.n_loggers);
+    /* The store lists every category (most records first) but only the
+     * NLOGD_STATS_TOP largest loggers; both are cut to that here. */
+    counts(&b, "by_category", st.categories,
+           st.n_categories < NLOGD_STATS_TOP ? st.n_categories : NLOGD_STATS_TOP);
+    nlogd_buf_printf(&b, ",\"categories_total\":%zu", st.n_categories);
+    counts(&b, "by_logger", st.loggers,
+           st.n_loggers < NLOGD_STATS_TOP ? st.n_loggers : NLOGD_STATS_TOP);
     nlogd_buf_printf(&b,
                      ",\"loggers_total\":%zu,\"rates\":{\"last_minute\":{\"records\":%llu,"
                      "\"per_second\":%.3f},\"last_hour\":{\"records\":%llu,\"per_second\":%.3f}}",

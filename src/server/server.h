@@ -42,6 +42,7 @@ typedef struct nlogd_server {
     nlogd_store *store;
     nlogd_queue *queue;
     struct mg_context *http;
+    struct nlogd_watchdog *watchdog; /* ends body reads past their deadline (http/deadline.h) */
     int port;                    /* the port actually listened on */
     int64_t started_ns;          /* CLOCK_REALTIME */
     int64_t started_mono_ns;     /* CLOCK_MONOTONIC, for uptime */

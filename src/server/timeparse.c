@@ -66,8 +66,10 @@ int nlogd_time_parse(const char *s, size_t len, int64_t *ret_ns, char *why, size
             n++;
             i++;
         }
-        if (n == 0 || n > 9)
-            return fail(why, why_size, "the fraction of a second must have 1 to 9 digits");
+        if (n == 0)
+            return fail(why, why_size, "the fraction of a second needs at least one digit");
+        if (n > 9)
+            n = 9; /* below a nanosecond: dropped */
         for (; n < 9; n++)
             frac *= 10;
     }
@@ -86,11 +88,15 @@ int nlogd_time_parse(const char *s, size_t len, int64_t *ret_ns, char *why, size
     }
     if (i != len)
         return fail(why, why_size, "unexpected characters after the time zone");
+    /* A leap second is inserted at the end of a UTC day only. */
+    if (sec == 60 &&
+        ((h * 3600 + mi * 60 - (oh * 3600 + om * 60)) % 86400 + 86400) % 86400 != 86340)
+        return fail(why, why_size, "second 60 is a leap second: only at 23:59:60 UTC");
     int64_t days = days_from_civil(y, (unsigned) mo, (unsigned) d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - (oh * 3600 + om * 60);
     /* int64_t nanoseconds end on 1677-09-21 and 2262-04-11 */
     if (secs < -9223372035LL || secs > 9223372035LL)
-        return fail(why, why_size, "out of the range of the store (1678 to 2261)");
+        return fail(why, why_size, "out of the range of a 64-bit nanosecond time (1678 to 2261)");
     *ret_ns = secs * 1000000000LL + frac;
     return 0;
 }

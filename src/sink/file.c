@@ -28,8 +28,17 @@
  * holds flock(LOCK_SH) on it, which tells the compressor (retention.c) that
  * the file may still grow. A failed rotation keeps the current file in use,
  * is reported once and counted, and is retried a second later.
+ *
+ * Sealing (src/seal, docs/internals/seal.md): a sealed sink writes through
+ * its sealer's transaction (sealed_write_locked): under the state file's
+ * flock it follows the path, lets the sealer add the seal members, an anchor
+ * and a checkpoint, rotates if the sealed bytes would pass the limit (the
+ * rotated segment ends with a checkpoint), writes with one write(2), and
+ * commits, or aborts after removing what a failed write left. A file that
+ * should be sealed but cannot be (no state, ...) is written unsealed and
+ * that is reported once, unless seal_required made the creation fail.
  * Tested by: tests/unit/sink/test_file_sink.c, test_rotate.c,
- * test_concurrency_rotation.c */
+ * test_concurrency_rotation.c, tests/unit/seal/test_seal_writer.c */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -44,6 +53,9 @@
 
 #include "internal/diag.h"
 #include "platform/platform.h"
+#include "seal/cut.h"
+#include "seal/sealer.h"
+#include "seal/timer.h"
 #include "sink/retention.h"
 #include "sink/rotate.h"
 #include "sink/sink.h"
@@ -78,6 +90,14 @@ typedef struct file_sink {
     unsigned seq;         /* ... and sequence number */
     int started;          /* the start-up maintenance pass was asked for */
     nlog__maint_job *job; /* compression and retention of the segments */
+    /* Sealing (all zero when off). */
+    nlog__sealer *sealer; /* NULL: not sealed */
+    nlog__seal_timer_reg *seal_reg;
+    uint64_t frag_len;    /* bytes of the fragment need_newline stands for */
+    int kick_pending;     /* a rotation under the sealer's lock wants a maintenance pass */
+    int seal_locked;      /* inside sealed_write_locked: the sealer's lock is held */
+    int seal_unsealed;    /* sealing was asked for but is not possible: why is in seal_why */
+    char seal_why[1024];
 } file_sink;
 
 static void report_failure(file_sink *f, int err, const char *what)
@@ -156,6 +176,11 @@ static int repair_tail(const file_sink *f, int fd, const struct stat *st)
     int torn = 0;
     if (st->st_size == 0 || pread(fd, &c, 1, st->st_size - 1) != 1 || c == '\n')
         return 0;
+    /* A sealed file never loses bytes: the sealer's recovery has already
+     * noted the fragment for the next signed checkpoint (seal/recover.c),
+     * and the next write starts on a new line. */
+    if (f->sealer)
+        return 1;
     /* Another writer has the file open: what looks like a fragment may be
      * its write in progress (the size grows page by page during a write),
      * so it is left alone; the last of the writers to open the file alone
@@ -254,8 +279,12 @@ static int open_locked(file_sink *f, const char **what)
             f->started = 1;
             nlog__seg *segs;
             size_t n;
-            if (nlog__rot_list(f->dir, f->stem, f->ext, &segs, &n) == 0 && n > 0)
-                nlog__maint_kick(f->job);
+            if (nlog__rot_list(f->dir, f->stem, f->ext, &segs, &n) == 0 && n > 0) {
+                if (f->sealer)
+                    f->kick_pending = 1; /* kicked once the sealer's lock is released */
+                else
+                    nlog__maint_kick(f->job);
+            }
             free(segs);
         }
     }
@@ -321,6 +350,36 @@ static int rename_rotated(file_sink *f)
     return EEXIST;
 }
 
+static int write_fully(int fd, const char *p, size_t len, size_t *ret_done);
+static void repair_fragment_locked(file_sink *f, size_t done);
+
+/* Sealed files: the last line of a segment that is rotated away is a
+ * checkpoint (reason "rotate"), so the segment is complete on its own.
+ * Called with the sealer locked. Returns 0, or -1 (errno set). */
+static int seal_segment_end(file_sink *f, const struct stat *st)
+{
+    nlog__seal_target t = {f->fd, (uint64_t) st->st_dev, (uint64_t) st->st_ino,
+                           (uint64_t) st->st_size, f->need_newline ? f->frag_len : 0, 0};
+    const char *out;
+    size_t out_len, used, done;
+    if (nlog__sealer_prepare(f->sealer, &t, NULL, 0, NLOG__SEAL_R_ROTATE, NULL, &out, &out_len,
+                             &used) != NLOG_OK) {
+        errno = EIO;
+        return -1;
+    }
+    int err = write_fully(f->fd, out, out_len, &done);
+    if (err) {
+        if (done)
+            repair_fragment_locked(f, done);
+        nlog__sealer_abort(f->sealer);
+        errno = err;
+        return -1;
+    }
+    nlog__sealer_commit(f->sealer);
+    f->need_newline = 0;
+    return 0;
+}
+
 /* The rotation step, under the sink mutex. */
 static void rotate_locked(file_sink *f, size_t len, int64_t now)
 {
@@ -348,6 +407,10 @@ static void rotate_locked(file_sink *f, size_t len, int64_t now)
     }
     if (fstat(f->fd, &mine) != 0 || !due(f, mine.st_size, len))
         goto out;
+    if (f->seal_locked && seal_segment_end(f, &mine) != 0) {
+        report_rotation_failure(f, errno ? errno : EIO, "checkpoint", now);
+        goto out; /* the current file stays in use */
+    }
     err = rename_rotated(f);
     if (err) {
         report_rotation_failure(f, err, "rename", now);
@@ -361,7 +424,9 @@ static void rotate_locked(file_sink *f, size_t len, int64_t now)
         nlog__diag(NLOG_DIAG_OUTPUT_RECOVERED, NLOG_OK, 0, f->path, "rotating %s works again",
                    f->path);
     }
-    if (f->job)
+    if (f->job && f->sealer)
+        f->kick_pending = 1; /* after the sealer's lock: the maintenance lock comes first */
+    else if (f->job)
         nlog__maint_kick(f->job);
 out:
     (void) flock(lfd, LOCK_UN);
@@ -429,6 +494,101 @@ static void repair_fragment_locked(file_sink *f, size_t done)
         ftruncate(f->fd, end - (off_t) done) == 0)
         return;
     f->need_newline = 1;
+    f->frag_len = done;
+}
+
+/* Sealed files: lines go through the sealer's transaction (see the top of
+ * this file). Called with the sink mutex held and the file open. */
+static nlog_status sealed_write_locked(file_sink *f, const char *line, size_t len, int64_t now,
+                                       size_t *ret_done)
+{
+    size_t done = 0;
+    *ret_done = 0;
+    nlog_status st = nlog__sealer_lock(f->sealer);
+    if (st == NLOG_ESTATE)
+        return st; /* reported by the sealer: the caller writes unsealed */
+    if (st != NLOG_OK) {
+        report_failure(f, EIO, "lock the sealing state of");
+        return NLOG_EIO;
+    }
+    f->seal_locked = 1;
+    int stuck = 0;
+    while (done < len && stuck < 4) {
+        struct stat ps, cur;
+        if (f->rotating || now >= f->check_at_ns) {
+            if (!f->rotating)
+                f->check_at_ns = now + RETRY_NS;
+            if (stat(f->path, &ps) != 0 || ps.st_dev != f->dev || ps.st_ino != f->ino) {
+                const char *what = "reopen";
+                int err = open_locked(f, &what);
+                if (err) /* keep writing to the old file rather than losing records */
+                    report_failure(f, err, what);
+            }
+        }
+        /* The size matters for a new file (the sealer asks) and for rotation. */
+        uint64_t size = NLOG__SEAL_SIZE_UNKNOWN;
+        if (f->rotating) {
+            if (fstat(f->fd, &cur) != 0) {
+                report_failure(f, errno, "inspect");
+                st = NLOG_EIO;
+                break;
+            }
+            size = (uint64_t) cur.st_size;
+        }
+        nlog__seal_target t = {f->fd, (uint64_t) f->dev, (uint64_t) f->ino, size,
+                               f->need_newline ? f->frag_len : 0, now};
+        const char *out;
+        size_t out_len, used;
+        st = nlog__sealer_prepare(f->sealer, &t, line + done, len - done, 0, NULL, &out,
+                                  &out_len, &used);
+        if (st == NLOG_ENOMEM) {
+            report_failure(f, ENOMEM, "seal the records of");
+            st = NLOG_EIO;
+        }
+        if (st != NLOG_OK)
+            break;
+        if (f->rotating && now >= f->rot_retry_at_ns && due(f, cur.st_size, out_len)) {
+            nlog__sealer_abort(f->sealer);
+            rotate_locked(f, out_len, now);
+            stuck++;
+            continue;
+        }
+        size_t wrote;
+        int err = write_fully(f->fd, out, out_len, &wrote);
+        if (err) {
+            if (wrote > 0)
+                repair_fragment_locked(f, wrote);
+            nlog__sealer_abort(f->sealer);
+            report_failure(f, err, "write to");
+            st = NLOG_EIO;
+            break;
+        }
+        nlog__sealer_commit(f->sealer);
+        f->need_newline = 0;
+        report_recovered(f);
+        done += used;
+        stuck = used ? 0 : stuck + 1;
+    }
+    f->seal_locked = 0;
+    nlog__sealer_unlock(f->sealer);
+    if (f->kick_pending) {
+        f->kick_pending = 0;
+        nlog__maint_kick(f->job);
+    }
+    *ret_done = done;
+    if (nlog__sealer_take_poke(f->sealer))
+        nlog__seal_timer_poke(); /* the first record of a range: a checkpoint is now due later */
+    return st;
+}
+
+/* Once: a file that should be sealed is written without seals. */
+static void report_unsealed(file_sink *f)
+{
+    if (f->seal_unsealed != 1)
+        return;
+    f->seal_unsealed = 2;
+    nlog__diag(NLOG_DIAG_CONFIG, NLOG_ECONFIG, 0, f->path,
+               "%s is written UNSEALED: %s", f->path, f->seal_why);
 }
 
 static nlog_status file_write(nlog__sink *s, const char *line, size_t len)
@@ -452,9 +612,23 @@ static nlog_status file_write(nlog__sink *s, const char *line, size_t len)
             goto out;
         }
         f->check_at_ns = now + RETRY_NS;
-    } else if (!f->rotating && now >= f->check_at_ns) {
+    } else if (!f->rotating && now >= f->check_at_ns && !f->sealer) {
         check_identity_locked(f, now);
     }
+    if (f->sealer) {
+        size_t sealed;
+        st = sealed_write_locked(f, line, len, now, &sealed);
+        if (st != NLOG_ESTATE)
+            goto out;
+        /* The sealing state became unusable (reported): nothing is lost, the
+         * rest is written unsealed, and verification will say where. */
+        st = NLOG_OK;
+        line += sealed;
+        len -= sealed;
+        if (len == 0)
+            goto out;
+    }
+    report_unsealed(f);
     if (f->rotating)
         before_write_locked(f, len + (size_t) f->need_newline, now);
 
@@ -507,6 +681,13 @@ static void file_destroy(nlog__sink *s)
     if (!f)
         return;
     nlog__maint_unregister(f->job); /* stops the thread with the last sink */
+    if (f->sealer) {
+        nlog__seal_timer_remove(f->seal_reg);
+        /* the records not yet covered get their checkpoint now */
+        nlog_status st = nlog__sealer_control(f->sealer, NLOG__SEAL_R_CLOSE, NULL);
+        (void) st; /* a failure was reported; the records stay as the unprotected tail */
+        nlog__sealer_close(f->sealer);
+    }
     if (f->fd >= 0)
         (void) close(f->fd);
     pthread_mutex_destroy(&f->lock);
@@ -548,6 +729,34 @@ nlog_status nlog__file_sink_create_opts(const char *dir, const char *name,
     f->path[dlen] = '/';
     memcpy(f->path + dlen + 1, name, nlen + 1);
     f->opts = *opts;
+    f->opts.seal_key_dir = NULL; /* not kept: the sealer has its own copy */
+    nlog__rot_policy pol = opts->policy;
+    if (opts->seal) {
+        nlog__seal_opts so = {opts->seal_key_dir, opts->seal_max_records, opts->seal_interval_ns};
+        nlog_status sst = nlog__sealer_open(dir, name, &so, &f->sealer, f->seal_why,
+                                            sizeof f->seal_why);
+        if (sst != NLOG_OK) {
+            f->sealer = NULL;
+            /* Sealing on by default, on a host never set up for it: nothing
+             * to report (nothing claims to be sealed; verify says UNSEALED). */
+            int set_up = !opts->seal_if_set_up || sst != NLOG_ENOTFOUND ||
+                         nlog__seal_key_dir_exists(dir, opts->seal_key_dir);
+            if (opts->seal_required) {
+                nlog__diag(NLOG_DIAG_CONFIG, NLOG_ECONFIG, 0, f->path,
+                           "%s cannot be sealed and seal_required is set: %s", f->path,
+                           f->seal_why);
+                file_destroy(&f->base);
+                return NLOG_ECONFIG;
+            }
+            f->seal_unsealed = set_up; /* 1: reported at the first write */
+        } else if (nlog__seal_timer_add(f->sealer, &f->seal_reg) != NLOG_OK) {
+            file_destroy(&f->base);
+            return NLOG_ENOMEM;
+        } else {
+            pol.cut = nlog__seal_retention_cut;
+            pol.cut_ctx = f->sealer;
+        }
+    }
     f->rotating = opts->max_size > 0 || opts->period != NLOG_ROTATE_NONE;
     if (f->rotating) {
         if (nlen + 1 > sizeof f->name ||
@@ -558,7 +767,7 @@ nlog_status nlog__file_sink_create_opts(const char *dir, const char *name,
             return NLOG_EINVAL;
         }
         memcpy(f->name, name, nlen + 1);
-        nlog_status st = nlog__maint_register(dir, name, &opts->policy, &f->job);
+        nlog_status st = nlog__maint_register(dir, name, &pol, &f->job);
         if (st != NLOG_OK) {
             file_destroy(&f->base);
             return st;

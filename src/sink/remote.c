@@ -421,6 +421,8 @@ static void went_up(remote_sink *r)
 
 /* ---- the sender ---------------------------------------------------------------- */
 
+void (*nlog__remote_sent_hook)(void);
+
 /* Sends (or, while the server is down or older batches wait, spools) one
  * fresh batch. */
 static void deliver(remote_sink *r, rbatch *b)
@@ -474,10 +476,13 @@ static void drain_spool(remote_sink *r, int64_t deadline)
         nlog__spool_meta m;
         void *body = NULL;
         size_t len = 0;
-        uint64_t lost[NLOG_LEVEL_COUNT] = {0};
+        uint64_t lost[NLOG_LEVEL_COUNT] = {0}, seq = 0;
         pthread_mutex_lock(&r->slock);
         nlog__spool *sp = spool_get(r);
-        int got = sp ? nlog__spool_peek(sp, &m, &body, &len, lost) : 0;
+        /* The peeked batch is in flight: a logging thread's spill may put
+         * batches meanwhile, but cannot evict this one, and it is removed
+         * by its sequence number below (spool.h). */
+        int got = sp ? nlog__spool_peek(sp, &m, &body, &len, lost, &seq) : 0;
         pthread_mutex_unlock(&r->slock);
         if (got < 0) {
             count_lost(r, lost, "a spooled batch could not be read");
@@ -490,13 +495,18 @@ static void drain_spool(remote_sink *r, int64_t deadline)
             n += m.counts[i];
         enum send_result res = post(r, m.batch_id, body, len, n);
         free(body);
+        if (nlog__remote_sent_hook)
+            nlog__remote_sent_hook();
         if (res == RETRY) {
+            pthread_mutex_lock(&r->slock);
+            nlog__spool_unpin(r->spool);
+            pthread_mutex_unlock(&r->slock);
             went_down(r);
             return;
         }
         went_up(r);
         pthread_mutex_lock(&r->slock);
-        nlog__spool_pop(r->spool);
+        nlog__spool_pop(r->spool, seq);
         pthread_mutex_unlock(&r->slock);
     }
 }

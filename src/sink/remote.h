@@ -25,4 +25,9 @@
  * cfg->server_spool_directory (or cfg->directory/spool). */
 nlog_status nlog__remote_sink_create(const nlog_config *cfg, nlog__sink **ret_sink);
 
+/* Test seam (tests/unit/sink/test_remote.c only; NULL otherwise): called by
+ * the sender after a spooled batch was POSTed and before it is removed from
+ * the spool, with no lock held. Set it before nlog_init(). */
+extern void (*nlog__remote_sent_hook)(void);
+
 #endif

@@ -209,6 +209,34 @@ static int retain(const char *dir, const nlog__seg *segs, size_t n, const nlog__
     int64_t cutoff = pol->keep_days ? now_ns / 1000000000LL - (int64_t) pol->keep_days * 86400
                                     : INT64_MIN;
     int again = 0;
+    if (pol->cut) {
+        /* Sealed file: a signed record names what goes before it goes. */
+        size_t n_del = 0;
+        while (n_del < m) {
+            const nlog__seg *s = &segs[start[n_del]];
+            if (!(pol->keep_days && s->time_s < cutoff) &&
+                !(pol->keep_files && m - n_del > (size_t) pol->keep_files) &&
+                !(pol->keep_bytes && suffix[n_del] > pol->keep_bytes))
+                break;
+            n_del++;
+        }
+        const nlog__seg **del = n_del ? malloc(n_del * sizeof *del) : NULL;
+        if (n_del && !del) {
+            free(start);
+            free(size);
+            return 1;
+        }
+        for (size_t j = 0; j < n_del; j++)
+            del[j] = &segs[start[j]];
+        int refused = n_del && pol->cut(pol->cut_ctx, dir, del, n_del,
+                                        n_del < m ? &segs[start[n_del]] : NULL) != 0;
+        free(del);
+        if (refused) {
+            free(start);
+            free(size);
+            return 1; /* kept until the record can be written */
+        }
+    }
     for (size_t j = 0; j < m; j++) {
         const nlog__seg *s = &segs[start[j]];
         int old = pol->keep_days && s->time_s < cutoff;

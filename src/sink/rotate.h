@@ -20,6 +20,15 @@
 #include "internal/compiler.h"
 #include "sink/sink.h"
 
+struct nlog__seg;
+
+/* Sealed files: called before retention deletes the n_del oldest segments
+ * (segs[i]: one entry of each, oldest first; kept: the oldest segment that
+ * stays, NULL if only the active file does). Returns 0 to go ahead (a signed
+ * retention record now names them), non-zero to keep them for a later pass. */
+typedef int (*nlog__rot_cut_fn)(void *ctx, const char *dir, const struct nlog__seg *const *segs,
+                                size_t n_del, const struct nlog__seg *kept);
+
 /* What happens to one file's rotated segments (compression and retention). */
 typedef struct nlog__rot_policy {
     int compress;       /* 1: compress rotated segments */
@@ -27,6 +36,8 @@ typedef struct nlog__rot_policy {
     int keep_files;     /* segments kept; 0 = no limit */
     int keep_days;      /* days; 0 = no limit */
     int64_t keep_bytes; /* bytes of segments kept; 0 = no limit */
+    nlog__rot_cut_fn cut; /* sealed files: see above; NULL otherwise */
+    void *cut_ctx;
 } nlog__rot_policy;
 
 /* Rotation options of a file sink. All zero: plain append-only file. */
@@ -34,6 +45,17 @@ typedef struct nlog__file_opts {
     int64_t max_size;        /* bytes; 0 = no size rotation */
     int period;              /* nlog_rotate_period */
     nlog__rot_policy policy; /* for the rotated segments */
+    /* Sealing (src/seal): seal 1 asks for it; seal_required 1 fails the
+     * sink's creation when it cannot be sealed. seal_if_set_up 1 (the files
+     * sealed by default): when the key directory does not exist at all, the
+     * host is not set up for sealing and the file is written unsealed
+     * without a report; otherwise a file that cannot be sealed is reported. */
+    int seal;
+    int seal_required;
+    int seal_if_set_up;
+    const char *seal_key_dir;        /* copied at creation */
+    unsigned seal_max_records;
+    int64_t seal_interval_ns;
 } nlog__file_opts;
 
 /* File sink with rotation (sink.h's nlog__file_sink_create() is this with

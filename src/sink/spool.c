@@ -27,6 +27,8 @@ struct nlog__spool {
     entry *e;         /* sorted by seq: e[head..n) */
     size_t head, n, alloc;
     uint64_t next_seq;
+    int pinned;       /* a peeked batch is in flight: never evicted */
+    uint64_t pinned_seq;
 };
 
 static void path_of(const nlog__spool *s, const entry *e, char *buf, size_t size)
@@ -203,7 +205,7 @@ nlog_status nlog__spool_put(nlog__spool *s, const nlog__spool_meta *m, const voi
     int prot = is_protected(m);
     /* Make room by evicting the oldest batches without SECURITY/AUDIT records. */
     for (size_t i = s->head; s->bytes + size > s->cap && i < s->n;) {
-        if (s->e[i].protected_) {
+        if (s->e[i].protected_ || (s->pinned && s->e[i].seq == s->pinned_seq)) {
             i++;
             continue;
         }
@@ -234,8 +236,9 @@ nlog_status nlog__spool_put(nlog__spool *s, const nlog__spool_meta *m, const voi
 }
 
 int nlog__spool_peek(nlog__spool *s, nlog__spool_meta *m, void **ret_body, size_t *ret_len,
-                     uint64_t lost[NLOG_LEVEL_COUNT])
+                     uint64_t lost[NLOG_LEVEL_COUNT], uint64_t *ret_seq)
 {
+    s->pinned = 0;
     while (s->head < s->n) {
         char path[1200];
         path_of(s, &s->e[s->head], path, sizeof path);
@@ -248,6 +251,9 @@ int nlog__spool_peek(nlog__spool *s, nlog__spool_meta *m, void **ret_body, size_
                 fclose(f);
                 *ret_body = body;
                 *ret_len = (size_t) len;
+                *ret_seq = s->e[s->head].seq;
+                s->pinned = 1;
+                s->pinned_seq = *ret_seq;
                 return 1;
             }
             free(body);
@@ -260,8 +266,17 @@ int nlog__spool_peek(nlog__spool *s, nlog__spool_meta *m, void **ret_body, size_
     return 0;
 }
 
-void nlog__spool_pop(nlog__spool *s)
+void nlog__spool_pop(nlog__spool *s, uint64_t seq)
 {
-    if (s->head < s->n)
-        remove_at(s, s->head, NULL);
+    s->pinned = 0;
+    for (size_t i = s->head; i < s->n; i++) /* sorted by seq; usually the head */
+        if (s->e[i].seq == seq) {
+            remove_at(s, i, NULL);
+            return;
+        }
+}
+
+void nlog__spool_unpin(nlog__spool *s)
+{
+    s->pinned = 0;
 }

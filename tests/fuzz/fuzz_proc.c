@@ -65,12 +65,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (u.have && (u.used_percent < 0 || u.used_percent > 100 || u.available > u.free ||
                        u.free > u.total))
             abort();
-        int reset;
-        uint64_t dlt = nlog__counter_delta(v[0], v[1], &reset);
-        if (reset && dlt != 0)
-            abort();
-        if (!reset && v[1] >= v[0] && dlt != v[1] - v[0])
-            abort();
+        for (int bits = 32; bits <= 64; bits += 32) {
+            int unknown;
+            uint64_t dlt = nlog__counter_delta(v[0], v[1], bits, &unknown);
+            if (unknown && dlt != 0)
+                abort();
+            if (!unknown && v[1] >= v[0] && dlt != v[1] - v[0])
+                abort();
+            if (bits == 64 && !unknown && v[1] < v[0])
+                abort(); /* a 64-bit decrease is never a wrap */
+            if ((v[0] == UINT64_MAX || v[1] == UINT64_MAX) && !unknown)
+                abort(); /* saturated: unknown */
+        }
     }
     return 0;
 }

@@ -5,10 +5,14 @@
  * The input's first byte picks the parser; the rest is the input.
  * Properties checked:
  *   - no crash, leak or hang;
- *   - a rejection is a 4xx with a code and a message;
+ *   - a rejection is a 4xx with a code and a message (bad input is never a 5xx);
  *   - an accepted filter is coherent: a known level or none, start <= end,
  *     a search query that compiles to 1..16 words, and a cursor it makes is
  *     read back to the same id under the same filter;
+ *   - accepted time bounds go through the arithmetic that uses them without
+ *     overflow: the store's time-ordered ids (microseconds * 1024 + 1023,
+ *     store.h) and the metric buckets (perf_buckets.h) — UBSan and the
+ *     explicit checks below catch any accepted time outside what they hold;
  *   - an accepted time formats back to a time the parser accepts again with
  *     the same value (microseconds kept).
  * Corpus: tests/fuzz/corpus/query_params/ (replayed as fuzz_query_params_replay). */
@@ -19,6 +23,7 @@
 #include <nlog/format.h>
 #include <nlog/level.h>
 
+#include "server/perf_buckets.h"
 #include "server/qparams.h"
 #include "server/search.h"
 #include "server/timeparse.h"
@@ -27,8 +32,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_err(const nlogd_err *e)
 {
-    if (e->status < 400 || e->status > 599 || !e->code[0] || !e->message[0])
+    if (e->status < 400 || e->status > 499 || !e->code[0] || !e->message[0])
         abort();
+}
+
+/* The store's id range for a bound (store_sqlite.c id_floor/id_ceil):
+ * floor(ns / 1000) * 1024, + 1023 for an upper bound. */
+static void check_id(int64_t ns)
+{
+    int64_t us = ns / 1000 - (ns % 1000 < 0), id;
+    if (__builtin_mul_overflow(us, (int64_t) 1024, &id) ||
+        __builtin_add_overflow(id, (int64_t) 1023, &id))
+        abort();
+    if (ns < NLOGD_TIME_MIN_NS || ns > NLOGD_TIME_MAX_NS)
+        abort();
+}
+
+/* The metric buckets over [t0, t1] (as rest_perf.c computes them). */
+static void check_buckets(int64_t t0, int64_t t1)
+{
+    static const size_t points[] = {1, 2, 1000, 10000};
+    for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+        double w = nlogd_bucket_width(t0, t1, points[i]);
+        if (!(w > 0))
+            abort();
+        int64_t first = nlogd_bucket_mid(t0, t1, w, 0);
+        int64_t last = nlogd_bucket_mid(t0, t1, w, points[i] - 1);
+        if (first < t0 || last > t1 || first > last)
+            abort();
+        (void) nlogd_bucket_before_end(t0, w, points[i] - 1, t1);
+    }
 }
 
 static void check_filter(const nlogd_filter *f)
@@ -37,6 +70,15 @@ static void check_filter(const nlogd_filter *f)
         abort();
     if (f->has_start && f->has_end && f->start_ns > f->end_ns)
         abort();
+    if (f->has_start)
+        check_id(f->start_ns);
+    if (f->has_end)
+        check_id(f->end_ns);
+    /* performance metrics default a missing bound: end now, start an hour before */
+    int64_t t1 = f->has_end ? f->end_ns : 1700000000000000000LL;
+    int64_t t0 = f->has_start ? f->start_ns : t1 - 3600LL * 1000000000LL;
+    if (t0 <= t1)
+        check_buckets(t0, t1);
     if (f->search[0]) {
         nlogd_search s;
         char why[128];

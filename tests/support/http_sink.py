@@ -4,7 +4,8 @@
 # it accepts connections. Request <n> (1, 2, ...) is written to
 # OUTDIR/req-<n>.json (the body) and OUTDIR/req-<n>.hdr (method, path and
 # headers) before the answer, which is the n-th STATUS given (200 once they
-# run out). The STATUS "hang" reads the request and never answers.
+# run out). The STATUS "hang" reads the request and never answers;
+# "429:120" answers 429 with "Retry-After: 120".
 # Stopped by SIGTERM from the test.
 import os
 import sys
@@ -36,7 +37,12 @@ class Handler(BaseHTTPRequestHandler):
         status = STATUSES[n - 1] if n <= len(STATUSES) else "200"
         if status == "hang":
             NEVER.wait()
+        after = None
+        if ":" in status:
+            status, after = status.split(":", 1)
         self.send_response(int(status))
+        if after is not None:
+            self.send_header("Retry-After", after)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", "2")
         self.end_headers()

@@ -221,6 +221,11 @@ void tu_clock_advance(int64_t ns)
     __atomic_fetch_add(&fake_mono, ns, __ATOMIC_RELAXED);
 }
 
+void tu_clock_step_realtime(int64_t ns)
+{
+    __atomic_fetch_add(&fake_real, ns, __ATOMIC_RELAXED);
+}
+
 void tu_clock_real(void)
 {
     nlog__clock_override(NULL, NULL);

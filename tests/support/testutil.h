@@ -47,6 +47,7 @@ void tu_diag_reset(void);
 /* Fake clocks: after tu_clock_fake(), the library's clocks return these. */
 void tu_clock_fake(int64_t realtime_ns, int64_t monotonic_ns);
 void tu_clock_advance(int64_t ns);
+void tu_clock_step_realtime(int64_t ns); /* the wall clock only (an NTP step) */
 void tu_clock_real(void);
 
 /* A minimal configuration for tests: nothing from the environment, console

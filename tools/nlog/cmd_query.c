@@ -45,6 +45,26 @@ static int collect(const char *d, size_t n, void *user)
     return 0;
 }
 
+/* A page of entries. Records nest up to the server's depth (64, ingest)
+ * inside {"entries": [...]}: json_tokener_parse() stops at 32. */
+#define PAGE_DEPTH 128
+
+static json_object *parse_page(const char *data, size_t len)
+{
+    if (!data || len > 0x7fffffff)
+        return NULL;
+    json_tokener *tok = json_tokener_new_ex(PAGE_DEPTH);
+    if (!tok)
+        return NULL;
+    json_object *o = json_tokener_parse_ex(tok, data, (int) len);
+    if (json_tokener_get_error(tok) != json_tokener_success) {
+        json_object_put(o);
+        o = NULL;
+    }
+    json_tokener_free(tok);
+    return o;
+}
+
 static const char *str(json_object *o, const char *k)
 {
     json_object *v;
@@ -161,7 +181,7 @@ int tool_cmd_query(int argc, char **argv)
             free(p.data);
             return 1;
         }
-        json_object *o = p.data ? json_tokener_parse(p.data) : NULL, *entries, *next;
+        json_object *o = parse_page(p.data, p.len), *entries, *next;
         free(p.data);
         if (!o || !json_object_object_get_ex(o, "entries", &entries)) {
             fprintf(stderr, "nlog query: %s did not answer with entries\n", f.server);

@@ -86,13 +86,13 @@ int tool_cmd_stats(int argc, char **argv)
         fprintf(stderr, "nlog stats: %s did not answer with JSON\n", f.server);
         return 1;
     }
-    const char *top[] = {"total_entries", "oldest_entry", "newest_entry", "loggers_total",
-                         "uptime_seconds"};
+    const char *top[] = {"total_entries", "oldest_entry", "newest_entry", "categories_total",
+                         "loggers_total", "uptime_seconds"};
     for (size_t i = 0; i < sizeof top / sizeof top[0]; i++)
         if (json_object_object_get_ex(o, top[i], &v))
             printf("%-26s %s\n", top[i], json_object_get_string(v));
     section(o, "by_level", "by level");
-    section(o, "by_category", "by category");
+    section(o, "by_category", "by category (largest)");
     section(o, "by_logger", "by logger (largest)");
     section(o, "rates", "rates");
     section(o, "store", "store");

@@ -22,6 +22,7 @@ int tool_cmd_stats(int argc, char **argv);
 int tool_cmd_keygen(int argc, char **argv);
 int tool_cmd_decrypt(int argc, char **argv);
 int tool_cmd_security(int argc, char **argv);
+int tool_cmd_verify(int argc, char **argv);
 
 static const struct command {
     const char *name;
@@ -32,9 +33,10 @@ static const struct command {
     {"query", tool_cmd_query, "list records stored by an nlogd (filters, search, paging)"},
     {"export", tool_cmd_export, "export records from an nlogd to a file (csv, json, ndjson, txt)"},
     {"stats", tool_cmd_stats, "show an nlogd's statistics"},
-    {"keygen", tool_cmd_keygen, "make key pairs (--encryption for encrypted fields)"},
+    {"keygen", tool_cmd_keygen, "make key pairs (--encryption for encrypted fields, --sealing for sealed logs)"},
     {"decrypt", tool_cmd_decrypt, "restore encrypted fields of a JSON-lines log (--key FILE)"},
     {"security", tool_cmd_security, "replay the threat detectors over a stored log"},
+    {"verify", tool_cmd_verify, "verify sealed log files with a public key"},
 };
 
 static void usage(FILE *out)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "platform/sysinfo.h"
@@ -162,6 +163,25 @@ long nlog__sys_cpus(void)
 {
     long v = sysconf(_SC_NPROCESSORS_ONLN);
     return v > 0 ? v : 1;
+}
+
+int nlog__sys_counter_bits(void)
+{
+    static int bits; /* atomic: 0 until known */
+    int b = __atomic_load_n(&bits, __ATOMIC_RELAXED);
+    if (b)
+        return b;
+    struct utsname u;
+    b = sizeof(long) * 8 >= 64 ? 64 : 32; /* a 64-bit process runs on a 64-bit kernel */
+    if (b == 32 && uname(&u) == 0) {
+        /* a 32-bit process: the kernel may still be 64-bit (x86_64, aarch64,
+         * ppc64, s390x, riscv64, mips64, sparc64, loongarch64, alpha ...) */
+        if (strstr(u.machine, "64") || strcmp(u.machine, "s390x") == 0 ||
+            strcmp(u.machine, "alpha") == 0)
+            b = 64;
+    }
+    __atomic_store_n(&bits, b, __ATOMIC_RELAXED);
+    return b;
 }
 
 void nlog__sys_hostname(char *buf, size_t size)

@@ -1,7 +1,8 @@
 /* router.c: CivetWeb setup, routing, bodies and responses (see router.h).
  * Every response carries a JSON body except /metrics and exports; every
- * error has the one shape of error.h. No handler can make a 500 out of bad
- * input: parsers return 4xx errors, and 500/503 are reserved for the store. */
+ * error has the one shape of error.h. No handler can make a 5xx out of bad
+ * input: parsers return 4xx errors, and 503 (with Retry-After) is reserved
+ * for the server's side: the store failing, or memory running out. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +10,10 @@
 #include <time.h>
 
 #include <civetweb.h>
+#include <nlog/nlog.h>
 #include <zlib.h>
 
+#include "server/http/deadline.h"
 #include "server/http/router.h"
 
 static const struct route {
@@ -95,8 +98,8 @@ void nlogd_reply_json(nlogd_req *req, int status, const nlogd_buf *body)
 {
     if (body->failed) {
         nlogd_err e;
-        nlogd_fail(&e, 500, "internal", "", "the response did not fit in memory");
-        nlogd_reply_error(req, &e);
+        nlogd_fail(&e, 503, "internal", "", "out of memory building the response; retry later");
+        nlogd_reply_retry(req, &e, 5);
         return;
     }
     nlogd_reply_text(req, status, "application/json", body->data ? body->data : "", body->len);
@@ -192,7 +195,7 @@ static int gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
     z_stream z;
     memset(&z, 0, sizeof z);
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return nlogd_fail(e, 500, "internal", "", "cannot start gzip decoding");
+        return nlogd_fail(e, 503, "internal", "", "out of memory starting gzip decoding");
     z.next_in = (unsigned char *) in;
     z.avail_in = (uInt) n;
     enum { TMP = 65536 }; /* on the heap: worker threads have small stacks */
@@ -226,7 +229,7 @@ static int gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
         if (nlogd_buf_add(out, tmp, got) != 0) {
             inflateEnd(&z);
             free(tmp);
-            return nlogd_fail(e, 500, "internal", "", "out of memory reading the body");
+            return nlogd_fail(e, 503, "internal", "", "out of memory reading the body");
         }
         if (rc == Z_STREAM_END && z.avail_in > 0) {
             /* concatenated gzip members (RFC 1952 allows several) */
@@ -265,18 +268,48 @@ int nlogd_read_body(nlogd_req *req, size_t cap, nlogd_buf *out, nlogd_err *e)
     char *tmp = malloc(TMP);
     if (!tmp)
         return nlogd_fail(e, 503, "internal", "", "out of memory reading the body");
+    /* The whole body within server.request_timeout_ms (deadline.h): CivetWeb
+     * alone would wait as long as bytes keep trickling in. */
+    int timeout_ms = req->srv->cfg.server_request_timeout_ms;
+    nlogd_deadline dl;
+    nlogd_deadline_arm(req->srv->watchdog, &dl, req->ri,
+                       nlogd_mono_ns() + (int64_t) timeout_ms * 1000000LL);
+    int n = 0;
     for (;;) {
-        int n = mg_read(req->conn, tmp, TMP);
+        n = mg_read(req->conn, tmp, TMP);
         if (n <= 0)
-            break;
+            break; /* 0: the end of the body; -1: the connection failed or timed out */
         if (nlogd_buf_add(&raw, tmp, (size_t) n) != 0) {
+            (void) nlogd_deadline_disarm(req->srv->watchdog, &dl);
             nlogd_buf_free(&raw);
             free(tmp);
-            /* drain nothing more: the connection closes after the reply */
+            mg_disable_connection_keep_alive(req->conn); /* the rest is not read */
             return nlogd_fail(e, 413, "payload_too_large", "body",
                               "body: more than %zu bytes; accepted: at most "
                               "server.max_body_size (%zu bytes)", cap, cap);
         }
+        if (cl >= 0 && (long long) raw.len >= cl) {
+            n = 0; /* all of it */
+            break;
+        }
+        if (nlogd_mono_ns() >= dl.at_ns) {
+            n = -1; /* out of time with the body unfinished */
+            break;
+        }
+    }
+    int late = nlogd_deadline_disarm(req->srv->watchdog, &dl);
+    if (n != 0 || (cl >= 0 && (long long) raw.len != cl)) {
+        /* the body did not arrive whole: never parse a part of it */
+        nlogd_buf_free(&raw);
+        free(tmp);
+        mg_disable_connection_keep_alive(req->conn);
+        if (late)
+            return nlogd_fail(e, 408, "request_timeout", "body",
+                              "body: not received within server.request_timeout_ms (%d ms); "
+                              "accepted: a whole request within that time", timeout_ms);
+        return nlogd_fail(e, 400, "malformed_body", "body",
+                          "body: the connection ended after %zu of %lld bytes; accepted: the "
+                          "whole body of Content-Length bytes", raw.len, cl);
     }
     free(tmp);
     int rc = 0;
@@ -337,11 +370,38 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     return 404;
 }
 
-/* CivetWeb's own messages (a bad request line, ...) go to nlogd's log. */
+/* CivetWeb's own messages (a request it could not read, headers that took
+ * too long, ...) go to nlogd's log as WARNING records of logger
+ * "nlogd.http", at most LOG_BURST a minute: a flood of bad clients must not
+ * flood the log. The rest are counted and the count logged. */
+#define LOG_BURST 10
+static pthread_mutex_t cw_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t cw_log_minute;
+static unsigned cw_log_shown, cw_log_hidden;
+
 static int log_message(const struct mg_connection *conn, const char *message)
 {
     (void) conn;
-    (void) message;
+    int64_t minute = nlogd_mono_ns() / 60000000000LL;
+    unsigned hidden = 0;
+    pthread_mutex_lock(&cw_log_lock);
+    if (minute != cw_log_minute) {
+        hidden = cw_log_hidden;
+        cw_log_minute = minute;
+        cw_log_shown = cw_log_hidden = 0;
+    }
+    int show = cw_log_shown < LOG_BURST;
+    if (show)
+        cw_log_shown++;
+    else
+        cw_log_hidden++;
+    pthread_mutex_unlock(&cw_log_lock);
+    nlog_logger *lg = nlog_get_logger("nlogd.http");
+    if (hidden)
+        (void) nlog_logf(lg, NLOG_LEVEL_WARNING, NULL,
+                         "%u more CivetWeb messages in the last minute were not logged", hidden);
+    if (show)
+        (void) nlog_logf(lg, NLOG_LEVEL_WARNING, NULL, "CivetWeb: %.300s", message);
     return 1; /* handled: CivetWeb must not print to stderr itself */
 }
 
@@ -365,6 +425,10 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
+    if (nlogd_watchdog_start(&srv->watchdog) != 0) {
+        snprintf(why, why_size, "cannot start the request-timeout watchdog thread");
+        return -1;
+    }
     mg_init_library(0);
     struct mg_init_data init;
     struct mg_error_data err;
@@ -381,6 +445,8 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
         snprintf(why, why_size, "cannot listen on %s: %s", srv->cfg.server_listen,
                  msg[0] ? msg : "unknown error");
         mg_exit_library();
+        nlogd_watchdog_stop(srv->watchdog);
+        srv->watchdog = NULL;
         return -1;
     }
     mg_set_request_handler(srv->http, "/", dispatch, srv);
@@ -397,4 +463,6 @@ void nlogd_http_stop(nlogd_server *srv)
         srv->http = NULL;
         mg_exit_library();
     }
+    nlogd_watchdog_stop(srv->watchdog); /* after the workers: none can arm any more */
+    srv->watchdog = NULL;
 }

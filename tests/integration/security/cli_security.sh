@@ -36,8 +36,8 @@ keygen)
   expect_rc 2 "$nlog" keygen
   expect_rc 2 "$nlog" keygen --encryption
   expect_rc 2 "$nlog" keygen --bogus x
-  expect_rc 2 "$nlog" keygen --sealing keys
-  grep -q "not built in this branch" err.txt || fail "--sealing message"
+  expect_rc 2 "$nlog" keygen --encryption keys --sealing other
+  grep -q "give one of" err.txt || fail "--encryption with --sealing message"
   ;;
 decrypt)
   "$nlog" keygen --encryption keys >/dev/null

@@ -3,12 +3,18 @@
  * once, a spike shorter than the duration does not, it resolves once,
  * cooldown holds a new firing back, tag filters pick series, every
  * comparison works, firing and resolving are WARNING / INFO records, and a
- * removed alert's callback never runs again. */
+ * removed alert's callback never runs again. Samples of one series from
+ * several threads are seen in time order, and a stale one cannot move the
+ * machine; durations are monotonic (a wall-clock step changes nothing); a
+ * callback cannot shut the library down under its own feet; a transition
+ * of an alert removed meanwhile produces nothing. */
 #include <math.h>
+#include <pthread.h>
 
 #include "perf_util.h"
 
 #include "perf/alert.h"
+#include "perf/engine.h"
 
 typedef struct seen {
     int n;
@@ -69,6 +75,15 @@ static void test_step(void **state)
     assert_int_equal(nlog__alert_step(&st, &a, 0, 2.5), NLOG_ALERT_FIRING);
     assert_int_equal(nlog__alert_step(&st, &a, 1, 0.5), NLOG_ALERT_RESOLVED);
     assert_int_equal(nlog__alert_step(&st, &a, 2, 2.5), NLOG_ALERT_FIRING);
+    /* a sample older than one already seen moves nothing */
+    assert_int_equal(nlog__alert_step(&st, &a, 1, 0.5), 0);
+    assert_int_equal(nlog__alert_step(&st, &a, 2, 0.5), NLOG_ALERT_RESOLVED); /* same time: counts */
+    memset(&st, 0, sizeof st);
+    a.duration_ns = 60 * PU_S;
+    assert_int_equal(nlog__alert_step(&st, &a, 0, 3.0), 0);
+    assert_int_equal(nlog__alert_step(&st, &a, 70 * PU_S, 3.0), NLOG_ALERT_FIRING);
+    assert_int_equal(nlog__alert_step(&st, &a, 30 * PU_S, 1.0), 0); /* stale: no resolve */
+    assert_int_equal(nlog__alert_step(&st, &a, 71 * PU_S, 1.0), NLOG_ALERT_RESOLVED);
 
     struct {
         nlog_compare c;
@@ -259,6 +274,207 @@ static void test_existing_series_and_names(void **state)
     assert_int_equal(s.n, 1);
 }
 
+/* A thread that records on command, so that one series gets samples from
+ * two threads at chosen (fake) times. */
+typedef struct worker {
+    pthread_t t;
+    pthread_mutex_t m;
+    pthread_cond_t cv;
+    int todo;      /* 1: record `value`; -1: exit */
+    double value;
+    int done;
+} worker;
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    pthread_mutex_lock(&w->m);
+    for (;;) {
+        while (w->todo == 0)
+            pthread_cond_wait(&w->cv, &w->m);
+        if (w->todo < 0)
+            break;
+        (void) nlog_record_metric("response_time", w->value, "seconds");
+        w->todo = 0;
+        w->done++;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->m);
+    return NULL;
+}
+
+static void worker_start(worker *w)
+{
+    memset(w, 0, sizeof *w);
+    pthread_mutex_init(&w->m, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    assert_int_equal(pthread_create(&w->t, NULL, worker_main, w), 0);
+}
+
+static void worker_record(worker *w, double v)
+{
+    pthread_mutex_lock(&w->m);
+    int want = w->done + 1;
+    w->value = v;
+    w->todo = 1;
+    pthread_cond_broadcast(&w->cv);
+    while (w->done < want)
+        pthread_cond_wait(&w->cv, &w->m);
+    pthread_mutex_unlock(&w->m);
+}
+
+static void worker_stop(worker *w)
+{
+    pthread_mutex_lock(&w->m);
+    w->todo = -1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->m);
+    pthread_join(w->t, NULL);
+}
+
+/* The review's case: 3 at 0 s (thread A), 1 at 30 s (thread B), 3 at 70 s
+ * (thread A), all drained in one pass, with "gt 2 for 60 s": in time order
+ * the condition broke at 30 s, so nothing fires. Then a stale sample (older
+ * than what the series' alert has seen) neither resolves nor restarts it. */
+static void test_time_order_across_threads(void **state)
+{
+    (void) state;
+    seen s = {0};
+    add_alert("response_time", NLOG_CMP_GT, 2.0, 60 * PU_S, 0, &s, NULL, 0);
+    worker a, b;
+    worker_start(&a);
+    worker_start(&b);
+    nlog__perf_test_pause(1); /* one pass sees all three */
+    worker_record(&a, 3.0);
+    tu_clock_advance(30 * PU_S);
+    worker_record(&b, 1.0);
+    tu_clock_advance(40 * PU_S);
+    worker_record(&a, 3.0);
+    nlog__perf_test_pause(0);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(s.n, 0);
+
+    /* held from 70 s: fires at 130 s */
+    tu_clock_advance(60 * PU_S);
+    worker_record(&a, 3.0);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.state[0], NLOG_ALERT_FIRING);
+    assert_true(s.since[0] == PU_T0 + 70 * PU_S && s.time[0] == PU_T0 + 130 * PU_S);
+
+    /* a sample stamped 100 s (its thread was preempted between its clock
+     * read and its commit) reaches the aggregator after the one of 130 s */
+    tu_clock_advance(-30 * PU_S);
+    worker_record(&b, 1.0);
+    tu_clock_advance(30 * PU_S);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(s.n, 1); /* not resolved by it */
+    tu_clock_advance(10 * PU_S);
+    worker_record(&b, 1.5);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.state[1], NLOG_ALERT_RESOLVED);
+    assert_true(s.value[1] == 1.5 && s.time[1] == PU_T0 + 140 * PU_S);
+    /* the stale sample is still in the history */
+    assert_int_equal(pu_summary("response_time", NULL, 0, 10 * PU_MIN, NULL).count, 6);
+    worker_stop(&a);
+    worker_stop(&b);
+}
+
+/* Durations are measured on the monotonic clock: an hour's step of the wall
+ * clock with one second of monotonic time is one second. Event times are
+ * UTC (the wall clock in force when the event is dispatched). */
+static void test_wall_clock_step(void **state)
+{
+    (void) state;
+    seen s = {0};
+    add_alert("response_time", NLOG_CMP_GT, 2.0, 60 * PU_S, 0, &s, NULL, 0);
+    sample("/a", 3.0, 0);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    tu_clock_step_realtime(3600 * PU_S); /* NTP steps the wall clock forward */
+    sample("/a", 3.0, PU_S);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(s.n, 0);
+    sample("/a", 3.0, 59 * PU_S);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(s.n, 1);
+    assert_true(s.time[0] - s.since[0] == 60 * PU_S);
+    assert_true(s.time[0] == PU_T0 + 3600 * PU_S + 60 * PU_S);
+    /* and backwards: passes and flushes go on, the machine too */
+    tu_clock_step_realtime(-7200 * PU_S);
+    sample("/a", 1.0, PU_S);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.state[1], NLOG_ALERT_RESOLVED);
+}
+
+/* nlog_shutdown() from an alert callback is refused (it would free what
+ * the callback's own pass still uses); the library keeps working. */
+static int shutdown_calls;
+static nlog_status init_in_callback = NLOG_OK;
+static void shutdown_in_callback(const nlog_alert_event *ev, void *user)
+{
+    (void) ev;
+    (void) user;
+    shutdown_calls++;
+    nlog_shutdown();
+    init_in_callback = nlog_init(NULL);
+}
+
+static void test_shutdown_from_callback_is_refused(void **state)
+{
+    (void) state;
+    tu_diag_capture();
+    nlog_alert_config c;
+    nlog_alert_config_init(&c);
+    c.metric = "stop_now";
+    c.callback = shutdown_in_callback;
+    assert_int_equal(nlog_perf_alert(&c, NULL), NLOG_OK);
+    assert_int_equal(nlog_record_metric("stop_now", 1, NULL), NLOG_OK);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(shutdown_calls, 1);
+    assert_int_equal(init_in_callback, NLOG_ESTATE);
+    assert_true(tu_diag_contains("nlog_shutdown() was called from a callback"));
+    /* everything still works */
+    assert_int_equal(nlog_record_metric("after", 5, NULL), NLOG_OK);
+    assert_int_equal(pu_summary("after", NULL, 0, PU_MIN, NULL).count, 1);
+    nlog_set_diagnostics(NULL, NULL);
+}
+
+/* Two alerts fire on the same sample and each callback removes the other:
+ * the one removed acts no more — no callback, no record — although its
+ * transition was computed before the removal. */
+static uint64_t pair_ids[2];
+static int pair_calls;
+static void remove_other(const nlog_alert_event *ev, void *user)
+{
+    (void) user;
+    pair_calls++;
+    uint64_t other = ev->alert_id == pair_ids[0] ? pair_ids[1] : pair_ids[0];
+    (void) nlog_perf_alert_remove(other);
+}
+
+static void test_removed_alert_acts_no_more(void **state)
+{
+    (void) state;
+    for (int i = 0; i < 2; i++) {
+        nlog_alert_config c;
+        nlog_alert_config_init(&c);
+        c.metric = "pair";
+        c.callback = remove_other;
+        assert_int_equal(nlog_perf_alert(&c, &pair_ids[i]), NLOG_OK);
+    }
+    nlog_perf_counters before = pu_counters();
+    assert_int_equal(nlog_record_metric("pair", 1, NULL), NLOG_OK);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(pair_calls, 1);
+    json_object *r[8];
+    size_t n = pu_records(dir, "performance", r, 8);
+    assert_int_equal(n, 1);
+    pu_put_all(r, n);
+    assert_int_equal(pu_counters().alerts_fired - before.alerts_fired, 1);
+}
+
 static void test_bad_configs(void **state)
 {
     (void) state;
@@ -305,6 +521,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_through_the_library, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cooldown_and_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_existing_series_and_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_order_across_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wall_clock_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shutdown_from_callback_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_alert_acts_no_more, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_configs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

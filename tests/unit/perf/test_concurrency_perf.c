@@ -4,7 +4,10 @@
  * library is reconfigured; afterwards every sample is accounted for exactly
  * (aggregated + dropped = recorded). A removed alert's callback never runs
  * after nlog_perf_alert_remove() returns. A child after fork() records and
- * aggregates on its own. */
+ * aggregates on its own, also when the fork() happened while an alert
+ * callback ran (nothing the parent's aggregation thread held is held in the
+ * child). The buffer size and the history cap change while threads record:
+ * every sample is still accounted for and the cap holds. */
 #include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -233,12 +236,151 @@ static void test_fork(void **state)
     nlog_shutdown();
 }
 
+/* fork() while the aggregation thread is inside an alert callback (held
+ * there by the test, not by time): in the child, removing that alert and
+ * using the library do not wait for the parent's callback. */
+static pthread_mutex_t cb_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cb_cv = PTHREAD_COND_INITIALIZER;
+static int cb_entered, cb_release;
+
+static void held_callback(const nlog_alert_event *ev, void *user)
+{
+    (void) ev;
+    (void) user;
+    pthread_mutex_lock(&cb_m);
+    cb_entered = 1;
+    pthread_cond_broadcast(&cb_cv);
+    while (!cb_release)
+        pthread_cond_wait(&cb_cv, &cb_m);
+    pthread_mutex_unlock(&cb_m);
+}
+
+static void test_fork_during_callback(void **state)
+{
+    (void) state;
+    nlog_config cfg;
+    tu_config(&cfg, NULL);
+    cfg.performance_record_every = 0;
+    assert_int_equal(nlog_init(&cfg), NLOG_OK);
+    nlog_alert_config a;
+    nlog_alert_config_init(&a);
+    a.metric = "fork_cb";
+    a.callback = held_callback;
+    uint64_t id;
+    assert_int_equal(nlog_perf_alert(&a, &id), NLOG_OK);
+    assert_int_equal(nlog_record_metric("fork_cb", 1, NULL), NLOG_OK);
+    pthread_mutex_lock(&cb_m);
+    while (!cb_entered)
+        pthread_cond_wait(&cb_cv, &cb_m);
+    pthread_mutex_unlock(&cb_m);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        alarm(60); /* a deadlock here ends the child with SIGALRM, not the suite */
+        int ok = nlog_perf_alert_remove(id) == NLOG_OK;
+        ok = ok && nlog_record_metric("in_child", 5, NULL) == NLOG_OK && nlog_perf_flush() == NLOG_OK;
+        nlog_perf_query q;
+        nlog_perf_query_init(&q);
+        q.metric = "in_child";
+        nlog_perf_summary s;
+        ok = ok && nlog_perf_query_run(&q, &s, NULL) == NLOG_OK && s.count == 1;
+        nlog_alert_config b;
+        nlog_alert_config_init(&b);
+        b.metric = "in_child";
+        ok = ok && nlog_perf_alert(&b, NULL) == NLOG_OK;
+        nlog_shutdown();
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    pthread_mutex_lock(&cb_m);
+    cb_release = 1;
+    pthread_cond_broadcast(&cb_cv);
+    pthread_mutex_unlock(&cb_m);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the child %s %d", WIFSIGNALED(status) ? "was killed by signal" : "exited with",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    assert_int_equal(nlog_perf_alert_remove(id), NLOG_OK); /* the callback has returned */
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    nlog_shutdown();
+}
+
+/* performance_buffer_size and performance_history_memory change while
+ * threads record: threads move to new rings on their next sample, the old
+ * rings are drained, and every sample is aggregated or counted as dropped;
+ * after each change the history is within the cap in force. */
+static int stop_writers; /* atomic */
+static uint64_t recorded[THREADS], refused[THREADS];
+
+static void *steady_writer(void *arg)
+{
+    int id = (int) (intptr_t) arg;
+    char ep[32];
+    int i = 0;
+    while (!__atomic_load_n(&stop_writers, __ATOMIC_ACQUIRE)) {
+        snprintf(ep, sizeof ep, "/e%d", i++ % 64);
+        nlog_status st = nlog_record_metric("resized", i, "count", NLOG_TAG("endpoint", ep),
+                                            NLOG_TAG("thread", id ? "b" : "a"));
+        if (st == NLOG_OK)
+            recorded[id]++;
+        else if (st == NLOG_EQUEUE_FULL)
+            refused[id]++;
+        else
+            fail_msg("%s", nlog_status_str(st));
+    }
+    return NULL;
+}
+
+static void test_resize_while_recording(void **state)
+{
+    (void) state;
+    nlog_config cfg;
+    tu_config(&cfg, NULL);
+    cfg.performance_record_every = 0;
+    cfg.performance_buffer_size = 65536;
+    assert_int_equal(nlog_init(&cfg), NLOG_OK);
+    nlog_perf_counters before = pu_counters();
+    __atomic_store_n(&stop_writers, 0, __ATOMIC_RELEASE);
+    memset(recorded, 0, sizeof recorded);
+    memset(refused, 0, sizeof refused);
+    pthread_t w[2];
+    for (intptr_t i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&w[i], NULL, steady_writer, (void *) i), 0);
+    static const int64_t sizes[] = {16384, 1048576, 32768, 262144};
+    static const int64_t caps[] = {1048576, 8388608, 1048576, 2097152};
+    for (int round = 0; round < 8; round++) {
+        cfg.performance_buffer_size = sizes[round % 4];
+        cfg.performance_history_memory = caps[round % 4];
+        assert_int_equal(nlog_init(&cfg), NLOG_OK);
+        assert_int_equal(nlog_perf_flush(), NLOG_OK);
+        nlog_perf_counters c = pu_counters();
+        if (c.history_bytes > (uint64_t) caps[round % 4])
+            fail_msg("round %d: %llu bytes over a cap of %lld", round,
+                     (unsigned long long) c.history_bytes, (long long) caps[round % 4]);
+    }
+    __atomic_store_n(&stop_writers, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 2; i++)
+        pthread_join(w[i], NULL);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    nlog_perf_counters c = pu_counters();
+    uint64_t rec = recorded[0] + recorded[1], ref = refused[0] + refused[1];
+    assert_true(rec > 0);
+    /* every accepted sample is aggregated or refused by the store (the memory
+     * cap), every refused one counted as dropped */
+    assert_int_equal(c.samples_dropped - before.samples_dropped, ref);
+    assert_int_equal((c.samples - before.samples) + (c.samples_rejected - before.samples_rejected),
+                     rec);
+    nlog_shutdown();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_threads),
         cmocka_unit_test(test_remove_waits_for_callbacks),
         cmocka_unit_test(test_fork),
+        cmocka_unit_test(test_fork_during_callback),
+        cmocka_unit_test(test_resize_while_recording),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

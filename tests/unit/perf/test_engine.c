@@ -5,6 +5,7 @@
  * full buffer, and rejected samples. No sleeps: time is the fake clock and
  * nlog_perf_flush() is the synchronisation. */
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "perf_util.h"
@@ -99,14 +100,40 @@ static void test_timed_forms(void **state)
     NLOG_TIMED("database_query", NLOG_TAG("table", "users")) {
         work(12);
     }
+    /* NLOG_TIMED is a one-pass for statement: break and continue inside
+     * it end the timed block only (recorded), never the enclosing loop */
+    int iterations = 0;
     for (int i = 0; i < 3; i++) {
+        iterations++;
         NLOG_TIMED("loop_body") {
             work(1);
             if (i == 1)
-                break; /* leaving by break records too */
+                break; /* leaves the timed block, not the for loop */
             work(1);
         }
     }
+    assert_int_equal(iterations, 3);
+    /* to break out of the loop, time a plain block with NLOG_TIME_SCOPE */
+    iterations = 0;
+    for (int i = 0; i < 3; i++) {
+        iterations++;
+        {
+            NLOG_TIME_SCOPE("scoped_body");
+            work(2);
+            if (i == 1)
+                break; /* leaves the for loop; the scope's time is recorded */
+        }
+    }
+    assert_int_equal(iterations, 2);
+    int continued = 0;
+    for (int i = 0; i < 2; i++) {
+        NLOG_TIMED("continued") {
+            work(1);
+            continue; /* ends the timed block too */
+        }
+        continued++; /* runs: the continue did not reach the for loop */
+    }
+    assert_int_equal(continued, 2);
     assert_int_equal(timed_with_early_return(1), -1);
     assert_int_equal(timed_with_early_return(0), 0);
     assert_true(authenticate_user("u", "p"));
@@ -121,6 +148,9 @@ static void test_timed_forms(void **state)
     s = pu_summary("loop_body", NULL, 0, 5 * PU_MIN, NULL);
     assert_int_equal(s.count, 3);
     assert_true(s.sum == 0.002 + 0.001 + 0.002);
+    s = pu_summary("scoped_body", NULL, 0, 5 * PU_MIN, NULL);
+    assert_true(s.count == 2 && s.sum == 0.004);
+    assert_int_equal(pu_summary("continued", NULL, 0, 5 * PU_MIN, NULL).count, 2);
     s = pu_summary("request_processing", NULL, 0, 5 * PU_MIN, NULL);
     assert_int_equal(s.count, 2);
     assert_true(s.min == 0.003 && s.max == 0.007);
@@ -267,6 +297,21 @@ static void test_rejections(void **state)
     for (size_t i = 0; i < tu_diag_count(); i++)
         reports += strstr(tu_diag_message(i), "bad name") != NULL;
     assert_int_equal(reports, 1);
+
+    /* a timer started on a handle that is not a timer's records nothing,
+     * and says so: counted as rejected */
+    nlog_metric *gauge = NULL;
+    assert_int_equal(nlog_metric_get("queue", NLOG_METRIC_GAUGE, NULL, NULL, 0, &gauge), NLOG_OK);
+    before = pu_counters();
+    nlog_timer t;
+    nlog_timer_start_metric(&t, gauge);
+    work(3);
+    assert_true(nlog_timer_stop(&t) == 0.003);
+    assert_non_null(strstr(nlog_errmsg(), "is a gauge, not a timer"));
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    c = pu_counters();
+    assert_int_equal(c.samples_rejected - before.samples_rejected, 1);
+    assert_int_equal(c.samples - before.samples, 0);
 }
 
 /* A full buffer drops and counts; nothing blocks; every accepted sample is
@@ -303,6 +348,117 @@ static void test_full_buffer_drops(void **state)
     assert_int_equal(pu_summary("burst", NULL, 0, PU_MIN, NULL).count, ok);
 }
 
+/* While held by nlog__perf_test_pause(1) the aggregation thread runs no
+ * pass, even when rings pass half full (which nudges it) or fill up. */
+static void test_pause_holds_every_pass(void **state)
+{
+    (void) state;
+    nlog_shutdown();
+    nlog_config cfg;
+    tu_config(&cfg, NULL);
+    cfg.performance_buffer_size = 16384;
+    cfg.performance_record_every = 0;
+    pu_start(NULL, &cfg);
+    assert_int_equal(nlog_perf_thread_prepare(), NLOG_OK); /* the ring and the thread exist */
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    for (int round = 0; round < 20; round++) {
+        nlog_perf_counters before = pu_counters();
+        nlog__perf_test_pause(1);
+        size_t ok = 0;
+        for (int i = 0; i < 400; i++) /* well past half of 16 KiB: nudges */
+            ok += nlog_record_metric("held", i, "count") == NLOG_OK;
+        nlog_perf_counters during = pu_counters();
+        assert_int_equal(during.samples, before.samples);
+        nlog__perf_test_pause(0);
+        assert_int_equal(nlog_perf_flush(), NLOG_OK);
+        assert_int_equal(pu_counters().samples - before.samples, ok);
+    }
+}
+
+/* nlog_perf_flush() waits a bounded time: with the aggregation thread held
+ * in an alert callback it returns NLOG_ETIMEDOUT, and NLOG_OK again once
+ * the thread goes on. */
+static pthread_mutex_t hold_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cv = PTHREAD_COND_INITIALIZER;
+static int hold_entered, hold_release;
+
+static void holding_callback(const nlog_alert_event *ev, void *user)
+{
+    (void) ev;
+    (void) user;
+    pthread_mutex_lock(&hold_m);
+    hold_entered = 1;
+    pthread_cond_broadcast(&hold_cv);
+    while (!hold_release)
+        pthread_cond_wait(&hold_cv, &hold_m);
+    pthread_mutex_unlock(&hold_m);
+}
+
+static void test_flush_is_bounded(void **state)
+{
+    (void) state;
+    nlog_alert_config a;
+    nlog_alert_config_init(&a);
+    a.metric = "hold";
+    a.callback = holding_callback;
+    assert_int_equal(nlog_perf_alert(&a, NULL), NLOG_OK);
+    assert_int_equal(nlog_record_metric("hold", 1, NULL), NLOG_OK); /* the next pass holds */
+    pthread_mutex_lock(&hold_m);
+    while (!hold_entered)
+        pthread_cond_wait(&hold_cv, &hold_m);
+    pthread_mutex_unlock(&hold_m);
+    nlog__perf_test_flush_timeout(50 * PU_MS);
+    assert_int_equal(nlog_record_metric("later", 1, NULL), NLOG_OK);
+    assert_int_equal(nlog_perf_flush(), NLOG_ETIMEDOUT);
+    assert_non_null(strstr(nlog_errmsg(), "did not finish a pass"));
+    /* a query does not wait longer either; what is aggregated is there */
+    nlog_perf_query q;
+    nlog_perf_query_init(&q);
+    q.metric = "hold";
+    nlog_perf_summary sum;
+    assert_int_equal(nlog_perf_query_run(&q, &sum, NULL), NLOG_OK);
+    assert_int_equal(sum.count, 1);
+    pthread_mutex_lock(&hold_m);
+    hold_release = 1;
+    pthread_cond_broadcast(&hold_cv);
+    pthread_mutex_unlock(&hold_m);
+    nlog__perf_test_flush_timeout(0);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(pu_summary("later", NULL, 0, PU_MIN, NULL).count, 1);
+}
+
+/* Transitions are acted on in bounded batches: 200 alerts that all flip on
+ * every one of 1000 samples (drained in one pass) never hold more than
+ * about 1024 + NLOG_PERF_ALERTS_MAX events at once, and every one is acted on. */
+static void test_alert_events_are_bounded(void **state)
+{
+    (void) state;
+    nlog_shutdown();
+    nlog_config cfg;
+    tu_config(&cfg, NULL);
+    cfg.performance_record_every = 0;
+    pu_start(NULL, &cfg);
+    for (int i = 0; i < 200; i++) {
+        nlog_alert_config a;
+        nlog_alert_config_init(&a);
+        a.metric = "flap";
+        a.notify = 0;
+        assert_int_equal(nlog_perf_alert(&a, NULL), NLOG_OK);
+    }
+    assert_int_equal(nlog_perf_thread_prepare(), NLOG_OK);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    nlog_perf_counters before = pu_counters();
+    nlog__perf_test_pause(1);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(nlog_record_metric("flap", i & 1 ? 0 : 1, NULL), NLOG_OK);
+    nlog__perf_test_pause(0);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    nlog_perf_counters c = pu_counters();
+    assert_int_equal(c.alerts_fired - before.alerts_fired, 200 * 500);
+    assert_int_equal(c.alerts_resolved - before.alerts_resolved, 200 * 500);
+    assert_true(nlog__perf_test_max_events() <= 1024 + NLOG_PERF_ALERTS_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +469,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_full_buffer_drops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pause_holds_every_pass, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flush_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alert_events_are_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* test_export.c: the Prometheus text exposition and the JSON snapshot
  * (src/perf/export_prom.c, export_json.c): types, names, quantiles, sums,
  * counts, label escaping, the library's own counters, the metric_names
- * selection and its errors, and the shape the server's
- * GET /api/v2/logs/performance/metrics returns. */
+ * selection and its errors, the shape the server's
+ * GET /api/v2/logs/performance/metrics returns, points in time order, and
+ * the names refused so that the exposition stays valid. */
 #include <math.h>
 #include <regex.h>
 
@@ -109,6 +110,71 @@ static void test_prometheus(void **state)
     assert_int_equal(nlog_perf_prometheus(NULL, NULL), NLOG_EINVAL);
 }
 
+/* One exposition name, one metric: names that would give a second # TYPE
+ * line, duplicate labels or clash with the library's own metrics are
+ * refused where they are registered, with a message. */
+static void test_prometheus_names_are_reserved(void **state)
+{
+    (void) state;
+    tu_diag_capture();
+    nlog_metric *m = NULL;
+    /* the library's own namespace */
+    assert_int_equal(nlog_gauge_set("nlog_perf_series", 3, NULL), NLOG_EINVAL);
+    assert_non_null(strstr(nlog_errmsg(), "reserved"));
+    assert_int_equal(nlog_metric_get("nlog_records_total", NLOG_METRIC_COUNTER, NULL, NULL, 0, &m),
+                     NLOG_EINVAL);
+    /* Prometheus' own label names, and the summaries' quantile label */
+    assert_int_equal(nlog_record_metric("a", 1, NULL, NLOG_TAG("__name__", "x")), NLOG_EINVAL);
+    assert_non_null(strstr(nlog_errmsg(), "'__name__' is reserved"));
+    assert_int_equal(nlog_record_metric("a", 1, NULL, NLOG_TAG("quantile", "x")), NLOG_EINVAL);
+    assert_non_null(strstr(nlog_errmsg(), "'quantile' is reserved"));
+    nlog_tag q[] = {{"quantile", "0.5"}};
+    assert_int_equal(nlog_metric_get("t", NLOG_METRIC_TIMER, NULL, q, 1, &m), NLOG_EINVAL);
+    assert_int_equal(nlog_gauge_set("g", 1, NULL, NLOG_TAG("quantile", "x")), NLOG_OK); /* a gauge may */
+    /* exported names: counter req is req_total, timer t is t, t_sum, t_count */
+    assert_int_equal(nlog_counter_add("req", 1, NULL), NLOG_OK);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(nlog_metric_get("req_total", NLOG_METRIC_GAUGE, NULL, NULL, 0, &m),
+                     NLOG_EINVAL);
+    assert_non_null(strstr(nlog_errmsg(), "would be exported as 'req_total', which counter 'req'"));
+    assert_int_equal(nlog_metric_get("req_total", NLOG_METRIC_COUNTER, NULL, NULL, 0, &m),
+                     NLOG_EINVAL);
+    assert_int_equal(nlog_metric_get("lat", NLOG_METRIC_TIMER, NULL, NULL, 0, &m), NLOG_OK);
+    assert_int_equal(nlog_metric_get("lat_count", NLOG_METRIC_GAUGE, NULL, NULL, 0, &m),
+                     NLOG_EINVAL);
+    assert_int_equal(nlog_metric_get("lat_sum", NLOG_METRIC_VALUE, NULL, NULL, 0, &m),
+                     NLOG_EINVAL);
+    /* a counter lat_sum is exported as lat_sum_total: no clash */
+    assert_int_equal(nlog_metric_get("lat_sum", NLOG_METRIC_COUNTER, NULL, NULL, 0, &m), NLOG_OK);
+    assert_int_equal(nlog_metric_get("size_sum", NLOG_METRIC_GAUGE, NULL, NULL, 0, &m), NLOG_OK);
+    assert_int_equal(nlog_metric_get("size", NLOG_METRIC_VALUE, NULL, NULL, 0, &m), NLOG_EINVAL);
+    /* by name, the aggregation thread refuses, counts and reports it */
+    nlog_perf_counters before = pu_counters();
+    assert_int_equal(nlog_gauge_set("req_total", 5, NULL), NLOG_OK);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(pu_counters().samples_rejected - before.samples_rejected, 1);
+    assert_true(tu_diag_contains("would be exported as 'req_total'"));
+    /* so the exposition has one # TYPE line per name */
+    char *text = NULL;
+    assert_int_equal(nlog_perf_prometheus(&text, NULL), NLOG_OK);
+    char *save = NULL;
+    char seen[64][160];
+    int n = 0;
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(l, "# TYPE ", 7) != 0)
+            continue;
+        char name[160];
+        assert_int_equal(sscanf(l + 7, "%159s", name), 1);
+        for (int i = 0; i < n; i++)
+            if (strcmp(seen[i], name) == 0)
+                fail_msg("two # TYPE lines for %s", name);
+        assert_true(n < 64);
+        snprintf(seen[n++], sizeof seen[0], "%s", name);
+    }
+    nlog_perf_free(text);
+    nlog_set_diagnostics(NULL, NULL);
+}
+
 static json_object *snapshot(const char *names, int64_t window, size_t points)
 {
     nlog_perf_json_opts o;
@@ -184,6 +250,28 @@ static void test_json(void **state)
     assert_true(json_object_get_type(pu_get(cpu, "summary.mean")) == json_type_null);
     json_object_put(j);
 
+    /* points are the newest by time, also when samples arrived out of order
+     * (a sample stamped earlier that reached the aggregator later) */
+    tu_clock_advance(10 * PU_S);
+    nlog_gauge_set("ooo", 3, NULL);
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    tu_clock_advance(-5 * PU_S);
+    nlog_gauge_set("ooo", 2, NULL); /* arrives second, is older */
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    tu_clock_advance(-5 * PU_S);
+    nlog_gauge_set("ooo", 1, NULL); /* arrives third, is the oldest */
+    tu_clock_advance(10 * PU_S);
+    j = snapshot("ooo", 0, 2);
+    points = pu_get(json_object_array_get_idx(pu_get(json_object_array_get_idx(pu_get(j, "metrics"),
+                                                                               0),
+                                                      "series"),
+                                               0),
+                    "points");
+    assert_int_equal(json_object_array_length(points), 2);
+    assert_true(pu_num(json_object_array_get_idx(points, 0), "value") == 2);
+    assert_true(pu_num(json_object_array_get_idx(points, 1), "value") == 3);
+    json_object_put(j);
+
     /* a bad list says where */
     nlog_perf_json_opts o;
     nlog_perf_json_opts_init(&o);
@@ -199,6 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_prometheus, setup, teardown),
         cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prometheus_names_are_reserved, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

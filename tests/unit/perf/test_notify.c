@@ -3,10 +3,14 @@
  * ephemeral ports and stopped by PID: an SMTP relay (Debian's
  * python3-aiosmtpd, tests/support/smtp_sink.py) and an HTTP listener
  * (tests/support/http_sink.py). The messages are read back and their
- * content asserted. Retries follow the fake clock (backoff) and the test
- * waits on the delivery queue, never on time. Also: refusals are given up
- * at once, secrets never reach the diagnostics, a hung receiver does not
- * block logging, and the message formats on their own. */
+ * content asserted. Retries follow the fake clock (backoff, Retry-After,
+ * the retry budget) and the test waits on the delivery queue, never on
+ * time. Also: refusals are given up at once (STARTTLS refused for a relay
+ * URL with a password included), secrets never reach the diagnostics, a
+ * hung receiver blocks neither logging nor the other channel, shutdown
+ * aborts a hung delivery at its grace (fake clock), and the message formats
+ * on their own. */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -106,7 +110,7 @@ static void start_lib(const char *smtp_url, const char *webhook_url)
         snprintf(cfg.alert_webhook_url, sizeof cfg.alert_webhook_url, "%s", webhook_url);
     pu_start(NULL, &cfg);
     tu_diag_capture();
-    nlog__notify_test_backoff(PU_S, 60 * PU_S, 5, 5 * PU_S);
+    nlog__notify_test_policy(PU_S, 60 * PU_S, NLOG__NOTIFY_RETRY_BUDGET_NS, 5 * PU_S);
     nlog_alert_config a;
     nlog_alert_config_init(&a);
     a.name = "slow requests";
@@ -281,13 +285,14 @@ static void test_refusals_and_giving_up(void **state)
     nlog_shutdown();
     server_stop(&sv);
 
-    /* nothing listens: connection refused, 3 attempts, then given up; the
-     * password of the relay URL never shows */
+    /* nothing listens: connection refused; with a retry budget of 3 s the
+     * attempts are at 0, 1 and 3 s (the next would be at 7), then it is
+     * given up; the password of the relay URL never shows */
     char smtp[128];
     snprintf(smtp, sizeof smtp, "smtp://alerts:pa55word@127.0.0.1:%d", free_port());
     before = pu_counters();
     start_lib(smtp, NULL);
-    nlog__notify_test_backoff(PU_S, 60 * PU_S, 3, 0);
+    nlog__notify_test_policy(PU_S, 60 * PU_S, 3 * PU_S, 0);
     nlog_record_metric("response_time", 3.0, "seconds");
     tu_clock_advance(60 * PU_S);
     nlog_record_metric("response_time", 3.0, "seconds");
@@ -300,17 +305,144 @@ static void test_refusals_and_giving_up(void **state)
     c = pu_counters();
     assert_int_equal(c.notifications_retried - before.notifications_retried, 2);
     assert_int_equal(c.notifications_failed - before.notifications_failed, 1);
-    assert_true(tu_diag_contains("given up after 3 attempts"));
+    assert_true(tu_diag_contains("given up after 3 attempts (retry budget spent)"));
     assert_true(tu_diag_contains("smtp://alerts:***@127.0.0.1:"));
     for (size_t i = 0; i < tu_diag_count(); i++)
         if (strstr(tu_diag_message(i), "pa55word"))
             fail_msg("a diagnostic shows the password: %s", tu_diag_message(i));
-    nlog__notify_test_backoff(PU_S, 60 * PU_S, 5, 0);
+    nlog__notify_test_policy(PU_S, 60 * PU_S, NLOG__NOTIFY_RETRY_BUDGET_NS, 0);
 }
 
-/* A receiver that never answers holds only the delivery thread: recording,
- * aggregation and logging go on, and shutdown ends within its grace. */
-static void test_hung_receiver_does_not_block(void **state)
+/* smtp:// with a password requires STARTTLS: a relay that does not offer
+ * it (this one) gets neither the password nor the message, and the e-mail
+ * is given up at once (a refusal, not retried). */
+static void test_password_requires_starttls(void **state)
+{
+    (void) state;
+    server sv;
+    server_start(&sv, "smtp_sink.py", "smtp_starttls", NULL, NULL);
+    char url[160];
+    snprintf(url, sizeof url, "smtp://alerts:pa55word@127.0.0.1:%d", sv.port);
+    nlog_perf_counters before = pu_counters();
+    start_lib(url, NULL);
+    fire_then_resolve();
+    assert_int_equal(nlog__notify_wait_idle(20000), 0);
+    nlog_perf_counters c = pu_counters();
+    assert_int_equal(c.notifications_sent - before.notifications_sent, 0);
+    assert_int_equal(c.notifications_retried - before.notifications_retried, 0);
+    assert_int_equal(c.notifications_failed - before.notifications_failed, 2);
+    assert_null(tu_read_file(tu_path(sv.dir, "msg-1.eml"), NULL));
+    assert_true(tu_diag_contains("given up after 1 attempt: "));
+    assert_true(tu_diag_contains("smtp://alerts:***@127.0.0.1:"));
+    for (size_t i = 0; i < tu_diag_count(); i++)
+        if (strstr(tu_diag_message(i), "pa55word"))
+            fail_msg("a diagnostic shows the password: %s", tu_diag_message(i));
+    server_stop(&sv);
+}
+
+/* A retry budget of minutes: with the default policy (1 s doubling, at most
+ * 60 s apart, 15 minutes in all) a relay that stays unreachable is tried
+ * for 15 minutes of the fake clock, not given up after a few seconds. */
+static void test_retry_budget(void **state)
+{
+    (void) state;
+    char smtp[128];
+    snprintf(smtp, sizeof smtp, "smtp://127.0.0.1:%d", free_port());
+    nlog_perf_counters before = pu_counters();
+    start_lib(smtp, NULL);
+    nlog_record_metric("response_time", 3.0, "seconds");
+    tu_clock_advance(60 * PU_S);
+    nlog_record_metric("response_time", 3.0, "seconds");
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    int64_t waited = 0;
+    while (nlog__notify_wait_idle(20000) == 1) { /* one attempt per step of 60 s */
+        assert_true(waited <= 20 * PU_MIN);
+        tu_clock_advance(PU_MIN);
+        waited += PU_MIN;
+    }
+    /* attempts at 0, 60, ..., 900 s; the one at 900 s would retry past the budget */
+    assert_true(waited == 15 * PU_MIN);
+    nlog_perf_counters c = pu_counters();
+    assert_int_equal(c.notifications_retried - before.notifications_retried, 15);
+    assert_int_equal(c.notifications_failed - before.notifications_failed, 1);
+    assert_true(tu_diag_contains("given up after 16 attempts (retry budget spent)"));
+}
+
+/* HTTP 429 with Retry-After: 120 is retried after 120 s, not after the 1 s
+ * backoff. */
+static void test_retry_after(void **state)
+{
+    (void) state;
+    server sv;
+    server_start(&sv, "http_sink.py", "hook_retry_after", "429:120", NULL);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/x", sv.port);
+    nlog_perf_counters before = pu_counters();
+    start_lib(NULL, url);
+    nlog_record_metric("response_time", 3.0, "seconds");
+    tu_clock_advance(60 * PU_S);
+    nlog_record_metric("response_time", 3.0, "seconds");
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(nlog__notify_wait_idle(20000), 1);
+    assert_true(tu_diag_contains("HTTP status 429 (Retry-After: 120 s); retrying with backoff"));
+    tu_clock_advance(PU_S); /* the backoff alone would retry now */
+    assert_int_equal(nlog__notify_wait_idle(20000), 1);
+    assert_null(tu_read_file(tu_path(sv.dir, "req-2.json"), NULL));
+    tu_clock_advance(119 * PU_S);
+    assert_int_equal(nlog__notify_wait_idle(20000), 0);
+    free(read_out(&sv, "req-2.json"));
+    nlog_perf_counters c = pu_counters();
+    assert_int_equal(c.notifications_sent - before.notifications_sent, 1);
+    assert_int_equal(c.notifications_retried - before.notifications_retried, 1);
+    server_stop(&sv);
+}
+
+/* Each channel has its own delivery thread: a webhook receiver that never
+ * answers does not hold the e-mails back. */
+static void test_channels_do_not_wait_for_each_other(void **state)
+{
+    (void) state;
+    server mail, hook;
+    server_start(&mail, "smtp_sink.py", "smtp_beside_hang", NULL, NULL);
+    server_start(&hook, "http_sink.py", "hook_beside_hang", "hang", NULL);
+    char smtp[128], url[128];
+    snprintf(smtp, sizeof smtp, "smtp://127.0.0.1:%d", mail.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/x", hook.port);
+    nlog_perf_counters before = pu_counters();
+    start_lib(smtp, url);
+    tu_clock_real(); /* the stop grace below is real time */
+    nlog__notify_test_policy(0, 0, 0, 300 * PU_MS);
+    nlog_alert_config a;
+    nlog_alert_config_init(&a);
+    a.metric = "flip"; /* duration 0: fires and resolves at once */
+    assert_int_equal(nlog_perf_alert(&a, NULL), NLOG_OK);
+    assert_int_equal(nlog_record_metric("flip", 1, NULL), NLOG_OK); /* firing: mail + hook */
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    assert_int_equal(nlog_record_metric("flip", 0, NULL), NLOG_OK); /* resolved: mail + hook */
+    assert_int_equal(nlog_perf_flush(), NLOG_OK);
+    /* both e-mails arrive although the first post still hangs */
+    assert_int_equal(nlog__notify_test_wait_sent(before.notifications_sent + 2, 20000), 0);
+    free(read_out(&mail, "msg-2.eml"));
+    nlog_shutdown(); /* aborts the hung post after the grace */
+    nlog_perf_counters c = pu_counters();
+    assert_int_equal(c.notifications_sent - before.notifications_sent, 2);
+    server_stop(&hook);
+    server_stop(&mail);
+}
+
+/* A receiver that never answers holds only its delivery thread:
+ * recording, aggregation and logging go on. At shutdown the hung post is
+ * aborted when the grace (5 s) has passed on the injectable clock: the
+ * shutdown below ends when the fake clock is moved on, with curl's "aborted
+ * by an application callback", long before curl's own 30 s timeout. */
+static void *shutdown_thread(void *arg)
+{
+    (void) arg;
+    nlog_shutdown();
+    return NULL;
+}
+
+static void test_hung_receiver_and_shutdown_grace(void **state)
 {
     (void) state;
     server sv;
@@ -319,8 +451,6 @@ static void test_hung_receiver_does_not_block(void **state)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/x", sv.port);
     nlog_perf_counters before = pu_counters();
     start_lib(NULL, url);
-    tu_clock_real(); /* the stop grace below is real time */
-    nlog__notify_test_backoff(0, 0, 0, 300 * PU_MS);
     nlog_alert_config a;
     nlog_alert_config_init(&a);
     a.metric = "hang_trigger";
@@ -331,10 +461,16 @@ static void test_hung_receiver_does_not_block(void **state)
         assert_int_equal(nlog_record_metric("busy", i, NULL), NLOG_OK);
     assert_int_equal(nlog_perf_flush(), NLOG_OK);
     assert_int_equal(pu_summary("busy", NULL, 0, PU_MIN, NULL).count, 2000);
-    nlog_shutdown(); /* aborts the hung post after the grace */
+
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, shutdown_thread, NULL), 0);
+    assert_int_equal(nlog__notify_test_wait_stopping(20000), 0);
+    tu_clock_advance(5 * PU_S); /* the grace has passed */
+    pthread_join(t, NULL);
     nlog_perf_counters c = pu_counters();
     assert_int_equal(c.notifications_sent - before.notifications_sent, 0);
     assert_int_equal(c.notifications_failed - before.notifications_failed, 1);
+    assert_true(tu_diag_contains("aborted by an application callback"));
     server_stop(&sv);
 }
 
@@ -397,7 +533,11 @@ int main(void)
         cmocka_unit_test_teardown(test_smtp_temporary_failure_is_retried, teardown),
         cmocka_unit_test_teardown(test_webhook_to_real_http_listener, teardown),
         cmocka_unit_test_teardown(test_refusals_and_giving_up, teardown),
-        cmocka_unit_test_teardown(test_hung_receiver_does_not_block, teardown),
+        cmocka_unit_test_teardown(test_password_requires_starttls, teardown),
+        cmocka_unit_test_teardown(test_retry_budget, teardown),
+        cmocka_unit_test_teardown(test_retry_after, teardown),
+        cmocka_unit_test_teardown(test_channels_do_not_wait_for_each_other, teardown),
+        cmocka_unit_test_teardown(test_hung_receiver_and_shutdown_grace, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

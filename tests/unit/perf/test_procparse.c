@@ -2,14 +2,16 @@
  * (src/perf/procparse.c) against the fixture files in tests/data/proc/,
  * odd ones included: a process name with spaces and parentheses, kernels
  * without MemAvailable or iowait, interfaces glued to their colon, a cut
- * last line, counters beyond 64 bits, 32-bit wraps and resets, and statvfs
- * values that are zero, inconsistent or huge. */
+ * last line, counters beyond 64 bits (saturated: unknown), 32-bit wraps
+ * (32-bit kernels only) and resets, a decreasing iowait, and statvfs values
+ * that are zero, inconsistent or huge. */
 #include <math.h>
 #include <string.h>
 
 #include "testutil.h"
 
 #include "perf/procparse.h"
+#include "platform/sysinfo.h"
 
 static char *fixture(const char *rel, size_t *len)
 {
@@ -54,6 +56,22 @@ static void test_proc_stat(void **state)
     nlog__parse_proc_stat_cpu(t, len, &a);
     free(t);
     assert_false(a.have);
+
+    /* iowait may go down (proc(5)): its delta counts as 0, the figure stays:
+     * +300 user, +100 system, +20 idle, -50 iowait: 400 busy of 420 */
+    t = fixture("odd/stat_iowait_a", &len);
+    nlog__parse_proc_stat_cpu(t, len, &a);
+    free(t);
+    t = fixture("odd/stat_iowait_b", &len);
+    nlog__parse_proc_stat_cpu(t, len, &b);
+    free(t);
+    assert_true(a.have && b.have && b.iowait < a.iowait);
+    assert_true(fabs(nlog__cpu_percent(&a, &b) - 100.0 * 400 / 420) < 1e-9);
+    /* any other counter going down (CPUs went offline): no figure */
+    t = fixture("odd/stat_offline_b", &len);
+    nlog__parse_proc_stat_cpu(t, len, &b);
+    free(t);
+    assert_true(nlog__cpu_percent(&a, &b) < 0);
 }
 
 static void test_self_stat_and_status(void **state)
@@ -196,22 +214,45 @@ static void test_net_dev(void **state)
 static void test_counter_delta(void **state)
 {
     (void) state;
-    int reset;
-    assert_int_equal(nlog__counter_delta(100, 250, &reset), 150);
-    assert_false(reset);
-    /* a 32-bit counter near its end wrapped */
-    assert_int_equal(nlog__counter_delta(4294960000u, 2704, &reset), 10000);
-    assert_false(reset);
-    assert_int_equal(nlog__counter_delta(UINT32_MAX, 0, &reset), 1);
-    /* a 64-bit counter went down: reset, no figure */
-    assert_int_equal(nlog__counter_delta(99999999999ull, 500, &reset), 0);
-    assert_true(reset);
-    /* a small counter went down: also a reset, not a wrap */
-    assert_int_equal(nlog__counter_delta(1000, 10, &reset), 0);
-    assert_true(reset);
-    /* huge 64-bit values */
-    assert_int_equal(nlog__counter_delta(18446744073709551000ull, UINT64_MAX, &reset), 615);
-    assert_int_equal(nlog__counter_delta(UINT64_MAX, UINT64_MAX, &reset), 0);
+    int unknown;
+    for (int bits = 32; bits <= 64; bits += 32) {
+        assert_int_equal(nlog__counter_delta(100, 250, bits, &unknown), 150);
+        assert_false(unknown);
+        /* a small counter went down: a reset, not a wrap */
+        assert_int_equal(nlog__counter_delta(1000, 10, bits, &unknown), 0);
+        assert_true(unknown);
+        /* a 64-bit counter went down: reset, no figure */
+        assert_int_equal(nlog__counter_delta(99999999999ull, 500, bits, &unknown), 0);
+        assert_true(unknown);
+        /* huge 64-bit values */
+        assert_int_equal(nlog__counter_delta(18446744073709551000ull, 18446744073709551610ull,
+                                             bits, &unknown),
+                         610);
+        assert_false(unknown);
+        /* saturated (the text had more than 64 bits): unknown, not 0 */
+        assert_int_equal(nlog__counter_delta(UINT64_MAX, UINT64_MAX, bits, &unknown), 0);
+        assert_true(unknown);
+        assert_int_equal(nlog__counter_delta(5, UINT64_MAX, bits, &unknown), 0);
+        assert_true(unknown);
+        assert_int_equal(nlog__counter_delta(UINT64_MAX, 5, bits, &unknown), 0);
+        assert_true(unknown);
+    }
+    /* a 32-bit counter near its end wrapped — on a 32-bit kernel */
+    assert_int_equal(nlog__counter_delta(4294960000u, 2704, 32, &unknown), 10000);
+    assert_false(unknown);
+    assert_int_equal(nlog__counter_delta(UINT32_MAX, 0, 32, &unknown), 1);
+    assert_false(unknown);
+    /* on a 64-bit kernel the same drop is a reset (a re-created interface),
+     * not a 4 GiB spike */
+    assert_int_equal(nlog__counter_delta(4294960000u, 2704, 64, &unknown), 0);
+    assert_true(unknown);
+    assert_int_equal(nlog__counter_delta(UINT32_MAX, 0, 64, &unknown), 0);
+    assert_true(unknown);
+    /* the platform's width: 64 here unless the kernel is 32-bit */
+    int bits = nlog__sys_counter_bits();
+    assert_true(bits == 32 || bits == 64);
+    if (sizeof(long) == 8)
+        assert_int_equal(bits, 64);
 }
 
 static void test_statvfs_cases(void **state)

@@ -1,0 +1,626 @@
+/* test_seal_attacks.c: the attacks of issue 4, each reported with its kind
+ * and exact sequence number. Logs are written by the library itself
+ * (seal_checkpoint_records 4, so 22 records give checkpoints for 1-4, 5-8,
+ * 9-12, 13-16, 17-20 and, at close, 21-22: epochs 0 to 5); the attacker
+ * edits the files with ordinary tools (and, where the attack says so, with
+ * a stolen copy of the host sealing state), and the real verifier judges.
+ * The clocks are fake, so no checkpoint comes from the interval. */
+#include <dirent.h>
+#include <sodium.h>
+#include <sys/wait.h>
+
+#include "platform/platform.h"
+#include "seal/b64.h"
+#include "seal/keyfile.h"
+#include "seal/verify.h"
+#include "seal/line.h"
+#include "seal/state.h"
+#include "seal/tree.h"
+#include "seal/wire.h"
+#include "seal_util.h"
+#include "sink/retention.h"
+
+static const int64_t T0 = 1795478400LL * 1000000000LL; /* 2026-11-24T00:00:00Z */
+
+static void make_log(su_env *e, const char *name, int n)
+{
+    su_env_init(e, name);
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(e, 4, NULL);
+    su_records(1, n);
+    nlog_shutdown();
+}
+
+static const char *log_path(const su_env *e)
+{
+    return tu_path(e->dir, "netlink.log");
+}
+
+/* Recomputes the tag of record `seq` in its checkpoint's line (tags and
+ * root are plain hashes anyone can compute), leaving the signature alone. */
+static void recompute_tag(su_lines *L, unsigned long long seq)
+{
+    long r = su_find(L, seq), c = su_ckpt_of(L, seq);
+    assert_true(r >= 0 && c >= 0);
+    uint8_t h[32];
+    nlog__seal_hash(L->l[r], strlen(L->l[r]), h);
+    const char *t = strstr(L->l[c], "\"tags\":\"") + 8;
+    const char *end = strchr(t, '"');
+    uint8_t raw[8000];
+    long n = nlog__b64_decode(t, (size_t) (end - t), raw, sizeof raw);
+    assert_true(n > 0);
+    memcpy(raw + (seq - su_num(L->l[c], "first")) * 8, h, 8);
+    char enc[12000];
+    enc[nlog__b64_encode(raw, (size_t) n, enc)] = '\0';
+    char old[12000];
+    snprintf(old, sizeof old, "\"tags\":\"%.*s\"", (int) (end - t), t);
+    char neu[12100];
+    snprintf(neu, sizeof neu, "\"tags\":\"%s\"", enc);
+    su_edit(L, (size_t) c, old, neu);
+}
+
+/* 2. Edit one value in record k (and recompute any plain hashes). */
+static void edit_one_value(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "edit", 22);
+    su_lines L = su_read(log_path(&e));
+    long i = su_find(&L, 10);
+    su_edit(&L, (size_t) i, "\"n\":10", "\"n\":99");
+    su_write(log_path(&e), &L);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 10);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    nlog_seal_report_destroy(r);
+
+    /* the attacker also recomputes the record's tag in its checkpoint line */
+    recompute_tag(&L, 10);
+    su_write(log_path(&e), &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 10); /* the next checkpoint repeats the tag */
+    assert_true(su_has(r, NLOG_SEAL_CHECKPOINT_SIG, 10));
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+}
+
+/* 3. Delete record k and renumber the rest; delete it without renumbering. */
+static void delete_record(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "delete", 22);
+    su_lines L = su_read(log_path(&e));
+    su_delete(&L, (size_t) su_find(&L, 10));
+    su_write(log_path(&e), &L);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_SEQ_GAP, 10);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    nlog_seal_report_destroy(r);
+
+    for (unsigned long long s = 11; s <= 22; s++) {
+        char from[32], to[32];
+        snprintf(from, sizeof from, ",\"seal\":%llu}", s);
+        snprintf(to, sizeof to, ",\"seal\":%llu}", s - 1);
+        su_edit(&L, (size_t) su_find(&L, s), from, to);
+    }
+    su_write(log_path(&e), &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 10); /* record 11, now numbered 10 */
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+}
+
+/* 4. Duplicate record k; swap k and k+1; insert a forged record. */
+static void duplicate_swap_insert(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "dupswap", 22);
+    su_lines L = su_read(log_path(&e));
+    long i = su_find(&L, 10);
+    su_insert(&L, (size_t) i + 1, L.l[i]);
+    su_write(log_path(&e), &L);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_SEQ_DUP, 10);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+
+    L = su_read(log_path(&e));
+    su_delete(&L, (size_t) su_find(&L, 10) + 1); /* undo */
+    i = su_find(&L, 10);
+    char *tmp = L.l[i];
+    L.l[i] = L.l[i + 1];
+    L.l[i + 1] = tmp;
+    su_write(log_path(&e), &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_ORDER, 10);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    nlog_seal_report_destroy(r);
+    tmp = L.l[i];
+    L.l[i] = L.l[i + 1];
+    L.l[i + 1] = tmp;
+
+    /* a forged record that claims to be record 10, next to the real one */
+    char forged[1024];
+    snprintf(forged, sizeof forged, "%s", L.l[i]);
+    su_insert(&L, (size_t) i + 1, forged);
+    su_edit(&L, (size_t) i + 1, "\"n\":10", "\"n\":77");
+    su_write(log_path(&e), &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 10);
+    nlog_seal_report_destroy(r);
+
+    /* a forged record without a seal member between two sealed ones */
+    su_set(&L, (size_t) i + 1,
+           "{\"timestamp\":\"2026-11-24T00:00:00.000000Z\",\"level\":\"INFO\",\"message\":\"x\"}");
+    su_write(log_path(&e), &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_UNSEALED, 11);
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+}
+
+/* 5. Truncate into the sealed part (checked against a later exported
+ * checkpoint); truncate only the unsealed tail. */
+static void truncate_sealed_and_tail(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "truncate", 22);
+    char exp[4400];
+    snprintf(exp, sizeof exp, "%s/exported", e.base);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    assert_int_equal(nlog_seal_report_export_checkpoint(r, 0, exp), NLOG_OK);
+    nlog_seal_report_destroy(r);
+
+    su_lines L = su_read(log_path(&e));
+    long i = su_find(&L, 14);
+    L.l[i][40] = '\0'; /* cut in the middle of record 14 */
+    while (L.n > (size_t) i + 1)
+        su_delete(&L, L.n - 1);
+    L.partial = 1;
+    su_write(log_path(&e), &L);
+    const char *p[1] = {e.dir};
+    r = su_verify_with(e.pub, p, 1, exp, 0);
+    su_assert_first(r, NLOG_SEAL_TRUNCATED, 14);
+    nlog_seal_report_destroy(r);
+    /* without the exported checkpoint it is an unprotected tail, counted */
+    r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    assert_int_equal(su_log(r, "netlink.log")->trailing, 1);    /* record 13 */
+    assert_int_equal(su_log(r, "netlink.log")->partial_lines, 1); /* the cut record 14 */
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+
+    /* A writer still running has records after its last checkpoint. */
+    su_env t;
+    su_env_init(&t, "truncate_tail");
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(&t, 4, NULL);
+    su_records(1, 11); /* checkpoints after 4 and 8; 9..11 wait */
+    L = su_read(log_path(&t));
+    su_delete(&L, (size_t) su_find(&L, 11)); /* drop the last of them */
+    su_write(log_path(&t), &L);
+    r = su_verify(&t, NULL);
+    su_assert_ok(r);
+    assert_int_equal(su_log(r, "netlink.log")->trailing, 2);
+    assert_int_equal(su_log(r, "netlink.log")->sealed_last, 8);
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+    nlog_shutdown();
+}
+
+/* 6. Replace the log with an older copy, checked against an exported
+ * checkpoint. */
+static void rollback_to_older_copy(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "rollback");
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(&e, 4, NULL);
+    su_records(1, 14);
+    char old[4400], exp[4400];
+    snprintf(old, sizeof old, "%s/older-copy.log", e.base);
+    su_copy_file(log_path(&e), old); /* records 1..14, 13 and 14 not yet checkpointed */
+    su_records(15, 22);
+    nlog_shutdown();
+    snprintf(exp, sizeof exp, "%s/exported", e.base);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    assert_int_equal(nlog_seal_report_export_checkpoint(r, 0, exp), NLOG_OK);
+    nlog_seal_report_destroy(r);
+
+    su_copy_file(old, log_path(&e));
+    const char *p[1] = {e.dir};
+    r = su_verify_with(e.pub, p, 1, exp, 0);
+    su_assert_first(r, NLOG_SEAL_ROLLBACK, 15);
+    nlog_seal_report_destroy(r);
+    /* on its own the older copy is a consistent log */
+    r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    nlog_seal_report_destroy(r);
+}
+
+/* The key material of a copy of the host state (what a thief gets). */
+static void steal_keys(const su_env *e, nlog__seal_keys *k, uint8_t stream[16])
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/.seal/netlink.log.seal", e->dir);
+    int fd;
+    nlog__seal_file *m;
+    assert_int_equal(nlog__seal_state_map(p, &fd, &m), 0);
+    unsigned sel = m->meta.m.sel;
+    *k = m->keys[sel & 1].k;
+    memcpy(stream, m->meta.m.stream, 16);
+    nlog__seal_state_unmap(fd, m);
+}
+
+/* Re-seals the checkpoint line of record k's range after editing record k,
+ * signing with the stolen key and claiming `epoch`. */
+static void reseal(su_lines *L, unsigned long long k, const nlog__seal_keys *keys,
+                   uint64_t epoch)
+{
+    long c = su_ckpt_of(L, k);
+    nlog__seal_ckpt *ck = malloc(sizeof *ck);
+    char why[128];
+    assert_int_equal(nlog__seal_ckpt_parse(L->l[c], strlen(L->l[c]), ck, why, sizeof why), 0);
+    uint64_t a = ck->hdr.first;
+    /* new tags and root over the records as they now are */
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    crypto_generichash_update(&st, ck->hdr.prev, 32);
+    for (uint64_t s = a; s <= ck->hdr.last; s++) {
+        uint8_t h[32];
+        long r = su_find(L, s);
+        nlog__seal_hash(L->l[r], strlen(L->l[r]), h);
+        memcpy(ck->tags[s - a], h, 8);
+        crypto_generichash_update(&st, h, 32);
+    }
+    crypto_generichash_final(&st, ck->hdr.root, 32);
+    nlog__seal_hash(ck->tags, ck->n_tags * 8, ck->hdr.tags_hash);
+    ck->hdr.epoch = epoch;
+    ck->hdr.n_keys = (uint8_t) nlog__seal_n_keys(epoch);
+    for (unsigned j = 0; j < ck->hdr.n_keys; j++)
+        assert_int_equal(nlog__seal_tree_key(keys, keys->epoch + ((uint64_t) 1 << j),
+                                             ck->hdr.keys[j], NULL),
+                         0);
+    uint8_t sig[64];
+    nlog__seal_hdr_sign(&ck->hdr, keys->sk, sig);
+    char *out = malloc(NLOG__SEAL_CTRL_MAX);
+    size_t n = nlog__seal_ckpt_render(&ck->hdr, sig, (const uint8_t(*)[8]) ck->tags, ck->n_tags,
+                                      (const uint8_t(*)[8]) ck->prev_tags, NULL, 0, out);
+    out[n - 1] = '\0';
+    su_set(L, (size_t) c, out);
+    free(out);
+    free(ck);
+}
+
+/* 7. Steal the host's current sealing state and re-seal modified older
+ * records; truncate to an older epoch and continue appending. */
+static void stolen_state(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "stolen", 22);
+    nlog__seal_keys *keys = malloc(sizeof *keys);
+    uint8_t stream[16];
+    steal_keys(&e, keys, stream);
+    assert_int_equal(keys->epoch, 6); /* epochs 0..5 are closed: their keys are gone */
+    uint8_t pk[32];
+    assert_int_not_equal(nlog__seal_tree_key(keys, 2, pk, NULL), 0);
+
+    su_lines L = su_read(log_path(&e));
+    su_edit(&L, (size_t) su_find(&L, 10), "\"n\":10", "\"n\":99");
+    reseal(&L, 10, keys, 2); /* claims to be epoch 2's checkpoint */
+    su_write(log_path(&e), &L);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    assert_true(su_has(r, NLOG_SEAL_CHECKPOINT_SIG, 10));
+    assert_int_equal(su_problem(r, 0)->seq, 10);
+    assert_true(su_has(r, NLOG_SEAL_MAC_MISMATCH, 10));
+    nlog_seal_report_destroy(r);
+
+    reseal(&L, 10, keys, 6); /* signed openly with its own epoch */
+    su_write(log_path(&e), &L);
+    r = su_verify(&e, NULL);
+    assert_true(su_has(r, NLOG_SEAL_UNKNOWN_KEY_EPOCH, 10));
+    assert_int_equal(su_problem(r, 0)->seq, 10);
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+
+    /* Truncate back to epoch 2 (records 1..12) and let the stolen state go on
+     * writing after it. */
+    su_env t;
+    make_log(&t, "stolen_truncate", 22);
+    L = su_read(log_path(&t));
+    long c = su_ckpt_of(&L, 12);
+    for (size_t j = L.n; j-- > (size_t) c + 1;)
+        su_delete(&L, j);
+    su_write(log_path(&t), &L);
+    su_free(&L);
+    su_init(&t, 4, NULL);
+    su_records(23, 30);
+    nlog_shutdown();
+    r = su_verify(&t, NULL);
+    su_assert_first(r, NLOG_SEAL_SEQ_GAP, 13); /* records 13..22 are gone */
+    assert_true(su_has(r, NLOG_SEAL_UNKNOWN_KEY_EPOCH, 13)); /* and epoch 6 follows epoch 2 */
+    nlog_seal_report_destroy(r);
+    free(keys);
+}
+
+/* 8. Delete a checkpoint line; delete a middle rotated segment; deletion by
+ * retention with and without a retention record. */
+static int hour; /* for the rotation logs below */
+
+static void rotated_log(su_env *e, const char *name, int hours, const char *keep)
+{
+    su_env_init(e, name);
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(e, 4, "rotate", "hourly", "retention_max_age_days", "0", "retention_max_files", keep,
+            "compression_enabled", "true", NULL);
+    for (hour = 0; hour < hours; hour++) {
+        su_records(hour * 3 + 1, hour * 3 + 3);
+        tu_clock_advance(3600 * SU_SEC);
+    }
+    nlog__maint_test_wait_idle();
+    nlog_shutdown();
+}
+
+static void delete_checkpoint_and_segments(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "delete_ckpt", 22);
+    su_lines L = su_read(log_path(&e));
+    su_delete(&L, (size_t) su_ckpt_of(&L, 10));
+    su_write(log_path(&e), &L);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_CHAIN_BREAK, 9);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1); /* 9..12 still checked by epoch 3 */
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+
+    /* four hourly segments: records 1-3, 4-6, 7-9, 10-12, then the active file */
+    su_env s;
+    rotated_log(&s, "delete_segment", 5, "0");
+    char segs[8][256];
+    int n = 0;
+    DIR *d = opendir(s.dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, "netlink-", 8) == 0 && n < 8)
+            snprintf(segs[n++], sizeof segs[0], "%s", de->d_name);
+    closedir(d);
+    assert_int_equal(n, 4);
+    qsort(segs, (size_t) n, sizeof segs[0], (int (*)(const void *, const void *)) strcmp);
+    r = su_verify(&s, NULL);
+    su_assert_ok(r);
+    assert_int_equal(su_log(r, "netlink.log")->files, 5);
+    nlog_seal_report_destroy(r);
+    assert_int_equal(unlink(tu_path(s.dir, segs[1])), 0); /* records 4..6 */
+    r = su_verify(&s, NULL);
+    su_assert_first(r, NLOG_SEAL_MISSING_SEGMENT, 4);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    nlog_seal_report_destroy(r);
+    assert_int_equal(unlink(tu_path(s.dir, segs[0])), 0); /* and the first: 1..3 */
+    r = su_verify(&s, NULL);
+    su_assert_first(r, NLOG_SEAL_MISSING_SEGMENT, 1);
+    nlog_seal_report_destroy(r);
+
+    /* retention keeps one segment and says so in a signed record */
+    su_env k;
+    rotated_log(&k, "retention_cut", 5, "1");
+    r = su_verify(&k, NULL);
+    su_assert_ok(r);
+    assert_int_equal(su_log(r, "netlink.log")->files, 2);
+    assert_int_equal(su_log(r, "netlink.log")->retention_first, 1);
+    assert_int_equal(su_log(r, "netlink.log")->retention_last, 9);
+    nlog_seal_report_destroy(r);
+}
+
+/* 9. Verify with another host's public key: CHECKPOINT_SIG at the first
+ * checkpoint (the anchor that carries the master's signature), every time. */
+static void another_hosts_key(void **state)
+{
+    (void) state;
+    su_env e, other;
+    make_log(&e, "mykey", 22);
+    su_env_init(&other, "otherkey");
+    const char *p[1] = {e.dir};
+    for (int i = 0; i < 3; i++) {
+        nlog_seal_report *r = su_verify_with(other.pub, p, 1, NULL, 0);
+        su_assert_first(r, NLOG_SEAL_CHECKPOINT_SIG, 1);
+        assert_int_equal(su_problem(r, 0)->offset, 0);
+        assert_int_equal(nlog_seal_report_n_problems(r), 1);
+        nlog_seal_report_destroy(r);
+    }
+}
+
+/* 10. The wall clock stepped a day forwards and back while writing. */
+static void clock_steps(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "clock");
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(&e, 4, NULL);
+    su_records(1, 6);
+    tu_clock_fake(T0 + 86400 * SU_SEC, 1000 * SU_SEC + 1000); /* +1 day, monotonic +1 us */
+    su_records(7, 14);
+    tu_clock_fake(T0 - 86400 * SU_SEC, 1000 * SU_SEC + 2000); /* -1 day from the start */
+    su_records(15, 22);
+    nlog_shutdown();
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    assert_int_equal(su_log(r, "netlink.log")->clock_steps, 2);
+    assert_int_equal(su_log(r, "netlink.log")->sealed_last, 22);
+    nlog_seal_report_destroy(r);
+}
+
+/* Verifies a two-file log held in memory with the verifier's engine (the
+ * same code nlog_seal_verify runs, minus the file system). Returns the
+ * number of problems and the first one's kind and sequence number. */
+static size_t verify_mem(const nlog__vkeys *keys, const char *seg, size_t seg_len,
+                         const char *act, size_t act_len, nlog_seal_kind *kind, uint64_t *seq)
+{
+    nlog__vlog *v = nlog__vlog_create("netlink.log", keys, NULL, 0, 4);
+    assert_non_null(v);
+    const char *data[2] = {seg, act};
+    size_t lens[2] = {seg_len, act_len};
+    for (int f = 0; f < 2; f++) {
+        nlog__seal_reader *rd;
+        assert_int_equal(nlog__seal_reader_open_mem(data[f], lens[f], &rd), 0);
+        nlog__vlog_file(v, f ? "netlink.log" : "segment", f == 1);
+        for (;;) {
+            const char *line;
+            size_t len;
+            uint64_t off;
+            nlog__seal_read rc = nlog__seal_reader_next(rd, &line, &len, &off);
+            if (rc == NLOG__READ_EOF)
+                break;
+            if (rc == NLOG__READ_ERROR) {
+                nlog__vlog_read_error(v, nlog__seal_reader_error(rd), off);
+                break;
+            }
+            nlog__vlog_line(v, rc, line, len, off);
+        }
+        nlog__seal_reader_close(rd);
+    }
+    nlog__vlog_finish(v);
+    size_t n = nlog__vlog_summary(v)->problems;
+    if (n) {
+        *kind = nlog__vlog_problem(v, 0)->kind;
+        *seq = nlog__vlog_problem(v, 0)->seq;
+    }
+    nlog__vlog_destroy(v);
+    return n;
+}
+
+/* 1. Every single-bit flip of every byte of a sealed segment is detected,
+ * and located in it (at one of its records 1..3, or at 4 where the next file
+ * no longer joins it). */
+static void exhaustive_bit_flips(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "bitflip");
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(&e, 2, "rotate", "hourly", NULL);
+    su_records(1, 3);
+    tu_clock_advance(3600 * SU_SEC);
+    su_records(4, 5);
+    nlog_shutdown();
+    char seg[256] = "";
+    DIR *d = opendir(e.dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, "netlink-", 8) == 0)
+            snprintf(seg, sizeof seg, "%s", de->d_name);
+    closedir(d);
+    assert_true(seg[0]);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    nlog_seal_report_destroy(r);
+    char path[4800];
+    snprintf(path, sizeof path, "%s/%s", e.dir, seg);
+    size_t len, act_len;
+    char *orig = tu_read_file(path, &len), *act = tu_read_file(log_path(&e), &act_len);
+    assert_non_null(orig);
+    assert_non_null(act);
+    uint8_t pk[1][32];
+    assert_int_equal(nlog__seal_keyfile_read(e.pub, "nlog-seal-public-key", pk[0], 32,
+                                             (char[128]){0}, 128),
+                     0);
+    nlog__vkeys keys = {(const uint8_t(*)[32]) pk, 1};
+    nlog_seal_kind kind = NLOG_SEAL_OK;
+    uint64_t seq = 0;
+    assert_int_equal(verify_mem(&keys, orig, len, act, act_len, &kind, &seq), 0);
+
+    char *buf = malloc(len);
+    unsigned long undetected = 0, elsewhere = 0, flips = 0, per_kind[NLOG_SEAL_KIND_COUNT] = {0};
+    for (size_t i = 0; i < len; i++) {
+        for (int b = 0; b < 8; b++) {
+            memcpy(buf, orig, len);
+            buf[i] ^= (char) (1 << b);
+            flips++;
+            if (!verify_mem(&keys, buf, len, act, act_len, &kind, &seq)) {
+                if (undetected++ < 5)
+                    print_message("undetected: byte %zu bit %d ('%c')\n", i, b, orig[i]);
+                continue;
+            }
+            per_kind[kind]++;
+            if (seq > 4 && elsewhere++ < 5)
+                print_message("byte %zu bit %d: %s at seq %llu\n", i, b,
+                              nlog_seal_kind_name(kind), (unsigned long long) seq);
+        }
+    }
+    print_message("bit flips: %lu over %zu bytes, undetected %lu; first problem kinds:", flips,
+                  len, undetected);
+    for (int k = 1; k < NLOG_SEAL_KIND_COUNT; k++)
+        if (per_kind[k])
+            print_message(" %s %lu", nlog_seal_kind_name((nlog_seal_kind) k), per_kind[k]);
+    print_message("\n");
+    assert_int_equal(undetected, 0);
+    assert_int_equal(elsewhere, 0);
+    free(buf);
+    free(orig);
+    free(act);
+}
+
+/* 11 (the rest is in tests/fuzz/fuzz_seal_verify.c): malformed files are
+ * reported, never crash, and never pass. */
+static void malformed_files(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "malformed");
+    static const char *const bodies[] = {
+        "",
+        "\n\n\n",
+        "{\"nlog_seal\":\"anchor\"}\n",
+        "{\"nlog_seal\":\"checkpoint\",\"v\":1}\n{\"a\":1,\"seal\":1}\n",
+        "{\"a\":1,\"seal\":007}\n",
+        "{\"a\":1,\"seal\":99999999999999999999999}\n",
+        "\x28\xb5\x2f\xfd garbage that claims to be zstd",
+        "\x1f\x8b garbage that claims to be gzip",
+        "{\"nlog_seal\":\"what\",\"v\":1}\n",
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/bad%zu.log", e.base, i);
+        FILE *f = fopen(p, "wb");
+        fwrite(bodies[i], 1, strlen(bodies[i]), f);
+        fclose(f);
+        nlog_seal_report *r = su_verify(&e, p);
+        if (i == 0 || i == 1) {
+            /* nothing written: nothing sealed, nothing wrong (the summary says 0) */
+            char name[32];
+            snprintf(name, sizeof name, "bad%zu.log", i);
+            assert_int_equal(su_log(r, name)->records, 0);
+        } else {
+            assert_false(nlog_seal_report_ok(r));
+        }
+        nlog_seal_report_destroy(r);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(edit_one_value),
+        cmocka_unit_test(delete_record),
+        cmocka_unit_test(duplicate_swap_insert),
+        cmocka_unit_test(truncate_sealed_and_tail),
+        cmocka_unit_test(rollback_to_older_copy),
+        cmocka_unit_test(stolen_state),
+        cmocka_unit_test(delete_checkpoint_and_segments),
+        cmocka_unit_test(another_hosts_key),
+        cmocka_unit_test(clock_steps),
+        cmocka_unit_test(exhaustive_bit_flips),
+        cmocka_unit_test(malformed_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
