@@ -148,6 +148,7 @@ typedef struct prep {
 typedef struct sec_ws {
     view v;
     prep r[NLOG__RULES_MAX];
+    char decoded[NLOG__PATTERN_SUBJECT_MAX]; /* a scanned field, decoded (pattern.h) */
     char *text;               /* masked copies of values */
     size_t cap, used;
     int grows;                /* the text may be reallocated */
@@ -446,13 +447,21 @@ static int conditions_hold(view *v, const nlog__crule *r)
 /* The first scanned field the rule's pattern matches, or NULL. A run a
  * limit stopped cannot be decided: it counts as a match (so nobody escapes
  * the patterns by making them work hard) and is reported. */
-static const char *pattern_hit(view *v, const nlog__crule *r, uint8_t *limit)
+static const char *pattern_hit(view *v, const nlog__crule *r, uint8_t *limit, char *decoded)
 {
     for (int i = 0; i < r->n_scan; i++) {
         vfield *f = lookup_field(v, &r->scan[i]);
         if (!f)
             continue;
         int m = nlog__pattern_match(r->re, f->s, f->len);
+        size_t look = f->len < NLOG__PATTERN_SUBJECT_MAX ? f->len : NLOG__PATTERN_SUBJECT_MAX;
+        if (m == 0 && (memchr(f->s, '%', look) || memchr(f->s, '+', look) ||
+                       memchr(f->s, '&', look))) {
+            /* URL or HTML encoding must not hide an attack: the decoded text too */
+            size_t dl = nlog__pattern_decode(f->s, f->len, decoded);
+            if (dl != look || memcmp(decoded, f->s, dl) != 0)
+                m = nlog__pattern_match(r->re, decoded, dl);
+        }
         if (m < 0)
             *limit = 1;
         if (m != 0)
@@ -475,7 +484,7 @@ static void prepare(const nlog_security_detector *d, sec_ws *w)
             continue;
         if (trigger && !conditions_hold(v, r))
             trigger = 0;
-        if (trigger && r->re && !(p->matched = pattern_hit(v, r, &p->limit)))
+        if (trigger && r->re && !(p->matched = pattern_hit(v, r, &p->limit, w->decoded)))
             trigger = 0;
         if (!trigger && !history)
             continue;

@@ -100,6 +100,18 @@ struct nlog__pattern {
     int jit;                 /* JIT-compiled: pcre2_match() takes the JIT path */
 };
 
+static int strncasecmp_ascii(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char) a[i], y = (unsigned char) b[i];
+        if (x >= 'A' && x <= 'Z')
+            x |= 0x20;
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
 /* ---- per-thread match data ----------------------------------------------- */
 
 typedef struct pat_tls {
@@ -275,3 +287,92 @@ out:
     pcre2_code_free(re);
     return steps;
 }
+
+/* ---- decoding ------------------------------------------------------------ */
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* One round: %XX, '+' as a blank, &#NN; &#xHH; and the five XML entities. */
+static size_t decode_once(const char *s, size_t len, char *out)
+{
+    static const struct {
+        const char *name;
+        char c;
+    } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}, {"&amp;", '&'}};
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char) s[i];
+        if (c == '%' && i + 2 < len && hexval((unsigned char) s[i + 1]) >= 0 &&
+            hexval((unsigned char) s[i + 2]) >= 0) {
+            out[o++] = (char) (hexval((unsigned char) s[i + 1]) * 16 + hexval((unsigned char) s[i + 2]));
+            i += 3;
+            continue;
+        }
+        if (c == '+') {
+            out[o++] = ' ';
+            i++;
+            continue;
+        }
+        if (c == '&') {
+            size_t k = i + 1;
+            if (k < len && s[k] == '#') {
+                int hex = k + 1 < len && (s[k + 1] | 0x20) == 'x';
+                size_t d = k + 1 + (size_t) hex;
+                unsigned v = 0, digits = 0;
+                while (d < len && digits < 7) {
+                    int h = hex ? hexval((unsigned char) s[d])
+                                : (s[d] >= '0' && s[d] <= '9' ? s[d] - '0' : -1);
+                    if (h < 0)
+                        break;
+                    v = v * (hex ? 16u : 10u) + (unsigned) h;
+                    d++;
+                    digits++;
+                }
+                if (digits > 0 && v > 0 && v < 128) { /* ASCII: what the patterns look for */
+                    out[o++] = (char) v;
+                    i = d < len && s[d] == ';' ? d + 1 : d;
+                    continue;
+                }
+            } else {
+                size_t e = 0;
+                for (; e < sizeof ents / sizeof ents[0]; e++) {
+                    size_t el = strlen(ents[e].name);
+                    if (len - i >= el && strncasecmp_ascii(s + i, ents[e].name, el))
+                        break;
+                }
+                if (e < sizeof ents / sizeof ents[0]) {
+                    out[o++] = ents[e].c;
+                    i += strlen(ents[e].name);
+                    continue;
+                }
+            }
+        }
+        out[o++] = (char) c;
+        i++;
+    }
+    return o;
+}
+
+size_t nlog__pattern_decode(const char *s, size_t len, char *out)
+{
+    char tmp[NLOG__PATTERN_SUBJECT_MAX];
+    if (len > NLOG__PATTERN_SUBJECT_MAX)
+        len = NLOG__PATTERN_SUBJECT_MAX;
+    size_t n = decode_once(s, len, out);
+    /* double and triple encoding (%253C): decode again while it changes */
+    for (int round = 0; round < 2 && memchr(out, '%', n); round++) {
+        size_t m = decode_once(out, n, tmp);
+        if (m == n && memcmp(tmp, out, n) == 0)
+            break;
+        memcpy(out, tmp, m);
+        n = m;
+    }
+    return n;
+}
+

@@ -53,6 +53,13 @@ int nlog__pattern_match(const nlog__pattern *p, const char *s, size_t len);
  * UINT64_MAX if it does not compile. */
 uint64_t nlog__pattern_steps(const char *text, const char *s, size_t len);
 
+/* Decodes what hides an attack from the patterns: %XX (again while a '%'
+ * is left, up to three rounds: %253C), '+' as a blank, &#NN; / &#xHH; (ASCII)
+ * and &lt; &gt; &quot; &apos; &amp;. Writes at most
+ * min(len, NLOG__PATTERN_SUBJECT_MAX) bytes (decoding never lengthens) into
+ * out, which holds NLOG__PATTERN_SUBJECT_MAX bytes; returns the length. */
+size_t nlog__pattern_decode(const char *s, size_t len, char *out);
+
 /* The built-in patterns: name, regular expression. NULL-terminated. */
 typedef struct nlog__builtin_pattern {
     const char *name;

@@ -1,7 +1,8 @@
 /* fuzz_security_decrypt.c: libFuzzer target for the field decryptor
  * (src/security/fieldcrypt.c: the record marker, the "enc1:" value, base64,
  * the sealed data key, the plaintext's type byte) and for the masking
- * scanner (src/security/mask.c), both of which read text from outside.
+ * scanner (src/security/mask.c) and the content patterns' decoder
+ * (src/security/pattern.c), all of which read text from outside.
  *
  * Input: lines "marker\ngroup\nkey\nvalue\ntime_ns\n" (missing lines are
  * empty), decrypted with a fixed key pair (seeded with 32 bytes 0x5a), so the
@@ -25,6 +26,7 @@
 #include <nlog/nlog.h>
 
 #include "security/mask.h"
+#include "security/pattern.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -112,6 +114,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (changed != nlog__mask_needed(&masker, (const char *) data, size))
         abort();
     (void) nlog__masker_key(&masker, (const char *) data, size);
+    /* the patterns' decoder never lengthens what it decodes */
+    static char decoded[NLOG__PATTERN_SUBJECT_MAX];
+    size_t look = size < NLOG__PATTERN_SUBJECT_MAX ? size : NLOG__PATTERN_SUBJECT_MAX;
+    if (nlog__pattern_decode((const char *) data, size, decoded) > look)
+        abort();
     free(masked);
     nlog_decryptor_destroy(dec);
     free(marker);

@@ -217,6 +217,45 @@ static void detectors_scan_the_pattern_fields(void **state)
     nlog_security_detector_destroy(d);
 }
 
+/* Review item 3 (evasion): URL and HTML encoding do not hide an attack from
+ * the detectors (the scanned field is matched decoded as well), and encoded
+ * ordinary text stays unflagged. */
+static void encoded_attacks_are_flagged(void **state)
+{
+    (void) state;
+    nlog_config in, cfg;
+    nlog_error err;
+    tu_config(&in, NULL);
+    assert_int_equal(nlog_config_set(&in, "security.pattern_fields", "query", &err), NLOG_OK);
+    in.security_pattern_cooldown = 0;
+    sec_resolved(&in, &cfg);
+    nlog_security_detector *d;
+    assert_int_equal(nlog_security_detector_create(&cfg, &d), NLOG_OK);
+    const char *attacks[] = {"%27%20OR%20%271%27%3D%271", "id=1%27%20or%201%3D1--",
+                             "%3Cscript%3Ealert(1)%3C/script%3E", "1+UNION+SELECT+password+FROM+users",
+                             "1 union%0aselect 1", "&#60;script&#62;alert(1)", "&lt;svg onload=x&gt;",
+                             "%253Cscript%253E", "x%3Bcat%20/etc/passwd", NULL};
+    const char *benign_encoded[] = {"q=caf%C3%A9+au+lait&page=2", "name=Tom+%26+Jerry",
+                                    "title=50%25+off+today", "a=1&amp;b=2", "q=%22hello+world%22",
+                                    NULL};
+    int64_t t = SEC_T0;
+    for (int k = 0; k < 2; k++) {
+        const char *const *list = k ? benign_encoded : attacks;
+        for (size_t i = 0; list[i]; i++) {
+            sec_hits h = {0};
+            nlog_field det[] = {NLOG_META("query", list[i])};
+            nlog_security_event ev = {.type = NLOG_SEC_DATA_ACCESS, .ip_address = "192.0.2.9",
+                                      .details = det, .n_details = 1, .timestamp_ns = t += 1000};
+            assert_int_equal(nlog_security_detector_feed(d, &ev, sec_collect, &h), NLOG_OK);
+            if (k == 0 && h.n == 0)
+                fail_msg("encoded attack not flagged: %s", list[i]);
+            if (k == 1 && h.n != 0)
+                fail_msg("encoded ordinary text flagged by %s: %s", h.last_detector, list[i]);
+        }
+    }
+    nlog_security_detector_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +266,7 @@ int main(void)
         cmocka_unit_test(limits_stop_a_runaway_pattern),
         cmocka_unit_test(builtins_do_not_backtrack),
         cmocka_unit_test(detectors_scan_the_pattern_fields),
+        cmocka_unit_test(encoded_attacks_are_flagged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
