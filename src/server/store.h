@@ -39,6 +39,8 @@ typedef struct nlogd_record {
     int64_t line;              /* -1 = null */
     int64_t pid, tid;          /* -1 = absent */
     const char *context, *metadata, *perf, *extra; /* JSON objects or NULL */
+    int64_t id;                /* output: the id the store gave it (set by append on
+                                  success; read by the live stream's hook) */
 } nlogd_record;
 
 /* One ingest request's records, as the queue carries them. */
@@ -72,6 +74,8 @@ typedef struct nlogd_filter {
     int has_cursor;
     int64_t cursor_id;         /* continue strictly after this id in the order */
     int need_perf;             /* only records that carry performance_data */
+    int max_level;             /* 0: no upper bound; else levels <= this only (the
+                                  viewer role never reads SECURITY and AUDIT) */
 } nlogd_filter;
 
 typedef struct nlogd_entry {

@@ -646,7 +646,7 @@ static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
             return SQLITE_OK;
         }
     }
-    int64_t last_us = INT64_MIN, last_id = 0, id;
+    int64_t last_us = INT64_MIN, last_id = 0, id = 0;
     for (size_t i = 0; i < b->n; i++) {
         const nlogd_record *r = &b->recs[i];
         int64_t cat, lg;
@@ -654,6 +654,7 @@ static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
             (rc = name_id(s, KIND_LOGGER, r->logger, &lg)) != SQLITE_OK ||
             (rc = insert_record(s, r, cat, lg, &last_us, &last_id, &id)) != SQLITE_OK)
             return rc;
+        b->recs[i].id = id; /* for the live stream (queue hook) */
         int li = nlog_level_index((nlog_level) r->level);
         if (li >= 0)
             t->level[li]++;
@@ -1121,10 +1122,11 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
     const char *dir = f->ascending ? "ASC" : "DESC";
     char sql[1024], resid[256], fts[NLOGD_SEARCH_MAX * 2 + 64];
     /* The residual predicate of rows read from entries e without an index. */
-    snprintf(resid, sizeof resid, "%s%s%s%s",
+    snprintf(resid, sizeof resid, "%s%s%s%s%s",
              f->only_level ? " AND e.level = ?9" : f->min_level ? " AND e.level >= ?9" : "",
              cat >= 0 ? " AND e.category = ?4" : "", lg >= 0 ? " AND e.logger = ?5" : "",
-             f->need_perf ? " AND e.perf IS NOT NULL" : "");
+             f->need_perf ? " AND e.perf IS NOT NULL" : "",
+             f->max_level ? " AND e.level <= ?10" : ""); /* a viewer's role bound */
     if (f->search[0]) {
         nlogd_search *q = malloc(sizeof *q); /* 8 KiB: CivetWeb workers have 100 KiB stacks */
         char why[128];
@@ -1158,7 +1160,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
                 else
                     sqlite3_bind_text(streams[i].st, 7, f->search, -1, SQLITE_TRANSIENT);
             }
-    } else if (cat >= 0 || lg >= 0 || f->min_level > NLOG_LEVEL_TRACE || f->only_level) {
+    } else if (cat >= 0 || lg >= 0 || f->min_level > NLOG_LEVEL_TRACE || f->only_level ||
+               f->max_level) {
         /* Indexed rows: one range of ix_* per level. */
         const char *ix = cat >= 0 ? "ix_category x" : lg >= 0 ? "ix_logger x" : "ix_level x";
         const char *key = cat >= 0 ? "x.category = ?4 AND " : lg >= 0 ? "x.logger = ?5 AND " : "";
@@ -1170,6 +1173,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
         for (int li = 0; li < 8; li++) {
             int lv = nlog_level_from_index(li);
             if (f->only_level ? lv != f->only_level : lv < f->min_level)
+                continue;
+            if (f->max_level && lv > f->max_level)
                 continue;
             sqlite3_stmt *st = reader_stmt(r, sql, li);
             if (st)
@@ -1208,6 +1213,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
             sqlite3_bind_int64(st, 4, cat);
         if (lg >= 0)
             sqlite3_bind_int64(st, 5, lg);
+        if (f->max_level)
+            sqlite3_bind_int(st, 10, f->max_level);
     }
     for (size_t i = 0; i < ns; i++) {
         int rc = sqlite3_step(streams[i].st);
