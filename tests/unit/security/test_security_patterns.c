@@ -42,7 +42,10 @@ static const char *const benign[] = {
     "ls -la is a shell command people mention",
     "user_agent: Mozilla/5.0 (X11; Linux x86_64)",
     "naïve café résumé ☃",
-    /* review item 4: ordinary text the previous set flagged */
+    /* review item 4: ordinary text. The previous set flagged the JSON
+     * colours (sql), both query strings (command), "sleep(5) please" (sql),
+     * "echo chamber; cat ..." and "... | cat lovers" (command), and
+     * "docs/../format.md" below (path); the rest guard the new expressions */
     "{\"color\":\"#fff\",\"bg\":\"#000\"}",
     "/search?q=cats&id=5&sort=desc",
     "/list?order=name;id=desc",
