@@ -1,6 +1,6 @@
 /* ingest_parse.h: request bodies of POST /api/v2/logs/entries — a JSON array
  * of records or NDJSON (one record per line) in the product's record format
- * (docs/format.md) — into records for the store. A bad record is reported
+ * (docs/record-format.md) — into records for the store. A bad record is reported
  * with its index (and line, for NDJSON) and skipped; the others are kept.
  * Only a body that is not a JSON array or NDJSON at all fails as a whole.
  *
