@@ -97,6 +97,9 @@ struct nlog__vlog {
     size_t n_mal, cap_mal;
 
     uint64_t head_first;     /* the first stream starts at this seq (0: at its genesis) */
+    uint8_t head_stream[NLOG__SEAL_STREAM_LEN]; /* the first stream; only its cuts explain the head */
+    uint64_t head_prior_epoch;                  /* head_first > 0: the epoch before its anchor's */
+    uint8_t head_prior_hash[NLOG__SEAL_HASH_LEN]; /* ... and that checkpoint's chain hash */
     vcut *cuts;
     size_t n_cuts, cap_cuts;
 
@@ -114,6 +117,7 @@ struct nlog__vlog {
 
     int against_state;       /* 0 not met yet, 1 matched, -1 contradicted */
     int against_seen;        /* the exported checkpoint's stream is in this log */
+    int against_concerned;   /* the exported checkpoint is about this log (after finish) */
     int last_partial;        /* the log's last line is incomplete */
     uint64_t trailing_ended; /* records of streams that were replaced, never covered */
 
@@ -536,7 +540,11 @@ static void apply_notes(nlog__vlog *v, const nlog__seal_extra *x)
                 v->mal[i] = v->mal[--v->n_mal];
                 break;
             }
-    if (x->has_cut)
+    /* A cut only explains the missing beginning of the stream the log starts
+     * with, and only up to its first anchor, whose place the signature of
+     * the epoch before it fixes (anchor_placed()): a key of a later epoch
+     * cannot move it. */
+    if (x->has_cut && memcmp(v->stream, v->head_stream, sizeof v->stream) == 0)
         add_cut(v, x->cut_first, x->cut_last);
 }
 
@@ -800,6 +808,47 @@ static int prove(const nlog__seal_anchor *a, uint8_t out[NLOG__SEAL_PK_LEN], cha
     return 1;
 }
 
+/* Whether the anchor stands where signed data put it. Its `first` and
+ * `prev` are not signed themselves: an anchor of epoch 0 starts at record 1
+ * from the genesis, and any other must carry, as the last step of its proof,
+ * the checkpoint of the epoch before (signed by that epoch's key, which
+ * prove() checked) and continue exactly it. Without this, whoever holds a
+ * later epoch's key could start a log anywhere in an epoch that is closed
+ * and re-seal the records from there on (docs/FORMAT.md, "Threat model"). */
+static int anchor_placed(const nlog__seal_anchor *a, char *why, size_t why_size)
+{
+    uint8_t h[32];
+    if (a->epoch == 0) {
+        nlog__seal_gen_hash(&a->gen, a->gen_sig, h);
+        if (a->first != 1 || memcmp(h, a->prev, 32) != 0) {
+            snprintf(why, why_size, "an anchor of epoch 0 must start at record 1 from the "
+                                    "genesis");
+            return 0;
+        }
+        return 1;
+    }
+    const size_t n = a->n_proof;
+    const nlog__seal_hdr *p = n ? &a->proof[n - 1] : NULL;
+    if (!p || p->epoch != a->epoch - 1) {
+        snprintf(why, why_size,
+                 "the proof of an anchor for epoch %llu must end with the checkpoint of epoch "
+                 "%llu",
+                 (unsigned long long) a->epoch, (unsigned long long) (a->epoch - 1));
+        return 0;
+    }
+    nlog__seal_hdr_hash(p, a->proof_sig[n - 1], h);
+    if (a->first != p->last + 1 || memcmp(h, a->prev, 32) != 0) {
+        snprintf(why, why_size,
+                 "the anchor claims to start at record %llu, but the signed checkpoint of "
+                 "epoch %llu it continues ends at record %llu%s",
+                 (unsigned long long) a->first, (unsigned long long) p->epoch,
+                 (unsigned long long) p->last,
+                 a->first == p->last + 1 ? " (and its prev is not that checkpoint's hash)" : "");
+        return 0;
+    }
+    return 1;
+}
+
 /* Makes the anchor's stream and key the current ones. `keep`: it continues
  * the stream (keys certified earlier stay known). */
 static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk, int keep)
@@ -860,14 +909,8 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
         snprintf(why, sizeof why, "the master's signature on the stream's genesis is invalid");
     } else if (!prove(a, pk, why, sizeof why)) {
         bad = NLOG_SEAL_CHECKPOINT_SIG;
-    } else if (a->epoch == 0) {
-        uint8_t gh[32];
-        nlog__seal_gen_hash(&a->gen, a->gen_sig, gh);
-        if (a->first != 1 || memcmp(gh, a->prev, 32) != 0) {
-            bad = NLOG_SEAL_CHAIN_BREAK;
-            snprintf(why, sizeof why, "an anchor of epoch 0 must start at record 1 from the "
-                                      "genesis");
-        }
+    } else if (!anchor_placed(a, why, sizeof why)) {
+        bad = NLOG_SEAL_CHAIN_BREAK;
     }
     if (bad != NLOG_SEAL_OK) {
         /* the records it would vouch for: from the stream's start for an
@@ -947,8 +990,14 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
                     "a new stream starts here at record %llu (epoch %llu): its beginning is "
                     "missing",
                     (unsigned long long) a->first, (unsigned long long) a->epoch);
-    } else if (a->epoch != 0) {
-        v->head_first = a->first; /* explained by retention, or partial input: decided at the end */
+    } else {
+        memcpy(v->head_stream, a->stream, sizeof v->head_stream);
+        if (a->epoch != 0) {
+            /* explained by retention, or partial input: decided at the end */
+            v->head_first = a->first;
+            v->head_prior_epoch = a->epoch - 1;
+            memcpy(v->head_prior_hash, a->prev, sizeof v->head_prior_hash);
+        }
     }
     v->sum.streams++;
     adopt_anchor(v, a, pk, 0);
@@ -1127,12 +1176,27 @@ void nlog__vlog_finish(nlog__vlog *v)
         problem(v, NLOG_SEAL_UNSEALED, 0, -1, "no sealed stream in this log (no anchor line)");
     }
     int relevant = v->against && (v->against_seen || strcmp(v->against->name, v->name) == 0);
+    v->against_concerned = relevant;
     if (relevant && v->against_state == 0) {
         const nlog__seal_hdr *f = &v->against->hdr;
         int same = v->have_stream && memcmp(v->against->stream, v->stream, 16) == 0;
         uint64_t next = v->max_seq + 1;
-        if (same && v->sum.retention_last >= f->last) {
-            /* deleted by retention since: nothing to compare */
+        if (same && v->head_first > 1 && f->epoch <= v->head_prior_epoch) {
+            /* The log starts after the export, at an anchor that continues the
+             * checkpoint of epoch head_prior_epoch (signed, in its proof). */
+            if (f->epoch == v->head_prior_epoch &&
+                memcmp(v->head_prior_hash, v->against->hash, 32) != 0) {
+                v->cur = 0;
+                problem(v, NLOG_SEAL_ROLLBACK, v->head_first, 0,
+                        "the log starts after a checkpoint of epoch %llu that differs from the "
+                        "exported one",
+                        (unsigned long long) f->epoch);
+            } else if (f->epoch < v->head_prior_epoch) {
+                /* the exported range lies before the log's start: deleted by a
+                 * retention record signed in this log (reported with its range),
+                 * or a MISSING_SEGMENT reported above; nothing was compared */
+                relevant = 0;
+            }
         } else if (!same || v->epoch <= f->epoch || next <= f->last) {
             v->cur = v->n_files ? v->n_files - 1 : 0;
             int cut = v->last_partial || v->cut_file;
@@ -1183,33 +1247,17 @@ void nlog__vlog_against_absent(nlog__vlog *v)
         qsort(v->probs, v->n_probs, sizeof *v->probs, cmp_problem);
 }
 
+int nlog__vlog_against_concerned(const nlog__vlog *v)
+{
+    return v->against_concerned;
+}
+
 const char *nlog__vlog_name(const nlog__vlog *v)
 {
     return v->name;
 }
 
 /* ---- exported checkpoints ---------------------------------------------------------- */
-
-static size_t export_proof(const nlog__vlog *v, uint64_t n, uint8_t *out)
-{
-    size_t len = 0;
-    uint64_t c = 0;
-    for (int b = 63; b >= 0 && n; b--) {
-        if (!(n >> b & 1))
-            continue;
-        const nlog__seal_proof_slot *p = &v->slots[nlog__seal_proof_level(c)];
-        nlog__seal_hdr h;
-        if (p->len < NLOG__SEAL_SIG_LEN ||
-            nlog__seal_hdr_decode(p->data, p->len - NLOG__SEAL_SIG_LEN, &h) !=
-                p->len - NLOG__SEAL_SIG_LEN ||
-            h.epoch != c)
-            return (size_t) -1;
-        memcpy(out + len, p->data, p->len);
-        len += p->len;
-        c += (uint64_t) 1 << b;
-    }
-    return len;
-}
 
 int nlog__vlog_export(const nlog__vlog *v, const char *path, char *why, size_t why_size)
 {
@@ -1227,7 +1275,7 @@ int nlog__vlog_export(const nlog__vlog *v, const char *path, char *why, size_t w
         err = ENOMEM;
         goto out;
     }
-    size_t pl = export_proof(v, h->epoch, proof);
+    size_t pl = nlog__seal_proof_build(v->slots, h->epoch, proof);
     if (pl == (size_t) -1) {
         snprintf(why, why_size, "%s: the proof of epoch %llu is incomplete", v->name,
                  (unsigned long long) h->epoch);
@@ -1307,6 +1355,8 @@ int nlog__vagainst_parse(const char *data, size_t len, const nlog__vkeys *keys,
     } else if (!master_trusted(v, a, w, sizeof w) || !nlog__seal_gen_verify(&a->gen, a->gen_sig) ||
                !prove(a, pk, w, sizeof w)) {
         snprintf(why, why_size, "it does not verify with the given key(s): %s", w);
+    } else if (!anchor_placed(a, w, sizeof w)) {
+        snprintf(why, why_size, "its anchor: %s", w);
     } else if (memcmp(c->hdr.stream, a->stream, 16) != 0 || c->hdr.epoch != a->epoch ||
                c->hdr.first != a->first || memcmp(c->hdr.prev, a->prev, 32) != 0 ||
                !nlog__seal_hdr_verify(&c->hdr, c->sig, pk)) {

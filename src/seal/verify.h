@@ -94,6 +94,10 @@ const char *nlog__vlog_name(const nlog__vlog *v);
 /* The exported checkpoint concerns none of the inputs and this is the only
  * log: it was replaced altogether (ROLLBACK). After finish. */
 void nlog__vlog_against_absent(nlog__vlog *v);
+/* The exported checkpoint is about this log (its stream or its name), even
+ * if it could not be compared (it lies in a range deleted by retention).
+ * After finish. */
+int nlog__vlog_against_concerned(const nlog__vlog *v);
 
 /* Writes the last verified checkpoint with its proof (see seal.h). Returns
  * 0, ESTATE-like -1 when there is none or the log has problems (why says),
