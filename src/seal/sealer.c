@@ -365,13 +365,45 @@ fail:
     return st;
 }
 
+/* At close: the key of the epoch the last checkpoint closed must not outlive
+ * the process (the upkeep that would wipe it stops with it). Only once the
+ * state that replaced it is on disk (s->synced_gen), as in the upkeep; the
+ * writers' lock keeps another process from committing meanwhile. */
+static void wipe_closed_epoch(nlog__sealer *s)
+{
+    nlog__seal_meta *m = nlog__sealer_meta(s);
+    if (s->broken || !__atomic_load_n(&m->wipe_pending, __ATOMIC_ACQUIRE))
+        return;
+    int held = s->locked;
+    if (!held) {
+        int rc = wlock(s);
+        if (rc > 1)
+            return; /* the next writer's upkeep wipes it */
+        if (rc == 1)
+            nlog__sealer_sync(s); /* a writer died holding the lock */
+    }
+    if (!__atomic_load_n(&m->superseded, __ATOMIC_ACQUIRE) && m->wipe_pending &&
+        s->synced_gen >= m->wipe_gen) {
+        unsigned sel = nlog__sealer_sel(s);
+        sodium_memzero(&s->m->keys[(sel & 1) ^ 1u], sizeof s->m->keys[0]);
+        m->wipe_pending = 0;
+        (void) msync(s->m, sizeof *s->m, MS_SYNC);
+    }
+    if (!held)
+        wunlock(s);
+}
+
 void nlog__sealer_close(nlog__sealer *s)
 {
     if (!s)
         return;
     if (s->m) {
         /* Make what was written durable; the OFD lock goes with the fd. */
-        (void) msync(s->m, sizeof *s->m, MS_SYNC);
+        uint64_t gen = __atomic_load_n(&nlog__sealer_meta(s)->generation, __ATOMIC_ACQUIRE);
+        if (msync(s->m, sizeof *s->m, MS_SYNC) == 0) {
+            s->synced_gen = gen;
+            wipe_closed_epoch(s);
+        }
         detach(s);
     }
     if (s->wfd >= 0)

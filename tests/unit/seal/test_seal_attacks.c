@@ -245,8 +245,10 @@ static void rollback_to_older_copy(void **state)
     nlog_seal_report_destroy(r);
 }
 
-/* The key material of a copy of the host state (what a thief gets). */
-static void steal_keys(const su_env *e, nlog__seal_keys *k, uint8_t stream[16])
+/* The key material of a copy of the host state (what a thief gets): the
+ * current slot in *k, the other one in *other. */
+static void steal_keys(const su_env *e, nlog__seal_keys *k, nlog__seal_keys *other,
+                       uint8_t stream[16])
 {
     char p[4400];
     snprintf(p, sizeof p, "%s/.seal/netlink.log.seal", e->dir);
@@ -255,6 +257,7 @@ static void steal_keys(const su_env *e, nlog__seal_keys *k, uint8_t stream[16])
     assert_int_equal(nlog__seal_state_map(p, &fd, &m), 0);
     unsigned sel = m->meta.m.sel;
     *k = m->keys[sel & 1].k;
+    *other = m->keys[(sel & 1) ^ 1].k;
     memcpy(stream, m->meta.m.stream, 16);
     nlog__seal_state_unmap(fd, m);
 }
@@ -306,14 +309,40 @@ static void stolen_state(void **state)
     (void) state;
     su_env e;
     make_log(&e, "stolen", 22);
-    nlog__seal_keys *keys = malloc(sizeof *keys);
+    nlog__seal_keys *keys = malloc(sizeof *keys), *other = malloc(sizeof *other);
     uint8_t stream[16];
-    steal_keys(&e, keys, stream);
+    steal_keys(&e, keys, other, stream);
     assert_int_equal(keys->epoch, 6); /* epochs 0..5 are closed: their keys are gone */
     uint8_t pk[32];
     assert_int_not_equal(nlog__seal_tree_key(keys, 2, pk, NULL), 0);
 
     su_lines L = su_read(log_path(&e));
+    /* Whatever either slot still holds cannot re-seal record 21, sealed by
+     * the close checkpoint (epoch 5) just before nlog_shutdown(). */
+    const nlog__seal_keys *slot[2] = {keys, other};
+    int usable = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!nlog__seal_tree_valid(slot[i]))
+            continue;
+        usable++;
+        su_lines M = su_read(log_path(&e));
+        su_edit(&M, (size_t) su_find(&M, 21), "\"n\":21", "\"n\":66");
+        reseal(&M, 21, slot[i], slot[i]->epoch);
+        char forged[4400];
+        snprintf(forged, sizeof forged, "%s/forged%d", e.base, i);
+        assert_int_equal(mkdir(forged, 0750), 0);
+        su_write(tu_path(forged, "netlink.log"), &M);
+        su_free(&M);
+        nlog_seal_report *r = su_verify(&e, forged);
+        if (nlog_seal_report_ok(r))
+            fail_msg("record 21 re-sealed with the slot of epoch %llu verifies",
+                     (unsigned long long) slot[i]->epoch);
+        assert_true(su_has(r, NLOG_SEAL_MAC_MISMATCH, 21) ||
+                    su_has(r, NLOG_SEAL_UNKNOWN_KEY_EPOCH, 21) ||
+                    su_has(r, NLOG_SEAL_CHECKPOINT_SIG, 21));
+        nlog_seal_report_destroy(r);
+    }
+    assert_int_equal(usable, 1); /* the closed epoch's slot was wiped at close */
     su_edit(&L, (size_t) su_find(&L, 10), "\"n\":10", "\"n\":99");
     reseal(&L, 10, keys, 2); /* claims to be epoch 2's checkpoint */
     su_write(log_path(&e), &L);
@@ -349,6 +378,7 @@ static void stolen_state(void **state)
     assert_true(su_has(r, NLOG_SEAL_UNKNOWN_KEY_EPOCH, 13)); /* and epoch 6 follows epoch 2 */
     nlog_seal_report_destroy(r);
     free(keys);
+    free(other);
 }
 
 /* 8. Delete a checkpoint line; delete a middle rotated segment; deletion by

@@ -316,12 +316,34 @@ static void what_a_stolen_state_can_still_do(void **state)
     free(ck5);
 }
 
+/* The review's attack A: after nlog_shutdown() the other key slot held the
+ * key of the epoch the close checkpoint was signed with, so the records it
+ * sealed could be re-sealed. Now closing wipes it. */
+static void closed_epoch_key_gone_after_shutdown(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "stolen_oldslot");
+    nlog__seal_keys *cur = malloc(sizeof *cur), *other = malloc(sizeof *other);
+    steal(&e, cur, other);
+    assert_int_equal(cur->epoch, 6);
+    assert_true(nlog__seal_tree_valid(cur));
+    static const nlog__seal_keys zero;
+    assert_memory_equal(other, &zero, sizeof zero);
+    assert_false(nlog__seal_tree_valid(other));
+    uint8_t pk[32];
+    assert_int_not_equal(nlog__seal_tree_key(cur, 5, pk, NULL), 0);
+    free(cur);
+    free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(anchor_inside_a_closed_epoch),
         cmocka_unit_test(anchor_must_continue_the_signed_checkpoint),
         cmocka_unit_test(what_a_stolen_state_can_still_do),
+        cmocka_unit_test(closed_epoch_key_gone_after_shutdown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
