@@ -59,6 +59,9 @@ struct nlog__vlog {
     int prev_complete;       /* the previous file ended with a rotate checkpoint */
     int cut_file;            /* the current file ends with an incomplete line (not the last) */
     int prev_cut;
+    size_t prev_file_mal;    /* odd lines the previous file had after its last checkpoint */
+    uint64_t prev_file_mal_off; /* the offset of the last of them */
+    int missing_reported;    /* the checkpoint before the next one is missing, reported already */
 
     nlog__vproblem *probs;
     size_t n_probs, cap_probs;
@@ -178,12 +181,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t item)
     return 0;
 }
 
-static const char *b64id(const uint8_t *p, size_t n, char *out)
-{
-    out[nlog__b64_encode(p, n, out)] = '\0';
-    return out;
-}
-
 static void lose_trust(nlog__vlog *v)
 {
     v->trusted = 0;
@@ -191,6 +188,7 @@ static void lose_trust(nlog__vlog *v)
     v->n_pend = 0;
     v->suspect = 0;
     v->prev_known = 0;
+    v->missing_reported = 0;
 }
 
 /* Key certified for `epoch` at this point, or NULL. */
@@ -303,6 +301,8 @@ static void flush_malformed(nlog__vlog *v)
 
 void nlog__vlog_file(nlog__vlog *v, const char *path, int last)
 {
+    v->prev_file_mal = v->n_mal;
+    v->prev_file_mal_off = v->n_mal ? v->mal[v->n_mal - 1].off : 0;
     if (v->n_files)
         flush_malformed(v);
     if (grow((void **) &v->files, &v->cap_files, v->n_files + 1, sizeof *v->files) != 0)
@@ -599,15 +599,11 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
         return;
     }
     const uint64_t fu = v->first_uncovered, e = c->hdr.epoch;
-    if (memcmp(c->hdr.stream, v->stream, sizeof v->stream) != 0) {
-        char id[32];
-        if (v->trusted)
-            problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
-                    "a checkpoint of another stream (%s) inside this one",
-                    b64id(c->hdr.stream, sizeof c->hdr.stream, id));
-        return;
-    }
-    const uint8_t *k = key_for(v, e);
+    /* Another stream's id inside this stream: one writer state writes one
+     * stream, so it is this stream's checkpoint damaged (or one spliced in):
+     * judged like a checkpoint that does not verify, by the next one. */
+    const int foreign = memcmp(c->hdr.stream, v->stream, sizeof v->stream) != 0;
+    const uint8_t *k = foreign ? NULL : key_for(v, e);
     int valid = k && nlog__seal_hdr_verify(&c->hdr, c->sig, k);
     /* A genuine key of a later epoch signing the range the next epoch should
      * cover is someone with a stolen state re-sealing the past: judged like
@@ -623,8 +619,9 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
             v->prev_known = 0;
         }
         v->suspect = 1;
-        v->suspect_kind = !k || e != v->epoch ? NLOG_SEAL_UNKNOWN_KEY_EPOCH
-                                              : NLOG_SEAL_CHECKPOINT_SIG;
+        v->suspect_kind = foreign                ? NLOG_SEAL_CHECKPOINT_SIG
+                          : !k || e != v->epoch ? NLOG_SEAL_UNKNOWN_KEY_EPOCH
+                                                : NLOG_SEAL_CHECKPOINT_SIG;
         v->suspect_epoch = e;
         v->suspect_first = c->hdr.first;
         v->suspect_last = c->hdr.last;
@@ -645,9 +642,19 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
         v->first_uncovered = c->hdr.first;
         goto accept;
     }
-    int reported = v->suspect;
+    int reported = v->suspect || v->missing_reported;
+    v->missing_reported = 0;
     judge_suspect(v, c);
-    if (!reported && c->hdr.first > fu) {
+    if (!reported && c->hdr.first > fu && v->n_mal) {
+        /* the odd line before this checkpoint is the missing one, damaged */
+        const vmal *m = &v->mal[--v->n_mal];
+        problem(v, NLOG_SEAL_MALFORMED, fu, (int64_t) m->off,
+                "a damaged line of %llu bytes stands where the checkpoint of epoch %llu "
+                "(records %llu..%llu) should be",
+                (unsigned long long) m->len, (unsigned long long) v->epoch,
+                (unsigned long long) fu, (unsigned long long) (c->hdr.first - 1));
+        reported = 1;
+    } else if (!reported && c->hdr.first > fu) {
         problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
                 "no checkpoint covers records %llu..%llu: the checkpoint of epoch %llu is missing",
                 (unsigned long long) fu, (unsigned long long) (c->hdr.first - 1),
@@ -887,6 +894,55 @@ static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_
         store_slot(v, &a->proof[i], a->proof_sig[i]);
 }
 
+/* Whether the anchor opens the next file of the stream right after a range
+ * whose checkpoint the previous file should have ended with, but which did not
+ * verify (the suspect), is damaged (an odd line) or is gone: the anchor's proof
+ * ends with that very checkpoint, genuine, covering from the first uncovered
+ * record on. */
+static int continues_range(const nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk)
+{
+    if (!v->trusted || !v->first_line || v->n_files < 2 || v->prev_complete || a->epoch == 0 ||
+        a->first <= v->first_uncovered || !a->n_proof)
+        return 0; /* a rotate checkpoint ended the previous file: a segment is missing */
+    const nlog__seal_hdr *p = &a->proof[a->n_proof - 1]; /* epoch a->epoch - 1 */
+    const uint8_t *k = key_for(v, a->epoch);
+    return a->epoch == (v->suspect ? v->epoch : v->epoch + 1) && p->first == v->first_uncovered &&
+           (!k || memcmp(k, pk, NLOG__SEAL_PK_LEN) == 0);
+}
+
+/* Goes on in the next file as if the missing or bad checkpoint stood at the
+ * end of the previous one: its records stay pending, and the next checkpoint,
+ * which repeats their tags, checks them one by one (and judges the suspect). */
+static void bridge(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk)
+{
+    const uint64_t fu = v->first_uncovered, missing = a->epoch - 1, max_seq = v->max_seq;
+    const size_t n_pend = v->n_pend;
+    const int suspect = v->suspect;
+    if (v->prev_cut) {
+        problem(v, NLOG_SEAL_TRUNCATED, expected_seq(v), 0,
+                "the previous file %s was cut short before the checkpoint of epoch %llu that "
+                "ended it (records %llu..%llu)",
+                v->n_files > 1 ? v->files[v->n_files - 2] : "", (unsigned long long) missing,
+                (unsigned long long) fu, (unsigned long long) (a->first - 1));
+    } else if (!suspect && !v->prev_file_mal) {
+        problem(v, NLOG_SEAL_CHAIN_BREAK, fu, 0,
+                "the checkpoint of epoch %llu (records %llu..%llu) that ended the previous file "
+                "%s is missing",
+                (unsigned long long) missing, (unsigned long long) fu,
+                (unsigned long long) (a->first - 1),
+                v->n_files > 1 ? v->files[v->n_files - 2] : "");
+    } /* else: the suspect is judged by the next checkpoint; an odd line in its
+       * place was reported as MALFORMED or UNSEALED */
+    adopt_anchor(v, a, pk, 1);
+    v->first_uncovered = fu;
+    v->n_pend = n_pend;
+    v->suspect = suspect;
+    v->missing_reported = 1;
+    v->last_valid = 0;
+    if (max_seq > v->max_seq)
+        v->max_seq = max_seq;
+}
+
 static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
 {
     char why[256];
@@ -918,19 +974,45 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
         uint64_t at = a->epoch == 0 ? 1 : same ? v->first_uncovered : a->first;
         if (!same || v->trusted)
             problem(v, bad, at, (int64_t) off, "anchor: %s", why);
-        if (!same)
+        /* A bad anchor inside a stream does not start another one (its
+         * stream id may be what is damaged): the stream's next good anchor
+         * brings trust back without a second report. */
+        if (!v->have_stream) {
             v->sum.streams++;
+            memcpy(v->stream, a->stream, sizeof v->stream);
+        }
         v->have_stream = 1;
-        memcpy(v->stream, a->stream, sizeof v->stream);
         lose_trust(v);
         return;
     }
+    if (same && continues_range(v, a, pk)) {
+        bridge(v, a, pk);
+        return;
+    }
     if (same) {
+        /* a checkpoint that did not verify before this anchor: no later one
+         * of its range follows, so it is judged now, before what the anchor
+         * says about the file boundary */
+        if (v->trusted && v->suspect)
+            judge_suspect(v, NULL);
         if (a->first != v->first_uncovered || a->epoch != v->epoch ||
             memcmp(a->prev, v->prev, 32) != 0 ||
             (v->trusted && key_for(v, a->epoch) && memcmp(pk, key_for(v, a->epoch), 32) != 0)) {
             if (!v->trusted) {
                 /* trust comes back here; what was lost was reported */
+            } else if (v->first_line && v->n_files > 1 && !v->prev_complete && !v->prev_cut &&
+                       v->prev_file_mal &&
+                       a->first > v->first_uncovered) {
+                size_t cur = v->cur;
+                v->cur = v->n_files - 2;
+                problem(v, NLOG_SEAL_MALFORMED, v->first_uncovered,
+                        (int64_t) v->prev_file_mal_off,
+                        "records %llu..%llu are not covered: the previous file %s ends with "
+                        "damaged lines where their checkpoints should be",
+                        (unsigned long long) v->first_uncovered,
+                        (unsigned long long) (a->first - 1),
+                        v->files[v->n_files - 2]);
+                v->cur = cur;
             } else if (a->first > v->first_uncovered || a->epoch > v->epoch) {
                 nlog_seal_kind kind = !v->first_line     ? NLOG_SEAL_CHAIN_BREAK
                                       : v->prev_complete ? NLOG_SEAL_MISSING_SEGMENT

@@ -490,20 +490,20 @@ static void clock_steps(void **state)
     nlog_seal_report_destroy(r);
 }
 
-/* Verifies a two-file log held in memory with the verifier's engine (the
+/* Verifies a log of n files held in memory with the verifier's engine (the
  * same code nlog_seal_verify runs, minus the file system). Returns the
- * number of problems and the first one's kind and sequence number. */
-static size_t verify_mem(const nlog__vkeys *keys, const char *seg, size_t seg_len,
-                         const char *act, size_t act_len, nlog_seal_kind *kind, uint64_t *seq)
+ * number of problems and the first one's kind, sequence number and file. */
+static size_t verify_mem(const nlog__vkeys *keys, const char *const *data, const size_t *lens,
+                         size_t n_files, nlog_seal_kind *kind, uint64_t *seq, size_t *file)
 {
     nlog__vlog *v = nlog__vlog_create("netlink.log", keys, NULL, 0, 4);
     assert_non_null(v);
-    const char *data[2] = {seg, act};
-    size_t lens[2] = {seg_len, act_len};
-    for (int f = 0; f < 2; f++) {
+    for (size_t f = 0; f < n_files; f++) {
         nlog__seal_reader *rd;
         assert_int_equal(nlog__seal_reader_open_mem(data[f], lens[f], &rd), 0);
-        nlog__vlog_file(v, f ? "netlink.log" : "segment", f == 1);
+        char name[32];
+        snprintf(name, sizeof name, "file%zu", f);
+        nlog__vlog_file(v, name, f + 1 == n_files);
         for (;;) {
             const char *line;
             size_t len;
@@ -524,14 +524,75 @@ static size_t verify_mem(const nlog__vkeys *keys, const char *seg, size_t seg_le
     if (n) {
         *kind = nlog__vlog_problem(v, 0)->kind;
         *seq = nlog__vlog_problem(v, 0)->seq;
+        *file = nlog__vlog_problem(v, 0)->file;
     }
     nlog__vlog_destroy(v);
     return n;
 }
 
+/* What a flip at byte i of a file is expected to be reported as: the line
+ * it falls in (its newline included) and, for a record, its number. */
+typedef struct flip_region {
+    int what;          /* 'r' record, 'c' checkpoint, 'a' anchor */
+    uint64_t seq;      /* of a record */
+} flip_region;
+
+static flip_region region_of(const char *buf, size_t len, size_t i)
+{
+    size_t start = i;
+    while (start && buf[start - 1] != '\n')
+        start--;
+    /* (a newline belongs to the line it ends: start stops after the previous one) */
+    const char *nl = memchr(buf + start, '\n', len - start);
+    size_t end = nl ? (size_t) (nl - buf) : len;
+    flip_region r = {0, 0};
+    if (strncmp(buf + start, "{\"nlog_seal\":\"checkpoint\"", 25) == 0)
+        r.what = 'c';
+    else if (strncmp(buf + start, "{\"nlog_seal\":\"anchor\"", 21) == 0)
+        r.what = 'a';
+    else {
+        r.what = 'r';
+        const char *m = NULL;
+        for (size_t k = start; k + 8 <= end; k++)
+            if (memcmp(buf + k, ",\"seal\":", 8) == 0)
+                m = buf + k;
+        assert_non_null(m);
+        r.seq = strtoull(m + 8, NULL, 10);
+    }
+    return r;
+}
+
+/* The number of the sealed record on the line holding byte i, or 0. */
+static uint64_t record_seq(const char *buf, size_t len, size_t i)
+{
+    size_t start = i;
+    while (start && buf[start - 1] != '\n')
+        start--;
+    const char *nl = memchr(buf + start, '\n', len - start);
+    size_t end = nl ? (size_t) (nl - buf) : len;
+    uint64_t s = 0;
+    return nlog__seal_line_classify(buf + start, end - start, &s) == NLOG__LINE_RECORD ? s : 0;
+}
+
+/* Whether the line holding byte i of buf is still sealed record `seq`. */
+static int still_record(const char *buf, size_t len, size_t i, uint64_t seq)
+{
+    size_t start = i;
+    while (start && buf[start - 1] != '\n')
+        start--;
+    const char *nl = memchr(buf + start, '\n', len - start);
+    size_t end = nl ? (size_t) (nl - buf) : len;
+    uint64_t s = 0;
+    return buf[i] != '\n' &&
+           nlog__seal_line_classify(buf + start, end - start, &s) == NLOG__LINE_RECORD && s == seq;
+}
+
 /* 1. Every single-bit flip of every byte of a sealed segment is detected,
- * and located in it (at one of its records 1..3, or at 4 where the next file
- * no longer joins it). */
+ * and reported where it is: a record's bytes as MAC_MISMATCH at that record
+ * (its seal member or newline: some problem at that record), a checkpoint's
+ * as CHECKPOINT_SIG or MALFORMED, an anchor's as a problem of the file it
+ * opens. Both the first segment and a later one, whose anchor carries a
+ * proof, are flipped. */
 static void exhaustive_bit_flips(void **state)
 {
     (void) state;
@@ -542,24 +603,36 @@ static void exhaustive_bit_flips(void **state)
     su_records(1, 3);
     tu_clock_advance(3600 * SU_SEC);
     su_records(4, 5);
+    tu_clock_advance(3600 * SU_SEC);
+    su_records(6, 7);
     nlog_shutdown();
-    char seg[256] = "";
+    char segs[2][256];
+    size_t n_segs = 0;
     DIR *d = opendir(e.dir);
     struct dirent *de;
     while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, "netlink-", 8) == 0)
-            snprintf(seg, sizeof seg, "%s", de->d_name);
+        if (strncmp(de->d_name, "netlink-", 8) == 0 && n_segs < 2)
+            snprintf(segs[n_segs++], sizeof segs[0], "%s", de->d_name);
     closedir(d);
-    assert_true(seg[0]);
+    assert_int_equal(n_segs, 2);
+    if (strcmp(segs[0], segs[1]) > 0) {
+        char t[256];
+        memcpy(t, segs[0], sizeof t);
+        memcpy(segs[0], segs[1], sizeof t);
+        memcpy(segs[1], t, sizeof t);
+    }
     nlog_seal_report *r = su_verify(&e, NULL);
     su_assert_ok(r);
     nlog_seal_report_destroy(r);
-    char path[4800];
-    snprintf(path, sizeof path, "%s/%s", e.dir, seg);
-    size_t len, act_len;
-    char *orig = tu_read_file(path, &len), *act = tu_read_file(log_path(&e), &act_len);
-    assert_non_null(orig);
-    assert_non_null(act);
+    char *orig[3];
+    size_t lens[3];
+    for (int f = 0; f < 3; f++) {
+        char path[4800];
+        snprintf(path, sizeof path, "%s/%s", e.dir, f < 2 ? segs[f] : "netlink.log");
+        assert_non_null(orig[f] = tu_read_file(path, &lens[f]));
+    }
+    assert_true(su_is_anchor(orig[1]) && su_num(orig[1], "epoch") > 0);
+    assert_true(strstr(orig[1], "\"proof\":\"\"") == NULL); /* a later segment: with a proof */
     uint8_t pk[1][32];
     assert_int_equal(nlog__seal_keyfile_read(e.pub, "nlog-seal-public-key", pk[0], 32,
                                              (char[128]){0}, 128),
@@ -567,37 +640,128 @@ static void exhaustive_bit_flips(void **state)
     nlog__vkeys keys = {(const uint8_t(*)[32]) pk, 1};
     nlog_seal_kind kind = NLOG_SEAL_OK;
     uint64_t seq = 0;
-    assert_int_equal(verify_mem(&keys, orig, len, act, act_len, &kind, &seq), 0);
+    size_t file = 0;
+    const char *data[3] = {orig[0], orig[1], orig[2]};
+    assert_int_equal(verify_mem(&keys, data, lens, 3, &kind, &seq, &file), 0);
 
-    char *buf = malloc(len);
-    unsigned long undetected = 0, elsewhere = 0, flips = 0, per_kind[NLOG_SEAL_KIND_COUNT] = {0};
-    for (size_t i = 0; i < len; i++) {
-        for (int b = 0; b < 8; b++) {
-            memcpy(buf, orig, len);
-            buf[i] ^= (char) (1 << b);
-            flips++;
-            if (!verify_mem(&keys, buf, len, act, act_len, &kind, &seq)) {
-                if (undetected++ < 5)
-                    print_message("undetected: byte %zu bit %d ('%c')\n", i, b, orig[i]);
-                continue;
+    unsigned long undetected = 0, misplaced = 0, flips = 0, per_kind[NLOG_SEAL_KIND_COUNT] = {0};
+    unsigned long mac_expected = 0, mac_got = 0; /* flips that leave record k a record k */
+    for (int f = 0; f < 2; f++) {
+        char *buf = malloc(lens[f]);
+        assert_non_null(buf);
+        data[f] = buf;
+        for (size_t i = 0; i < lens[f]; i++) {
+            flip_region g = region_of(orig[f], lens[f], i);
+            for (int b = f == 0 ? (int) (i % 8) : 0; b < (f == 0 ? (int) (i % 8) + 1 : 8); b++) {
+                memcpy(buf, orig[f], lens[f]);
+                buf[i] ^= (char) (1 << b);
+                flips++;
+                if (!verify_mem(&keys, data, lens, 3, &kind, &seq, &file)) {
+                    if (undetected++ < 5)
+                        print_message("undetected: file %d byte %zu bit %d ('%c')\n", f, i, b,
+                                      orig[f][i]);
+                    continue;
+                }
+                per_kind[kind]++;
+                int ok;
+                if (g.what == 'r' && orig[f][i] == '\n') /* joins it to the next line */
+                    ok = seq <= g.seq;
+                else if (g.what == 'r') {
+                    uint64_t now = record_seq(buf, lens[f], i);
+                    ok = seq == (now && now < g.seq ? now : g.seq);
+                    if (still_record(buf, lens[f], i, g.seq))
+                        mac_expected++, mac_got += kind == NLOG_SEAL_MAC_MISMATCH;
+                }
+                else if (g.what == 'c' && i + 1 == lens[f]) /* its newline: a torn file */
+                    ok = kind == NLOG_SEAL_TRUNCATED;
+                else if (g.what == 'c')
+                    ok = file == (size_t) f &&
+                         (kind == NLOG_SEAL_CHECKPOINT_SIG || kind == NLOG_SEAL_MALFORMED ||
+                          kind == NLOG_SEAL_UNSEALED || kind == NLOG_SEAL_UNKNOWN_KEY_EPOCH);
+                else
+                    ok = file == (size_t) f;
+                if (!ok && misplaced++ < 10)
+                    print_message("file %d byte %zu bit %d (%c line, seq %llu): %s at seq %llu "
+                                  "of file %zu\n",
+                                  f, i, b, g.what, (unsigned long long) g.seq,
+                                  nlog_seal_kind_name(kind), (unsigned long long) seq, file);
             }
-            per_kind[kind]++;
-            if (seq > 4 && elsewhere++ < 5)
-                print_message("byte %zu bit %d: %s at seq %llu\n", i, b,
-                              nlog_seal_kind_name(kind), (unsigned long long) seq);
         }
+        data[f] = orig[f];
+        free(buf);
     }
-    print_message("bit flips: %lu over %zu bytes, undetected %lu; first problem kinds:", flips,
-                  len, undetected);
+    print_message("bit flips: %lu over %zu + %zu bytes, undetected %lu, misplaced %lu; first "
+                  "problem kinds:",
+                  flips, lens[0], lens[1], undetected, misplaced);
     for (int k = 1; k < NLOG_SEAL_KIND_COUNT; k++)
         if (per_kind[k])
             print_message(" %s %lu", nlog_seal_kind_name((nlog_seal_kind) k), per_kind[k]);
-    print_message("\n");
+    print_message("\n  flips that leave a record line sealed with its number: %lu, reported as "
+                  "MAC_MISMATCH at it: %lu\n",
+                  mac_expected, mac_got);
     assert_int_equal(undetected, 0);
-    assert_int_equal(elsewhere, 0);
-    free(buf);
-    free(orig);
-    free(act);
+    assert_int_equal(misplaced, 0);
+    assert_int_equal(mac_got, mac_expected);
+    for (int f = 0; f < 3; f++)
+        free(orig[f]);
+}
+
+/* A segment's rotate checkpoint that does not verify is that, not a cut
+ * file: the next file's anchor continues the range it covered, whose records
+ * are still checked one by one against the tags the next checkpoint repeats. */
+static void bad_rotate_checkpoint(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "bad_rotate");
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(&e, 2, "rotate", "hourly", NULL);
+    su_records(1, 3); /* checkpoint 0 covers 1..2, the rotate checkpoint 1 covers 3 */
+    tu_clock_advance(3600 * SU_SEC);
+    su_records(4, 5);
+    nlog_shutdown();
+    char seg[256] = "", path[4800];
+    DIR *d = opendir(e.dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, "netlink-", 8) == 0)
+            snprintf(seg, sizeof seg, "%s", de->d_name);
+    closedir(d);
+    assert_true(seg[0]);
+    snprintf(path, sizeof path, "%s/%s", e.dir, seg);
+    su_lines L = su_read(path);
+    size_t last = L.n - 1;
+    assert_true(su_is_ckpt(L.l[last]) && strstr(L.l[last], "\"reason\":\"rotate\""));
+    char *sig = strstr(L.l[last], "\"sig\":\"");
+    assert_non_null(sig);
+    sig[7] = sig[7] == 'A' ? 'B' : 'A';
+    su_write(path, &L);
+
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_CHECKPOINT_SIG, 3);
+    for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++)
+        assert_int_not_equal(su_problem(r, i)->kind, NLOG_SEAL_TRUNCATED);
+    assert_int_equal(su_log(r, "netlink.log")->sealed_records, 5);
+    nlog_seal_report_destroy(r);
+
+    /* and record 3, which only that checkpoint sealed, edited too */
+    su_edit(&L, (size_t) su_find(&L, 3), "\"n\":3", "\"n\":8");
+    su_write(path, &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 3);
+    assert_true(su_has(r, NLOG_SEAL_CHECKPOINT_SIG, 3));
+    for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++)
+        assert_int_not_equal(su_problem(r, i)->kind, NLOG_SEAL_TRUNCATED);
+    nlog_seal_report_destroy(r);
+
+    /* the rotate checkpoint deleted: missing, and record 3 still checked */
+    su_delete(&L, last);
+    su_write(path, &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 3);
+    assert_true(su_has(r, NLOG_SEAL_CHAIN_BREAK, 3));
+    nlog_seal_report_destroy(r);
+    su_free(&L);
 }
 
 /* 11 (the rest is in tests/fuzz/fuzz_seal_verify.c): malformed files are
@@ -650,6 +814,7 @@ int main(void)
         cmocka_unit_test(another_hosts_key),
         cmocka_unit_test(clock_steps),
         cmocka_unit_test(exhaustive_bit_flips),
+        cmocka_unit_test(bad_rotate_checkpoint),
         cmocka_unit_test(malformed_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
