@@ -98,6 +98,8 @@ struct nlog__vlog {
     int pend_full;
     vmal *mal;
     size_t n_mal, cap_mal;
+    /* odd lines beyond NLOG__VLOG_ODD_MAX since the last checkpoint: counted */
+    uint64_t odd_over, odd_over_plain, odd_over_off, odd_over_seq;
 
     uint64_t head_first;     /* the first stream starts at this seq (0: at its genesis) */
     uint8_t head_stream[NLOG__SEAL_STREAM_LEN]; /* the first stream; only its cuts explain the head */
@@ -297,6 +299,15 @@ static void flush_malformed(nlog__vlog *v)
                     (unsigned long long) v->mal[i].len);
     }
     v->n_mal = 0;
+    if (v->odd_over) {
+        problem(v, v->odd_over_plain == v->odd_over ? NLOG_SEAL_UNSEALED : NLOG_SEAL_MALFORMED,
+                v->odd_over_seq, (int64_t) v->odd_over_off,
+                "%llu more lines in the sealed part are not sealed records (%llu without a "
+                "seal, %llu malformed), from this byte on; only the first %d are listed",
+                (unsigned long long) v->odd_over, (unsigned long long) v->odd_over_plain,
+                (unsigned long long) (v->odd_over - v->odd_over_plain), NLOG__VLOG_ODD_MAX);
+        v->odd_over = v->odd_over_plain = 0;
+    }
 }
 
 void nlog__vlog_file(nlog__vlog *v, const char *path, int last)
@@ -371,8 +382,16 @@ static void on_odd(nlog__vlog *v, uint64_t off, size_t len, int plain)
         v->sum.unsealed_leading++;
         return;
     }
-    if (grow((void **) &v->mal, &v->cap_mal, v->n_mal + 1, sizeof *v->mal) != 0)
+    if (v->n_mal >= NLOG__VLOG_ODD_MAX ||
+        grow((void **) &v->mal, &v->cap_mal, v->n_mal + 1, sizeof *v->mal) != 0) {
+        /* bounded memory: the rest is one problem, reported with the others */
+        if (!v->odd_over++) {
+            v->odd_over_off = off;
+            v->odd_over_seq = expected_seq(v);
+        }
+        v->odd_over_plain += plain != 0;
         return;
+    }
     v->mal[v->n_mal].off = off;
     v->mal[v->n_mal].len = len;
     v->mal[v->n_mal].seq = expected_seq(v);

@@ -6,6 +6,7 @@
  * a stolen copy of the host sealing state), and the real verifier judges.
  * The clocks are fake, so no checkpoint comes from the interval. */
 #include <dirent.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <sys/wait.h>
 
@@ -764,6 +765,82 @@ static void bad_rotate_checkpoint(void **state)
     su_free(&L);
 }
 
+/* Lines that are not sealed records, in the sealed part, by the hundred
+ * thousand: the verifier keeps the first NLOG__VLOG_ODD_MAX one by one and
+ * counts the rest as one problem, in bounded memory. */
+static void many_odd_lines_bounded(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "odd_lines", 2); /* anchor, 1, 2, close checkpoint */
+    su_lines L = su_read(log_path(&e));
+    assert_int_equal(L.n, 4);
+    const size_t n_odd = 200000;
+    size_t cap = strlen(L.l[0]) + strlen(L.l[1]) + strlen(L.l[2]) + strlen(L.l[3]) + 4 +
+                 2 * n_odd + 4096;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t len = 0;
+    for (size_t i = 0; i < 4; i++) {
+        if (i == 2)
+            for (size_t k = 0; k < n_odd; k++) {
+                buf[len++] = 'x';
+                buf[len++] = '\n';
+            }
+        len += (size_t) snprintf(buf + len, cap - len, "%s\n", L.l[i]);
+    }
+    uint8_t pk[1][32];
+    assert_int_equal(nlog__seal_keyfile_read(e.pub, "nlog-seal-public-key", pk[0], 32,
+                                             (char[128]){0}, 128),
+                     0);
+    nlog__vkeys keys = {(const uint8_t(*)[32]) pk, 1};
+    nlog__vlog *v = nlog__vlog_create("netlink.log", &keys, NULL, 0, 2000);
+    assert_non_null(v);
+    nlog__seal_reader *rd;
+    assert_int_equal(nlog__seal_reader_open_mem(buf, len, &rd), 0);
+    nlog__vlog_file(v, "netlink.log", 1);
+    size_t peak = 0, before = 0;
+    for (size_t lines = 0;; lines++) {
+        const char *line;
+        size_t n;
+        uint64_t off;
+        nlog__seal_read rc = nlog__seal_reader_next(rd, &line, &n, &off);
+        if (rc == NLOG__READ_EOF)
+            break;
+        nlog__vlog_line(v, rc, line, n, off);
+        struct mallinfo2 mi;
+        if (lines == 1) { /* the anchor and record 1 in */
+            mi = mallinfo2();
+            before = mi.uordblks + mi.hblkhd;
+        }
+        if (lines == n_odd + 1) { /* all odd lines in, before record 2 and the checkpoint */
+            mi = mallinfo2();
+            peak = mi.uordblks + mi.hblkhd > before ? mi.uordblks + mi.hblkhd - before : 0;
+        }
+    }
+    nlog__seal_reader_close(rd);
+    nlog__vlog_finish(v);
+    const nlog_seal_log_summary *sum = nlog__vlog_summary(v);
+    print_message("odd lines: %zu, heap grew by %zu bytes, problems %llu\n", n_odd, peak,
+                  (unsigned long long) sum->problems);
+    assert_true(peak < 256 * 1024); /* unbounded, it was 32 bytes a line: 6.4 MB */
+    assert_int_equal(sum->problems, NLOG__VLOG_ODD_MAX + 1);
+    assert_int_equal(sum->sealed_records, 2);
+    int aggregated = 0;
+    for (size_t i = 0; i < nlog__vlog_n_problems(v); i++) {
+        const nlog__vproblem *p = nlog__vlog_problem(v, i);
+        assert_int_equal(p->seq, 2); /* the record expected there */
+        if (strstr(p->message, "199000 more lines")) {
+            aggregated = 1;
+            assert_int_equal(p->kind, NLOG_SEAL_UNSEALED);
+        }
+    }
+    assert_true(aggregated);
+    nlog__vlog_destroy(v);
+    free(buf);
+    su_free(&L);
+}
+
 /* 11 (the rest is in tests/fuzz/fuzz_seal_verify.c): malformed files are
  * reported, never crash, and never pass. */
 static void malformed_files(void **state)
@@ -815,6 +892,7 @@ int main(void)
         cmocka_unit_test(clock_steps),
         cmocka_unit_test(exhaustive_bit_flips),
         cmocka_unit_test(bad_rotate_checkpoint),
+        cmocka_unit_test(many_odd_lines_bounded),
         cmocka_unit_test(malformed_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
