@@ -1374,6 +1374,7 @@ int nlog__vlog_export(const nlog__vlog *v, const char *path, char *why, size_t w
     int err = 0;
     if (!proof || !buf) {
         err = ENOMEM;
+        snprintf(why, why_size, "%s: out of memory", v->name);
         goto out;
     }
     size_t pl = nlog__seal_proof_build(v->slots, h->epoch, proof);
@@ -1394,6 +1395,7 @@ int nlog__vlog_export(const nlog__vlog *v, const char *path, char *why, size_t w
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         err = errno;
+        snprintf(why, why_size, "cannot write %s: %s", path, strerror(err));
         goto out;
     }
     size_t done = 0;
