@@ -1443,20 +1443,26 @@ int nlog__vagainst_parse(const char *data, size_t len, const nlog__vkeys *keys,
         snprintf(why, why_size, "out of memory");
         return -1;
     }
-    char w[256];
+    char w[256] = "";
     int rc = -1;
     uint64_t seq;
     nlog__seal_anchor *a = v->an;
     nlog__seal_ckpt *c = v->ck;
     uint8_t pk[NLOG__SEAL_PK_LEN];
-    if (nlog__seal_line_classify(data, n1, &seq) != NLOG__LINE_ANCHOR ||
-        nlog__seal_anchor_parse(data, n1, a, w, sizeof w) != 0) {
+    if (nlog__seal_line_classify(data, n1, &seq) != NLOG__LINE_ANCHOR) {
         snprintf(why, why_size, "line 1 is not an anchor line");
-    } else if (nlog__seal_line_classify(l2, n2, &seq) != NLOG__LINE_CHECKPOINT ||
-               nlog__seal_ckpt_parse(l2, n2, c, w, sizeof w) != 0) {
-        snprintf(why, why_size, "line 2 is not a checkpoint line (%s)", w);
-    } else if (!master_trusted(v, a, w, sizeof w) || !nlog__seal_gen_verify(&a->gen, a->gen_sig) ||
-               !prove(a, pk, w, sizeof w)) {
+    } else if (nlog__seal_anchor_parse(data, n1, a, w, sizeof w) != 0) {
+        snprintf(why, why_size, "line 1 is not a valid anchor line (%s)", w);
+    } else if (nlog__seal_line_classify(l2, n2, &seq) != NLOG__LINE_CHECKPOINT) {
+        snprintf(why, why_size, "line 2 is not a checkpoint line");
+    } else if (nlog__seal_ckpt_parse(l2, n2, c, w, sizeof w) != 0) {
+        snprintf(why, why_size, "line 2 is not a valid checkpoint line (%s)", w);
+    } else if (!master_trusted(v, a, w, sizeof w)) {
+        snprintf(why, why_size, "it does not verify with the given key(s): %s", w);
+    } else if (!nlog__seal_gen_verify(&a->gen, a->gen_sig)) {
+        snprintf(why, why_size, "it does not verify with the given key(s): the master's "
+                                "signature on the stream's genesis is invalid");
+    } else if (!prove(a, pk, w, sizeof w)) {
         snprintf(why, why_size, "it does not verify with the given key(s): %s", w);
     } else if (!anchor_placed(a, w, sizeof w)) {
         snprintf(why, why_size, "its anchor: %s", w);

@@ -765,6 +765,90 @@ static void bad_rotate_checkpoint(void **state)
     su_free(&L);
 }
 
+/* Leaves garbage where the next call's locals will be, so that an error
+ * text left unset shows as such. */
+static void __attribute__((noinline)) dirty_stack(void)
+{
+    volatile char junk[16384];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char) 0xa5;
+}
+
+static void assert_clean_text(const char *why, const char *want)
+{
+    for (const char *c = why; *c; c++)
+        if ((unsigned char) *c < 0x20 || (unsigned char) *c > 0x7e)
+            fail_msg("error text with byte 0x%02x: %s", (unsigned char) *c, why);
+    if (!strstr(why, want))
+        fail_msg("error text \"%s\" lacks \"%s\"", why, want);
+}
+
+/* An exported checkpoint that is not valid says why, on every path. */
+static void exported_checkpoint_errors(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "export_errors", 6);
+    char exp[4400];
+    snprintf(exp, sizeof exp, "%s/exported", e.base);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    assert_int_equal(nlog_seal_report_export_checkpoint(r, 0, exp), NLOG_OK);
+    nlog_seal_report_destroy(r);
+    su_lines X = su_read(exp);
+    assert_int_equal(X.n, 2);
+    uint8_t pk[1][32];
+    assert_int_equal(nlog__seal_keyfile_read(e.pub, "nlog-seal-public-key", pk[0], 32,
+                                             (char[128]){0}, 128),
+                     0);
+    nlog__vkeys keys = {(const uint8_t(*)[32]) pk, 1};
+    nlog__vagainst *ag = malloc(sizeof *ag);
+    char *text = malloc(3 * NLOG__SEAL_CTRL_MAX), why[512];
+    assert_true(ag && text);
+
+    /* as exported: valid */
+    int n = snprintf(text, 3 * NLOG__SEAL_CTRL_MAX, "%s\n%s\n", X.l[0], X.l[1]);
+    assert_int_equal(nlog__vagainst_parse(text, (size_t) n, &keys, ag, why, sizeof why), 0);
+
+    /* line 2 not a checkpoint at all */
+    n = snprintf(text, 3 * NLOG__SEAL_CTRL_MAX, "%s\n{\"a\":1}\n", X.l[0]);
+    dirty_stack();
+    assert_int_equal(nlog__vagainst_parse(text, (size_t) n, &keys, ag, why, sizeof why), -1);
+    assert_clean_text(why, "line 2 is not a checkpoint line");
+
+    /* the master's signature on the genesis damaged */
+    nlog__seal_anchor *a = malloc(sizeof *a);
+    uint8_t *gen = malloc(4096), *proof = malloc(NLOG__SEAL_PROOF_MAX *
+                                                 (NLOG__SEAL_HDR_MAX + NLOG__SEAL_SIG_LEN));
+    char *line = malloc(NLOG__SEAL_CTRL_MAX);
+    assert_true(a && gen && proof && line);
+    assert_int_equal(nlog__seal_anchor_parse(X.l[0], strlen(X.l[0]), a, why, sizeof why), 0);
+    size_t gl = nlog__seal_gen_encode(&a->gen, gen);
+    memcpy(gen + gl, a->gen_sig, 64);
+    gen[gl + 5] ^= 1;
+    gl += 64;
+    size_t pl = 0;
+    for (size_t i = 0; i < a->n_proof; i++) {
+        pl += nlog__seal_hdr_encode(&a->proof[i], proof + pl);
+        memcpy(proof + pl, a->proof_sig[i], 64);
+        pl += 64;
+    }
+    size_t ll = nlog__seal_anchor_render(a->stream, a->name, a->epoch, a->first, a->prev, gen, gl,
+                                         proof, pl, NULL, 0, line);
+    n = snprintf(text, 3 * NLOG__SEAL_CTRL_MAX, "%.*s%s\n", (int) ll, line, X.l[1]);
+    dirty_stack();
+    assert_int_equal(nlog__vagainst_parse(text, (size_t) n, &keys, ag, why, sizeof why), -1);
+    assert_clean_text(why, "genesis is invalid");
+
+    free(a);
+    free(gen);
+    free(proof);
+    free(line);
+    free(ag);
+    free(text);
+    su_free(&X);
+}
+
 /* Lines that are not sealed records, in the sealed part, by the hundred
  * thousand: the verifier keeps the first NLOG__VLOG_ODD_MAX one by one and
  * counts the rest as one problem, in bounded memory. */
@@ -893,6 +977,7 @@ int main(void)
         cmocka_unit_test(exhaustive_bit_flips),
         cmocka_unit_test(bad_rotate_checkpoint),
         cmocka_unit_test(many_odd_lines_bounded),
+        cmocka_unit_test(exported_checkpoint_errors),
         cmocka_unit_test(malformed_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
