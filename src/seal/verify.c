@@ -1101,6 +1101,16 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
         }
     }
     v->sum.streams++;
+    /* The genesis, signed by the master, names the log the stream belongs to:
+     * another log's stream under this name (netlink.log's records served as
+     * audit.log) verifies on its own, so it is said here. */
+    const char *base = strrchr(v->name, '/');
+    base = base ? base + 1 : v->name;
+    if (strcmp(base, a->gen.name) != 0)
+        problem(v, NLOG_SEAL_CHAIN_BREAK, a->first, (int64_t) off,
+                "this stream belongs to the log %s (its signed genesis says so), not to %s: "
+                "the file was renamed or substituted",
+                a->gen.name, base);
     adopt_anchor(v, a, pk, 0);
 }
 

@@ -765,6 +765,31 @@ static void bad_rotate_checkpoint(void **state)
     su_free(&L);
 }
 
+/* The records of netlink.log served as audit.log: every signature holds, but
+ * the genesis names netlink.log. */
+static void stream_of_another_log(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "renamed", 6);
+    char audit[4400];
+    snprintf(audit, sizeof audit, "%s/audit.log", e.dir);
+    su_copy_file(log_path(&e), audit);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    assert_false(nlog_seal_report_ok(r));
+    assert_int_equal(su_log(r, "netlink.log")->problems, 0);
+    assert_int_equal(su_log(r, "audit.log")->problems, 1);
+    const nlog_seal_problem *p = NULL;
+    for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++)
+        if (strcmp(nlog_seal_report_problem(r, i)->log, "audit.log") == 0)
+            p = nlog_seal_report_problem(r, i);
+    assert_non_null(p);
+    assert_int_equal(p->kind, NLOG_SEAL_CHAIN_BREAK);
+    assert_int_equal(p->seq, 1);
+    assert_non_null(strstr(p->message, "belongs to the log netlink.log"));
+    nlog_seal_report_destroy(r);
+}
+
 /* Leaves garbage where the next call's locals will be, so that an error
  * text left unset shows as such. */
 static void __attribute__((noinline)) dirty_stack(void)
@@ -978,6 +1003,7 @@ int main(void)
         cmocka_unit_test(bad_rotate_checkpoint),
         cmocka_unit_test(many_odd_lines_bounded),
         cmocka_unit_test(exported_checkpoint_errors),
+        cmocka_unit_test(stream_of_another_log),
         cmocka_unit_test(malformed_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
