@@ -962,6 +962,19 @@ static void bridge(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk)
         v->max_seq = max_seq;
 }
 
+/* Whether the log called `log` (a file family, "DIR/" in front when several
+ * directories hold one of that name; a lone compressed file keeps its .zst
+ * or .gz) is the one a genesis names. */
+static int names_log(const char *log, const char *name)
+{
+    const char *base = strrchr(log, '/');
+    base = base ? base + 1 : log;
+    size_t n = strlen(name);
+    if (strncmp(base, name, n) != 0)
+        return 0;
+    return base[n] == '\0' || strcmp(base + n, ".zst") == 0 || strcmp(base + n, ".gz") == 0;
+}
+
 static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
 {
     char why[256];
@@ -1104,13 +1117,11 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
     /* The genesis, signed by the master, names the log the stream belongs to:
      * another log's stream under this name (netlink.log's records served as
      * audit.log) verifies on its own, so it is said here. */
-    const char *base = strrchr(v->name, '/');
-    base = base ? base + 1 : v->name;
-    if (strcmp(base, a->gen.name) != 0)
+    if (!names_log(v->name, a->gen.name))
         problem(v, NLOG_SEAL_CHAIN_BREAK, a->first, (int64_t) off,
                 "this stream belongs to the log %s (its signed genesis says so), not to %s: "
                 "the file was renamed or substituted",
-                a->gen.name, base);
+                a->gen.name, v->name);
     adopt_anchor(v, a, pk, 0);
 }
 
