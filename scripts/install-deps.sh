@@ -2,6 +2,12 @@
 # install-deps.sh [bench]: installs every Debian 12 package the project needs
 # to build, test and run; with "bench", also the peer logging libraries and
 # tools the benchmark compares against. Idempotent; run as root (or with sudo).
+# nlogd's live stream and access control: libsodium-dev (API key digests),
+# libssl-dev (TLS: nlogd loads the certificate; CivetWeb dlopens libssl.so,
+# which only the -dev package provides), openssl (the TLS test's self-signed
+# certificate), python3-websockets (the WebSocket test client), chromium (the
+# live page's browser test, driven by playwright-core from npm: tests/browser).
+# Node.js and npm come with the machine; Debian's are installed only if absent.
 set -eu
 
 PACKAGES="
@@ -12,6 +18,8 @@ PACKAGES="
   libsodium-dev libpcre2-dev
   zstd
   libcurl4-openssl-dev python3-aiosmtpd
+  libsodium-dev libssl-dev openssl
+  python3-websockets chromium
 "
 if [ "${1:-}" = bench ]; then
   PACKAGES="$PACKAGES g++ libspdlog-dev liblog4c-dev libglib2.0-dev valgrind"
@@ -28,6 +36,9 @@ missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
   echo "install-deps: installing:$missing"

@@ -35,6 +35,8 @@ url="http://127.0.0.1:$(cat nlogd.port)"
 cat <<MSG
 
 nlogd is running at $url (store: build/demo/demo.db, log: build/demo/nlogd.log).
+Open $url/ in a browser for the live page, then produce more traffic to watch it arrive:
+  build/release/examples/04_server_demo $url 5000
 Try:
   curl '$url/api/v2/logs/entries?level=ERROR&limit=5'
   curl '$url/api/v2/logs/entries?search_query=slow+query&limit=3'

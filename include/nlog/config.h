@@ -192,9 +192,26 @@ typedef struct nlog_config {
     int server_num_threads;                    /* HTTP worker threads = concurrent connections */
     int server_queue_records;                  /* records waiting for the store, at most */
     int server_max_body_size;                  /* bytes of a request body (after gunzip) */
+    int64_t server_max_request_memory;         /* bytes one request's parsed records may take */
+    int64_t server_queue_max_bytes;            /* bytes of records waiting for the store */
     int server_retention_days;                 /* days of records kept; 0 = no limit */
     char server_watch_directory[NLOG_CONFIG_PATH_MAX]; /* "" = none; JSON-lines files followed */
     int server_request_timeout_ms;             /* a request must arrive within this */
+    /* nlogd access control, TLS, limits and live streaming (appended in 0.1;
+     * docs/rest-api.md "Access control", docs/internals/live.md). */
+    char server_api_keys_file[NLOG_CONFIG_PATH_MAX]; /* "" = no keys: open, loopback only */
+    char server_tls_certificate[NLOG_CONFIG_PATH_MAX]; /* "" = plain HTTP; PEM chain */
+    char server_tls_key[NLOG_CONFIG_PATH_MAX]; /* PEM private key of the certificate */
+    int server_max_header_size;                /* bytes of request line + headers */
+    int server_rate_limit;                     /* requests per second per key; 0 = none */
+    int server_stream_max_clients;             /* live-stream clients at once; 0 = off */
+    int server_stream_queue_entries;           /* entries waiting per client, at most */
+    int server_stream_max_message_size;        /* bytes of one client message */
+    int server_stream_idle_timeout_ms;         /* silence after which a client is closed */
+    int server_stream_replay_records;          /* recent entries kept for resume_from */
+    int server_stream_resume_max;              /* entries replayed per resume, at most */
+    char server_api_key[260];                  /* "" = none; sent as Authorization: Bearer
+                                                  by the remote output and nlog (secret) */
 } nlog_config;
 
 /* Where a configuration problem was found and what is accepted. */

@@ -113,3 +113,18 @@ int nlog__cfg_check_opt_path(const char *s, size_t len, char *why, size_t why_si
     (void) why_size;
     return 0; /* empty means "none"; length and control characters are checked by keys.c */
 }
+
+int nlog__cfg_check_api_key(const char *s, size_t len, char *why, size_t why_size)
+{
+    if (len == 0)
+        return 0;
+    if (len < 16 || len > 256)
+        return fail(why, why_size, "an API key is 16 to 256 characters long");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '='))
+            return fail(why, why_size, "a character an API key does not have");
+    }
+    return 0;
+}

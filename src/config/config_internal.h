@@ -87,6 +87,8 @@ typedef struct nlog__cfg_key {
     const char *help;                         /* one line of English */
     nlog__cfg_check_fn check;                 /* STRING: the value check */
     const char *accepted;                     /* STRING: what is accepted, for messages */
+    int secret;                               /* STRING: never quoted back nor shown
+                                                 (explain and errors say "***") */
     const struct nlog__cfg_custom *custom;    /* CUSTOM: how the member is read and shown */
 } nlog__cfg_key;
 
@@ -243,6 +245,7 @@ void nlog__cfg_fail(nlog_error *err, nlog_status status, const char *source, con
 
 /* checks_server.c: value checks of the server and remote-output rows ------- */
 
+int nlog__cfg_check_api_key(const char *s, size_t len, char *why, size_t why_size);
 int nlog__cfg_check_url(const char *s, size_t len, char *why, size_t why_size);
 int nlog__cfg_check_listen(const char *s, size_t len, char *why, size_t why_size);
 int nlog__cfg_check_opt_path(const char *s, size_t len, char *why, size_t why_size);

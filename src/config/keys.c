@@ -311,6 +311,15 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      .min = 1024, .max = 1073741824, .unit = "bytes", .def = "16MB",
      PROFILES(NULL, NULL, NULL, NULL),
      .help = "nlogd: largest request body, after gzip decoding; beyond, 413"},
+    {.name = "server.max_request_memory", .type = NLOG__CFG_SIZE,
+     MEMBER(server_max_request_memory), .min = 1048576, .max = 17179869184L, .unit = "bytes",
+     .def = "128MB", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: memory one ingest request's parsed records may take; beyond, 413"},
+    {.name = "server.queue_max_bytes", .type = NLOG__CFG_SIZE, MEMBER(server_queue_max_bytes),
+     .min = 1048576, .max = 68719476736L, .unit = "bytes", .def = "512MB",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: memory of the records waiting for the store at most; beyond, ingest "
+             "answers 429"},
     {.name = "server.retention_days", .type = NLOG__CFG_INT, MEMBER(server_retention_days),
      .min = 0, .max = 36500, .unit = "days", .def = "30", PROFILES(NULL, NULL, NULL, NULL),
      .help = "nlogd: records older than this are deleted from the store; 0 for no limit"},
@@ -323,6 +332,66 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      MEMBER(server_request_timeout_ms), .min = 100, .max = 3600000, .unit = "milliseconds",
      .def = "30000", PROFILES(NULL, NULL, NULL, NULL),
      .help = "nlogd: a request (headers and body) must arrive within this"},
+    /* nlogd access control, TLS and request limits (src/server/auth.c, roles.c,
+     * ratelimit.c, tls.c; docs/rest-api.md "Access control"). */
+    {.name = "server.api_keys_file", .type = NLOG__CFG_STRING, MEMBER(server_api_keys_file),
+     .def = "", PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_opt_path,
+     .accepted = "empty for none (open access, loopback only), or the path of a key file "
+                 "of at most 1023 bytes",
+     .help = "nlogd: API keys (name, role, hash per line); empty: no keys, loopback only"},
+    {.name = "server.tls_certificate", .type = NLOG__CFG_STRING,
+     MEMBER(server_tls_certificate), .def = "", PROFILES(NULL, NULL, NULL, NULL),
+     .check = nlog__cfg_check_opt_path,
+     .accepted = "empty for plain HTTP, or the path of a PEM certificate (chain) file of at "
+                 "most 1023 bytes",
+     .help = "nlogd: PEM certificate chain; with server.tls_key, nlogd speaks HTTPS and WSS"},
+    {.name = "server.tls_key", .type = NLOG__CFG_STRING, MEMBER(server_tls_key), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_opt_path,
+     .accepted = "empty for plain HTTP, or the path of a PEM private key file of at most "
+                 "1023 bytes",
+     .help = "nlogd: PEM private key of server.tls_certificate"},
+    {.name = "server.max_header_size", .type = NLOG__CFG_SIZE, MEMBER(server_max_header_size),
+     .min = 4096, .max = 1048576, .unit = "bytes", .def = "64KB",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: largest request line plus headers; beyond, the request is refused"},
+    {.name = "server.rate_limit", .type = NLOG__CFG_INT, MEMBER(server_rate_limit), .min = 0,
+     .max = 1000000, .unit = "requests per second", .def = "1000",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: requests per second per API key (bursts of one second's worth); beyond, "
+             "429; 0 for no limit"},
+    {.name = "server_api_key", .type = NLOG__CFG_STRING, MEMBER(server_api_key), .def = "",
+     PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_api_key, .secret = 1,
+     .accepted = "empty for none, or an nlogd API key: 16 to 256 of A-Z a-z 0-9 - . _ ~ + / =",
+     .help = "API key the remote output and the nlog client send to nlogd (Bearer); never "
+             "shown"},
+    /* nlogd live streaming (src/server/live_hub.c, ws_stream.c; docs/internals/live.md). */
+    {.name = "server.stream_max_clients", .type = NLOG__CFG_INT,
+     MEMBER(server_stream_max_clients), .min = 0, .max = 10000, .unit = "clients",
+     .def = "16", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: live-stream clients at once (each holds a worker thread); 0 disables "
+             "the stream"},
+    {.name = "server.stream_queue_entries", .type = NLOG__CFG_INT,
+     MEMBER(server_stream_queue_entries), .min = 16, .max = 1000000, .unit = "entries",
+     .def = "4096", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: entries waiting for one stream client at most; beyond, counted and "
+             "reported as dropped"},
+    {.name = "server.stream_max_message_size", .type = NLOG__CFG_SIZE,
+     MEMBER(server_stream_max_message_size), .min = 256, .max = 1048576, .unit = "bytes",
+     .def = "4KB", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: largest message a stream client may send; beyond, the stream is closed"},
+    {.name = "server.stream_idle_timeout_ms", .type = NLOG__CFG_INT,
+     MEMBER(server_stream_idle_timeout_ms), .min = 1000, .max = 3600000,
+     .unit = "milliseconds", .def = "60000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: a stream client that sends nothing (not even a pong) this long is closed"},
+    {.name = "server.stream_replay_records", .type = NLOG__CFG_INT,
+     MEMBER(server_stream_replay_records), .min = 0, .max = 10000000, .unit = "entries",
+     .def = "100000", PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: recent entries kept in memory for exact resume_from; older resumes read "
+             "the store"},
+    {.name = "server.stream_resume_max", .type = NLOG__CFG_INT, MEMBER(server_stream_resume_max),
+     .min = 0, .max = 10000000, .unit = "entries", .def = "100000",
+     PROFILES(NULL, NULL, NULL, NULL),
+     .help = "nlogd: entries replayed at most for one resume_from; the rest is reported"},
 
     {.name = "loggers", .type = NLOG__CFG_LEVELS, MEMBER(loggers), .def = "",
      PROFILES(NULL, NULL, NULL, NULL),
@@ -738,7 +807,10 @@ static nlog_status check_string(const nlog__cfg_key *k, const char *s, size_t le
 {
     char q[128];
     char problem[NLOG__CFG_WHY_MAX / 2];
-    nlog__cfg_quote(q, sizeof q, s, len);
+    if (k->secret)
+        snprintf(q, sizeof q, "the value"); /* a secret is never quoted back */
+    else
+        nlog__cfg_quote(q, sizeof q, s, len);
     if (len >= k->size)
         return reject(k, why, why_size, "value is %zu bytes long", len);
     if (has_control(s, len))
@@ -972,7 +1044,10 @@ void nlog__cfg_value_text(const nlog__cfg_key *k, const nlog_config *cfg, char *
     case NLOG__CFG_PATH:
     case NLOG__CFG_EMAIL:
     case NLOG__CFG_STRING:
-        snprintf(buf, size, "%.*s", (int) strnlen(base, k->size), base);
+        if (k->secret && base[0])
+            snprintf(buf, size, "***");
+        else
+            snprintf(buf, size, "%.*s", (int) strnlen(base, k->size), base);
         return;
     case NLOG__CFG_URL: {
         size_t n = strnlen(base, k->size);

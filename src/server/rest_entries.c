@@ -57,7 +57,8 @@ void nlogd_rest_entries_get(nlogd_req *req)
         nlogd_qp_filter(q, &f, &e) != 0 ||
         ((v = nlogd_qp_get(q, "limit", &len)) &&
          nlogd_qp_uint("limit", v, len, 1, NLOGD_LIMIT_MAX, &limit, &e) != 0) ||
-        ((v = nlogd_qp_get(q, "cursor", &len)) && nlogd_cursor_read("cursor", v, len, &f, &e))) {
+        ((v = nlogd_qp_get(q, "cursor", &len)) && nlogd_cursor_read("cursor", v, len, &f, &e)) ||
+        nlogd_req_restrict(req, &f, &e) != 0) {
         free(q);
         nlogd_reply_error(req, &e);
         return;

@@ -182,6 +182,19 @@ void nlogd_rest_export(nlogd_req *req)
         return;
     }
     f.ascending = 1;
+    {
+        /* audit first: an export that cannot be recorded is not made */
+        static const char *const fmt_names[] = {"json", "ndjson", "csv", "txt"};
+        nlogd_buf d;
+        nlogd_buf_init(&d, 8192);
+        nlogd_buf_printf(&d, "{\"format\":\"%s\",\"filter\":", fmt_names[fmt]);
+        nlogd_filter_json(&d, &f);
+        nlogd_buf_addc(&d, '}');
+        int audited = nlogd_req_audit(req, "export", d.data);
+        nlogd_buf_free(&d);
+        if (audited != 0)
+            return;
+    }
     exporter *x = calloc(1, sizeof *x);
     if (!x) {
         nlogd_fail(&e, 503, "internal", "", "out of memory");

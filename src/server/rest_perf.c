@@ -243,6 +243,8 @@ void nlogd_rest_perf_metrics(nlogd_req *req)
     if (!bad)
         bad = nlogd_qp_parse(nlogd_query(req), accepted, q, &e) != 0 ||
               nlogd_qp_filter(q, &f, &e) != 0;
+    if (!bad)
+        bad = nlogd_req_restrict(req, &f, &e) != 0;
     if (!bad && (v = nlogd_qp_get(q, "max_points", &len)))
         bad = nlogd_qp_uint("max_points", v, len, 1, 10000, &max_points, &e) != 0;
     if (!bad && (v = nlogd_qp_get(q, "metric_names", &len))) {

@@ -189,6 +189,19 @@ void nlogd_rest_security_events(nlogd_req *req)
         nlogd_reply_error(req, &e);
         return;
     }
+    {
+        /* a security-event query is audited before it runs */
+        nlogd_buf d;
+        nlogd_buf_init(&d, 8192);
+        nlogd_buf_adds(&d, "{\"query\":");
+        const char *qs = nlogd_query(req) ? nlogd_query(req) : "";
+        nlogd_buf_json_str(&d, qs, strlen(qs) > 2048 ? 2048 : strlen(qs));
+        nlogd_buf_addc(&d, '}');
+        int audited = nlogd_req_audit(req, "security_events_query", d.data);
+        nlogd_buf_free(&d);
+        if (audited != 0)
+            return;
+    }
     nlogd_out out;
     nlogd_out_init(&out, req, 200, "application/json", NULL, 0);
     scan s = {.out = &out, .min_sev = min_sev, .event_type = et[0] ? et : NULL,

@@ -9,7 +9,9 @@
 
 #include <nlog/config.h>
 
+#include "server/auth.h"
 #include "server/queue.h"
+#include "server/ratelimit.h"
 #include "server/store.h"
 
 /* Counters, updated with relaxed atomics (nlogd_count()). */
@@ -26,6 +28,14 @@ typedef struct nlogd_counters {
     uint64_t bytes_received;     /* request bodies, after gzip decoding */
     uint64_t export_records;
     uint64_t watch_records;
+    /* access control and nlogd's own records (selflog.c) */
+    uint64_t auth_refused;           /* 401 answers */
+    uint64_t auth_forbidden;         /* 403 answers */
+    uint64_t rate_limited;           /* 429 answers for a key over server.rate_limit */
+    uint64_t security_events;        /* refused requests handed to the security-event writer */
+    uint64_t security_events_failed; /* records of those the store did not take */
+    uint64_t audit_records;          /* AUDIT records written (exports, queries, changes) */
+    uint64_t audit_failed;           /* of those, not stored: the action was refused (503) */
 } nlogd_counters;
 
 #define nlogd_count(srv, member, n) \
@@ -49,6 +59,13 @@ typedef struct nlogd_server {
     nlogd_counters counters;
     nlogd_metrics_fn metrics_extra[4];
     void *metrics_extra_user[4];
+    /* Access control, nlogd's own records and live streaming (issue 8). */
+    nlogd_keyset keys;           /* server.api_keys_file; no keys = open (loopback only) */
+    nlogd_ratelimit *rate;       /* server.rate_limit per key */
+    struct nlogd_selflog *selflog;
+    struct nlogd_hub *hub;       /* live stream fan-out (live_hub.h) */
+    struct nlogd_ws *ws;         /* live stream connections (ws_stream.c) */
+    int tls;                     /* listening with TLS (server.tls_certificate) */
 } nlogd_server;
 
 int64_t nlogd_now_ns(void);        /* CLOCK_REALTIME, ns */

@@ -56,6 +56,7 @@ typedef struct remote_sink {
     pthread_t thread;
 
     char url[NLOG_CONFIG_URL_MAX + 32];
+    char auth[300];              /* "Authorization: Bearer KEY" or "" (server_api_key) */
     char spool_dir[NLOG_CONFIG_PATH_MAX + 16];
     int64_t spool_cap;
     int64_t interval_ns;
@@ -335,6 +336,8 @@ static int curl_ready(remote_sink *r)
     r->headers = curl_slist_append(NULL, "Content-Type: application/x-ndjson");
     r->headers = curl_slist_append(r->headers, "Content-Encoding: gzip");
     r->headers = curl_slist_append(r->headers, "Expect:");
+    if (r->auth[0])
+        r->headers = curl_slist_append(r->headers, r->auth);
     curl_easy_setopt(r->curl, CURLOPT_URL, r->url);
     curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
@@ -381,6 +384,17 @@ static enum send_result post(remote_sink *r, const char *batch_id, const void *g
                        "remote output: %s takes records again", r->url);
         __atomic_store_n(&r->reported_full, 0, __ATOMIC_RELAXED);
         return SENT;
+    }
+    if (rc == CURLE_OK && (code == 401 || code == 403)) {
+        /* A missing or wrong key (server_api_key) is fixed by configuration,
+         * not by dropping logs: keep the batch in the spool and retry. */
+        NLOG__COUNT(remote_retries, 1);
+        if (!__atomic_exchange_n(&r->reported_down, 1, __ATOMIC_RELAXED))
+            nlog__diag(NLOG_DIAG_OUTPUT_FAILED, NLOG_EIO, 0, r->url,
+                       "remote output: %s refused the API key (HTTP %ld: %s server_api_key); "
+                       "batches are kept in %s and resent with backoff",
+                       r->url, code, r->auth[0] ? "check" : "set", r->spool_dir);
+        return RETRY;
     }
     if (rc == CURLE_OK && code >= 400 && code < 500 && code != 408 && code != 429) {
         /* The server will never take this batch (malformed, too large). */
@@ -706,6 +720,7 @@ static void remote_destroy(nlog__sink *s)
     if (r->curl)
         curl_easy_cleanup(r->curl);
     curl_slist_free_all(r->headers);
+    explicit_bzero(r->auth, sizeof r->auth);
     if (!r->spool_disabled)
         nlog__spool_close(r->spool);
     pthread_mutex_destroy(&r->lock);
@@ -741,6 +756,8 @@ nlog_status nlog__remote_sink_create(const nlog_config *cfg, nlog__sink **ret_si
     while (ul && cfg->server_url[ul - 1] == '/')
         ul--;
     snprintf(r->url, sizeof r->url, "%.*s/api/v2/logs/entries", (int) ul, cfg->server_url);
+    if (cfg->server_api_key[0])
+        snprintf(r->auth, sizeof r->auth, "Authorization: Bearer %s", cfg->server_api_key);
     if (cfg->server_spool_directory[0])
         snprintf(r->spool_dir, sizeof r->spool_dir, "%s", cfg->server_spool_directory);
     else

@@ -15,6 +15,23 @@
 #include <json-c/json.h>
 #include <nlog/nlog.h>
 
+/* TU_ASAN is 1 in an AddressSanitizer build. Debian 12's clang 14 runtime does
+ * not lock its allocator around fork(): a child forked while another thread
+ * is inside malloc() can block forever on the allocator's internal lock the
+ * moment it allocates. glibc's malloc has no such problem, so tests that fork
+ * while other threads allocate skip that case under ASan (they still run in
+ * the gcc, clang and TSan builds). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TU_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TU_ASAN 1
+#endif
+#endif
+#ifndef TU_ASAN
+#define TU_ASAN 0
+#endif
+
 /* A fresh, empty directory $NLOG_TEST_TMP/<name> (or /tmp/nlog-test-PID/<name>).
  * Returns a pointer to a static buffer valid until the next call. */
 const char *tu_scratch(const char *name);

@@ -163,16 +163,30 @@ int tool_http(const char *method, const char *url, const char *body, tool_body_f
     curl_easy_setopt(x.c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(x.c, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(x.c, CURLOPT_ACCEPT_ENCODING, "");
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(x.c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(x.c, CURLOPT_POSTFIELDS, body);
+    /* With access control on, the key comes from server_api_key
+     * (NETLINK_LOG_SERVER_API_KEY or the configuration file). */
+    char auth[300] = "";
+    {
+        nlog_config cfg;
+        nlog_error cerr;
+        if (nlog_config_resolve(NULL, &cfg, &cerr) == NLOG_OK && cfg.server_api_key[0])
+            snprintf(auth, sizeof auth, "Authorization: Bearer %s", cfg.server_api_key);
+        explicit_bzero(cfg.server_api_key, sizeof cfg.server_api_key);
     }
+    if (auth[0])
+        h = curl_slist_append(h, auth);
+    if (body)
+        h = curl_slist_append(h, "Content-Type: application/json");
+    if (h)
+        curl_easy_setopt(x.c, CURLOPT_HTTPHEADER, h);
+    if (body)
+        curl_easy_setopt(x.c, CURLOPT_POSTFIELDS, body);
     CURLcode rc = curl_easy_perform(x.c);
     if (!x.status)
         curl_easy_getinfo(x.c, CURLINFO_RESPONSE_CODE, &x.status);
     curl_easy_cleanup(x.c);
     curl_slist_free_all(h);
+    explicit_bzero(auth, sizeof auth);
     if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x.status)) {
         snprintf(err, err_size, "cannot reach %s: %s", url, curl_easy_strerror(rc));
         return -1;

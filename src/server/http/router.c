@@ -10,25 +10,42 @@
 #include <time.h>
 
 #include <civetweb.h>
+#include <nlog/level.h>
 #include <nlog/nlog.h>
 #include <zlib.h>
 
 #include "server/http/deadline.h"
 #include "server/http/router.h"
+#include "server/selflog.h"
+#include "server/tls.h"
+#include "server/ws_stream.h"
 
+/* Each route names the permission it needs (roles.h); docs/rest-api.md
+ * "Access control" is this table per endpoint. */
 static const struct route {
     const char *path;
     const char *method;
     nlogd_handler_fn fn;
+    nlogd_perm perm;
 } routes[] = {
-    {"/health", "GET", nlogd_rest_health},
-    {"/metrics", "GET", nlogd_rest_metrics},
-    {"/api/v2/logs/entries", "GET", nlogd_rest_entries_get},
-    {"/api/v2/logs/entries", "POST", nlogd_rest_entries_post},
-    {"/api/v2/logs/performance/metrics", "GET", nlogd_rest_perf_metrics},
-    {"/api/v2/logs/security/events", "GET", nlogd_rest_security_events},
-    {"/api/v2/logs/export", "POST", nlogd_rest_export},
-    {"/api/v2/logs/stats", "GET", nlogd_rest_stats},
+    {"/health", "GET", nlogd_rest_health, NLOGD_PERM_OPEN},
+    {"/metrics", "GET", nlogd_rest_metrics, NLOGD_PERM_READ},
+    {"/api/v2/logs/entries", "GET", nlogd_rest_entries_get, NLOGD_PERM_READ},
+    {"/api/v2/logs/entries", "POST", nlogd_rest_entries_post, NLOGD_PERM_INGEST},
+    {"/api/v2/logs/performance/metrics", "GET", nlogd_rest_perf_metrics, NLOGD_PERM_READ},
+    {"/api/v2/logs/security/events", "GET", nlogd_rest_security_events, NLOGD_PERM_SECURITY},
+    {"/api/v2/logs/export", "POST", nlogd_rest_export, NLOGD_PERM_ADMIN},
+    {"/api/v2/logs/stats", "GET", nlogd_rest_stats, NLOGD_PERM_READ},
+    {"/api/v2/logs/stream", "GET", nlogd_rest_stream_plain, NLOGD_PERM_READ},
+    {"/api/v2/config", "GET", nlogd_rest_config_get, NLOGD_PERM_ADMIN},
+    {"/api/v2/keys", "GET", nlogd_rest_keys_get, NLOGD_PERM_ADMIN},
+    {"/api/v2/keys", "POST", nlogd_rest_keys_post, NLOGD_PERM_ADMIN},
+    {"/api/v2/keys", "DELETE", nlogd_rest_keys_delete, NLOGD_PERM_ADMIN},
+    /* the live page: no data in it, so open; it asks for a key to stream */
+    {"/", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
+    {"/live.js", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
+    {"/live.css", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
+    {"/favicon.ico", "GET", nlogd_live_page, NLOGD_PERM_OPEN},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -51,7 +68,7 @@ double nlogd_uptime_s(const nlogd_server *srv)
  * sends are serialised. */
 static pthread_mutex_t header_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int header_send(struct mg_connection *conn)
+int nlogd_http_header_send(struct mg_connection *conn)
 {
     pthread_mutex_lock(&header_lock);
     int rc = mg_response_header_send(conn);
@@ -83,7 +100,7 @@ static void send_head(nlogd_req *req, int status, const char *type, long long le
         snprintf(l, sizeof l, "%lld", len);
         mg_response_header_add(req->conn, "Content-Length", l, -1);
     }
-    (void) header_send(req->conn);
+    (void) nlogd_http_header_send(req->conn);
 }
 
 void nlogd_reply_text(nlogd_req *req, int status, const char *content_type, const char *body,
@@ -151,7 +168,7 @@ int nlogd_stream_begin(nlogd_req *req, int status, const char *content_type,
         mg_response_header_add(req->conn, "Content-Disposition", disposition, -1);
     mg_response_header_add(req->conn, "Transfer-Encoding", "chunked", -1);
     req->chunked = 1;
-    return header_send(req->conn) >= 0 ? 0 : -1;
+    return nlogd_http_header_send(req->conn) >= 0 ? 0 : -1;
 }
 
 int nlogd_stream_chunk(nlogd_req *req, const char *data, size_t len)
@@ -324,6 +341,165 @@ int nlogd_read_body(nlogd_req *req, size_t cap, nlogd_buf *out, nlogd_err *e)
     return rc;
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Who is calling, and may they? Answers the refusal itself and returns -1
+ * (401 no or bad key, 403 role, 429 rate), recording a security event. */
+static int authorize(nlogd_req *req, nlogd_perm perm)
+{
+    nlogd_server *srv = req->srv;
+    const char *path = req->ri->local_uri ? req->ri->local_uri : "";
+    const char *method = req->ri->request_method ? req->ri->request_method : "";
+    nlogd_err e;
+    req->caller = req->caller_name;
+    if (!nlogd_keys_enabled(&srv->keys)) {
+        /* no keys: nlogd listens on loopback only (main.c), and every local
+         * caller may do everything */
+        snprintf(req->caller_name, sizeof req->caller_name, "anonymous");
+        req->role = NLOGD_ROLE_ADMIN;
+        return 0;
+    }
+    if (perm == NLOGD_PERM_OPEN) {
+        snprintf(req->caller_name, sizeof req->caller_name, "anonymous");
+        req->role = NLOGD_ROLE_NONE;
+        return 0;
+    }
+    char key[NLOGD_KEY_MAX + 1], why[256];
+    size_t klen;
+    int got = nlogd_auth_parse_bearer(nlogd_header(req, "Authorization"), key, sizeof key, &klen,
+                                      why, sizeof why);
+    nlogd_role r = got > 0 ? nlogd_keys_check(&srv->keys, key, klen, req->caller_name,
+                                              sizeof req->caller_name)
+                           : NLOGD_ROLE_NONE;
+    explicit_bzero(key, sizeof key);
+    if (r == NLOGD_ROLE_NONE) {
+        snprintf(req->caller_name, sizeof req->caller_name, "anonymous");
+        if (got == 0)
+            nlogd_fail(&e, 401, "unauthorized", "Authorization",
+                       "%s %s needs an API key of a role with access (%s); send "
+                       "Authorization: Bearer KEY",
+                       method, path, nlogd_perm_roles(perm));
+        else if (got < 0)
+            nlogd_fail(&e, 401, "unauthorized", "Authorization", "%s", why);
+        else
+            nlogd_fail(&e, 401, "unauthorized", "Authorization", "the API key is not valid");
+        nlogd_count(srv, auth_refused, 1);
+        nlogd_security_event(srv->selflog, "AUTH_FAILURE", "MEDIUM", NULL, req->ip, method, path,
+                             401, got == 0 ? "no API key" : got < 0 ? "malformed credentials"
+                                                                    : "unknown API key");
+        nlogd_buf b;
+        nlogd_buf_init(&b, 4096);
+        error_body(&e, &b);
+        send_head(req, 401, "application/json", (long long) b.len, "WWW-Authenticate",
+                  "Bearer realm=\"nlogd\"");
+        mg_write(req->conn, b.data, b.len);
+        nlogd_buf_free(&b);
+        return -1;
+    }
+    req->role = r;
+    if (!nlogd_role_allows(r, perm)) {
+        nlogd_fail(&e, 403, "forbidden", "", "the key '%s' has the role %s; %s %s needs %s",
+                   req->caller_name, nlogd_role_name(r), method, path, nlogd_perm_roles(perm));
+        nlogd_count(srv, auth_forbidden, 1);
+        nlogd_security_event(srv->selflog, "ACCESS_DENIED",
+                             perm >= NLOGD_PERM_SECURITY ? "HIGH" : "MEDIUM", req->caller_name,
+                             req->ip, method, path, 403, "role not allowed");
+        nlogd_reply_error(req, &e);
+        return -1;
+    }
+    int wait = nlogd_rate_take(srv->rate, req->caller_name, mono_ns());
+    if (wait) {
+        nlogd_fail(&e, 429, "rate_limited", "", "the key '%s' made more than %d requests in a "
+                   "second (server.rate_limit); retry after %d s",
+                   req->caller_name, srv->cfg.server_rate_limit, wait);
+        nlogd_count(srv, rate_limited, 1);
+        nlogd_security_event(srv->selflog, "RATE_LIMITED", "LOW", req->caller_name, req->ip,
+                             method, path, 429, "rate limit");
+        nlogd_reply_retry(req, &e, wait);
+        return -1;
+    }
+    return 0;
+}
+
+int nlogd_req_restrict(nlogd_req *req, nlogd_filter *f, nlogd_err *e)
+{
+    int max = nlogd_role_max_level(req->role);
+    if (!max)
+        return 0;
+    if (f->min_level > max || (f->only_level && f->only_level > max))
+        return nlogd_fail(e, 403, "forbidden", "level",
+                          "level: the key '%s' has the role %s, which never reads SECURITY or "
+                          "AUDIT records; accepted: TRACE to CRITICAL",
+                          req->caller_name, nlogd_role_name(req->role));
+    f->max_level = max;
+    return 0;
+}
+
+int nlogd_req_audit(nlogd_req *req, const char *action, const char *details)
+{
+    if (nlogd_audit(req->srv, action, req->caller_name, nlogd_role_name(req->role), req->ip,
+                    details) == 0)
+        return 0;
+    nlogd_err e;
+    nlogd_fail(&e, 503, "store_unavailable", "",
+               "the audit record of this %s could not be stored, so it was not done; retry later",
+               action);
+    nlogd_reply_retry(req, &e, 5);
+    return -1;
+}
+
+static void opt_str(nlogd_buf *b, const char *name, const char *v)
+{
+    nlogd_buf_printf(b, ",\"%s\":", name);
+    if (v && v[0])
+        nlogd_buf_json_str(b, v, strlen(v));
+    else
+        nlogd_buf_adds(b, "null");
+}
+
+void nlogd_filter_json(nlogd_buf *b, const nlogd_filter *f)
+{
+    const char *lv = f->min_level ? nlog_level_name((nlog_level) f->min_level) : NULL;
+    nlogd_buf_adds(b, "{\"level\":");
+    if (lv)
+        nlogd_buf_printf(b, "\"%s\"", lv);
+    else
+        nlogd_buf_adds(b, "null");
+    opt_str(b, "category", f->category);
+    opt_str(b, "logger", f->logger);
+    opt_str(b, "search_query", f->search);
+    nlogd_buf_adds(b, ",\"start_time\":");
+    if (f->has_start)
+        nlogd_buf_json_time(b, f->start_ns);
+    else
+        nlogd_buf_adds(b, "null");
+    nlogd_buf_adds(b, ",\"end_time\":");
+    if (f->has_end)
+        nlogd_buf_json_time(b, f->end_ns);
+    else
+        nlogd_buf_adds(b, "null");
+    nlogd_buf_addc(b, '}');
+}
+
+void nlogd_rest_stream_plain(nlogd_req *req)
+{
+    nlogd_err e;
+    nlogd_fail(&e, 426, "upgrade_required", "",
+               "/api/v2/logs/stream is a WebSocket endpoint; accepted: a GET with Upgrade: "
+               "websocket (ws:// or wss://)");
+    nlogd_buf b;
+    nlogd_buf_init(&b, 4096);
+    error_body(&e, &b);
+    send_head(req, 426, "application/json", (long long) b.len, "Upgrade", "websocket");
+    mg_write(req->conn, b.data, b.len);
+    nlogd_buf_free(&b);
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
     nlogd_server *srv = cbdata;
@@ -332,17 +508,22 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     req.conn = conn;
     req.ri = mg_get_request_info(conn);
     req.srv = srv;
+    req.caller = "anonymous";
+    snprintf(req.caller_name, sizeof req.caller_name, "anonymous");
+    snprintf(req.ip, sizeof req.ip, "%s", req.ri->remote_addr);
     nlogd_count(srv, http_requests, 1);
     const char *path = req.ri->local_uri ? req.ri->local_uri : "";
     const char *method = req.ri->request_method ? req.ri->request_method : "";
     int path_known = 0;
-    char allow[64] = "";
+    char allow[96] = "";
     for (size_t i = 0; i < N_ROUTES; i++) {
         if (strcmp(routes[i].path, path) != 0)
             continue;
         path_known = 1;
         if (strcmp(routes[i].method, method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
+            if (authorize(&req, routes[i].perm) != 0)
+                return req.status;
             routes[i].fn(&req);
             nlogd_stream_end(&req);
             return req.status ? req.status : 200;
@@ -407,29 +588,43 @@ static int log_message(const struct mg_connection *conn, const char *message)
 
 int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
 {
-    char threads[16], timeout[16];
+    char threads[16], timeout[16], headers[16], ws_timeout[16], listen[NLOG_CONFIG_LISTEN_MAX + 2];
     snprintf(threads, sizeof threads, "%d", srv->cfg.server_num_threads);
     snprintf(timeout, sizeof timeout, "%d", srv->cfg.server_request_timeout_ms);
+    snprintf(headers, sizeof headers, "%d", srv->cfg.server_max_header_size);
+    /* CivetWeb ends a WebSocket whose peer sent nothing for this long; the
+     * stream's own idle check (ws_stream.c) comes first and explains itself,
+     * this is the backstop for a peer that no longer answers at all. */
+    snprintf(ws_timeout, sizeof ws_timeout, "%d", srv->cfg.server_stream_idle_timeout_ms + 10000);
+    snprintf(listen, sizeof listen, "%s%s", srv->cfg.server_listen, srv->tls ? "s" : "");
     const char *options[] = {
-        "listening_ports", srv->cfg.server_listen,
+        "listening_ports", listen,
+        "websocket_timeout_ms", ws_timeout,
         "num_threads", threads,
         "request_timeout_ms", timeout,
         "enable_keep_alive", "yes",
         "tcp_nodelay", "1", /* headers and body go out as separate writes: without this,
                                Nagle + delayed ACK add ~40 ms to every answer */
         "keep_alive_timeout_ms", "30000",
-        "max_request_size", "65536",
+        "max_request_size", headers,
         "enable_directory_listing", "no",
+        /* CivetWeb 1.15 starts its TLS set-up only when this names a file;
+         * the certificate and key are then loaded by tls.c (init_ssl). */
+        srv->tls ? "ssl_certificate" : NULL, srv->cfg.server_tls_certificate,
         NULL,
     };
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
+    if (srv->tls)
+        cb.init_ssl = nlogd_tls_init_ssl;
+    if (srv->tls && nlogd_tls_load_compat(why, why_size) != 0)
+        return -1;
     if (nlogd_watchdog_start(&srv->watchdog) != 0) {
         snprintf(why, why_size, "cannot start the request-timeout watchdog thread");
         return -1;
     }
-    mg_init_library(0);
+    mg_init_library(srv->tls ? MG_FEATURES_TLS : 0); /* TLS: CivetWeb loads and initialises OpenSSL */
     struct mg_init_data init;
     struct mg_error_data err;
     char msg[256] = "";
@@ -450,6 +645,11 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
         return -1;
     }
     mg_set_request_handler(srv->http, "/", dispatch, srv);
+    if (nlogd_ws_start(srv) != 0) {
+        snprintf(why, why_size, "out of memory starting the live stream");
+        nlogd_http_stop(srv);
+        return -1;
+    }
     struct mg_server_port ports[4];
     int n = mg_get_server_ports(srv->http, 4, ports);
     srv->port = n > 0 ? ports[0].port : 0;
@@ -459,7 +659,9 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
 void nlogd_http_stop(nlogd_server *srv)
 {
     if (srv->http) {
+        nlogd_ws_shutdown(srv);
         mg_stop(srv->http);
+        nlogd_ws_free(srv);
         srv->http = NULL;
         mg_exit_library();
     }

@@ -13,6 +13,7 @@
 
 #include "server/buf.h"
 #include "server/error.h"
+#include "server/roles.h"
 #include "server/server.h"
 
 struct mg_connection;
@@ -28,6 +29,9 @@ typedef struct nlogd_req {
     const char *caller;
     int status;                  /* status sent, for counting */
     int chunked;                 /* a chunked response is open */
+    nlogd_role role;             /* the caller's role (admin when no keys are configured) */
+    char caller_name[NLOGD_KEY_NAME_MAX + 1]; /* what caller points at */
+    char ip[48];                 /* the peer's address */
 } nlogd_req;
 
 typedef void (*nlogd_handler_fn)(nlogd_req *req);
@@ -37,6 +41,10 @@ typedef void (*nlogd_handler_fn)(nlogd_req *req);
 int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size);
 /* Stops accepting, waits for requests in progress to finish. */
 void nlogd_http_stop(nlogd_server *srv);
+
+/* mg_response_header_send() serialised (CivetWeb formats Date with the
+ * non-reentrant gmtime): every header send goes through this. */
+int nlogd_http_header_send(struct mg_connection *conn);
 
 /* Responses. Each sends headers and body once. */
 void nlogd_reply_json(nlogd_req *req, int status, const nlogd_buf *body);
@@ -70,5 +78,21 @@ void nlogd_rest_perf_metrics(nlogd_req *req);
 void nlogd_rest_security_events(nlogd_req *req);
 void nlogd_rest_export(nlogd_req *req);
 void nlogd_rest_stats(nlogd_req *req);
+void nlogd_rest_stream_plain(nlogd_req *req); /* the stream without an Upgrade: 426 */
+void nlogd_rest_config_get(nlogd_req *req);   /* rest_config.c */
+void nlogd_rest_keys_get(nlogd_req *req);
+void nlogd_rest_keys_post(nlogd_req *req);
+void nlogd_rest_keys_delete(nlogd_req *req);
+void nlogd_live_page(nlogd_req *req);         /* live_page.c: /, /live.js, /live.css, /favicon.ico */
+
+/* Applies the caller's role to a record filter: a viewer's filter gets a
+ * level bound below SECURITY; asking a viewer-only key for SECURITY or
+ * AUDIT records explicitly is a 403 (filled into e, returns -1). */
+int nlogd_req_restrict(nlogd_req *req, nlogd_filter *f, nlogd_err *e);
+/* Writes an AUDIT record for the caller (selflog.h); on failure answers
+ * 503 and returns -1: the audited action must not run. */
+int nlogd_req_audit(nlogd_req *req, const char *action, const char *details);
+/* A filter as JSON for audit details: {"level":...,"category":...,...}. */
+void nlogd_filter_json(nlogd_buf *b, const nlogd_filter *f);
 
 #endif

@@ -6,7 +6,8 @@
  * Logs COUNT records "record <i>" (i = 0..COUNT-1) with server_url=URL, the
  * spool in DIR/spool and files in DIR, about PER_MS records per millisecond,
  * a SECURITY record every 1000, then nlog_shutdown() (which sends or spools
- * everything). Prints the library's counters as JSON on stdout. */
+ * everything). Prints the library's counters as JSON on stdout.
+ * $NLOG_TEST_API_KEY, when set, becomes server_api_key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,10 @@ int main(int argc, char **argv)
     if (nlog_config_set(&cfg, "server_url", argv[1], &err) != NLOG_OK ||
         nlog_config_set(&cfg, "server_flush_interval_ms", "50", &err) != NLOG_OK ||
         /* the tests count exactly the records this program logs */
-        nlog_config_set(&cfg, "audit_lifecycle", "false", &err) != NLOG_OK) {
+        nlog_config_set(&cfg, "audit_lifecycle", "false", &err) != NLOG_OK ||
+        /* with access control on (tests/integration/server/test_live.py keys) */
+        (getenv("NLOG_TEST_API_KEY") &&
+         nlog_config_set(&cfg, "server_api_key", getenv("NLOG_TEST_API_KEY"), &err) != NLOG_OK)) {
         fprintf(stderr, "producer: %s\n", err.message);
         return 2;
     }

@@ -192,6 +192,11 @@ def group_api(a):
     r2 = srv.ingest(extra, batch_id="batch-1")
     check(r1["duplicate"] is False and r2["duplicate"] is True and r2["accepted"] == 1,
           "a retried batch id is recognised: %s %s" % (r1, r2))
+    # the same id with another body is a reused id: 409, nothing stored
+    other = [rec(base + datetime.timedelta(seconds=301), "INFO", "not a retry")]
+    r3 = srv.ingest(other, batch_id="batch-1", expect=409)
+    check(r3["error"]["code"] == "batch_id_reused" and "X-Batch-Id" in r3["error"]["message"],
+          "a reused batch id is named: %s" % r3)
     total = srv.total()
     check(total == 241, "stored once: total %d" % total)
 
@@ -305,11 +310,14 @@ def group_api(a):
 
     # stats
     st = srv.get_json("/api/v2/logs/stats")
-    check(st["total_entries"] == 247, "stats total: %s" % st["total_entries"])
+    # every security-event query above (6) left an AUDIT record (issue 8)
+    audits = st["by_logger"].get("nlogd.audit", 0)
+    check(audits == 6, "one AUDIT record per security-event query: %d" % audits)
+    check(st["total_entries"] == 247 + audits, "stats total: %s" % st["total_entries"])
     check(st["by_level"]["SECURITY"] == 30 + 5, "by level: %s" % st["by_level"])
     check(st["by_category"]["security"] == 80 + 4 and st["by_logger"]["svc.0"] == 60,
           "by category/logger")
-    check(st["rates"]["last_hour"]["records"] == 247, "last hour rate: %s" % st["rates"])
+    check(st["rates"]["last_hour"]["records"] == 247 + audits, "last hour rate: %s" % st["rates"])
     check(st["oldest_entry"] == records[0]["timestamp"], "oldest entry")
     check(st["ingest"]["accepted"] == 247 and st["ingest"]["rejected"] == 2
           and st["ingest"]["duplicates"] == 1, "ingest counters: %s" % st["ingest"])
@@ -323,7 +331,9 @@ def group_api(a):
           h.get("transfer-encoding") == "chunked", "csv export headers: %s" % h)
     lines = data.decode().split("\r\n")
     check(lines[0].startswith("timestamp,level,category,module,message"), "csv header")
-    check(len([x for x in lines[1:] if x]) == 65, "csv rows (SECURITY and AUDIT): %d" % len(lines))
+    # 65 records, the 6 audits of the queries and the audit of this export itself
+    check(len([x for x in lines[1:] if x]) == 65 + 7, "csv rows (SECURITY and AUDIT): %d" %
+          len(lines))
     srv.ingest([rec(base + datetime.timedelta(seconds=600), "ERROR", "=HYPERLINK(\"x\")",
                     module="@evil", function="+f")])
     _, _, data = srv.request("POST", "/api/v2/logs/export", json.dumps(
@@ -338,7 +348,9 @@ def group_api(a):
           "] [SECURITY] " in txt[0] and txt[0].endswith(": event 0"), "txt export: %s" % txt[:1])
     _, h, data = srv.request("POST", "/api/v2/logs/export", json.dumps({"format": "json"}))
     arr = json.loads(data)
-    check(h["content-type"] == "application/json" and len(arr) == 248, "json export: %d" % len(arr))
+    # 248 records + 10 audits (6 queries, 4 exports including this one)
+    check(h["content-type"] == "application/json" and len(arr) == 248 + 10,
+          "json export: %d" % len(arr))
     check([x["timestamp"] for x in arr] == sorted(x["timestamp"] for x in arr),
           "export is oldest first")
     _, h, data = srv.request("POST", "/api/v2/logs/export", json.dumps(
@@ -518,6 +530,49 @@ def group_throttle(a):
           "nothing of the refused request stored: %s" % st["ingest"])
     srv.stop()
 
+    # the byte budget: room for 10M records but 1 MB of them. The first batch
+    # (20,000 records, about 3 MB parsed) is taken because nothing waits and
+    # stays queued behind the test's write lock; the probe is refused by bytes.
+    with open(cfg, "w") as f:
+        f.write("server:\n  queue_records: 10000000\n  queue_max_bytes: 1MB\n")
+    srv = Nlogd(a.nlogd, a.work, name="bytes", config=cfg).start()
+    big_body = "".join(json.dumps(rec(base, "INFO", "bulk %d" % i)) + "\n"
+                       for i in range(20000))
+    lock = sqlite3.connect(srv.db, timeout=60, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+
+    def big():
+        res["big"] = srv.request("POST", "/api/v2/logs/entries", big_body)
+
+    t = threading.Thread(target=big)
+    t.start()
+    wait_for(lambda: srv.get_json("/health")["queue"]["records"] == 20000, "the batch queued",
+             timeout=60)
+    st, h, data = srv.request("POST", "/api/v2/logs/entries", json.dumps(rec(base)) + "\n")
+    err = error_of(data) if st != 202 else {"code": "", "message": ""}
+    check(st == 429 and "retry-after" in h and err["code"] == "queue_full"
+          and "of 1048576 bytes" in err["message"],
+          "429 with Retry-After while the queue's bytes are spent (got %d %s)" % (st, data[:300]))
+    lock.execute("ROLLBACK")
+    lock.close()
+    t.join()
+    check(res["big"][0] == 202, "the queued batch is stored once the store can write")
+    check(srv.total() == 20000, "nothing of the refused request stored")
+    srv.stop()
+
+    # a request whose records take more than server.max_request_memory: 413
+    with open(cfg, "w") as f:
+        f.write("server:\n  max_request_memory: 1MB\n")
+    srv = Nlogd(a.nlogd, a.work, name="memory", config=cfg).start()
+    body = "".join(json.dumps(rec(base, "INFO", "m %d" % i)) + "\n" for i in range(20000))
+    st, _, data = srv.request("POST", "/api/v2/logs/entries", body)
+    err = error_of(data)
+    check(st == 413 and err["code"] == "payload_too_large"
+          and "server.max_request_memory" in err["message"],
+          "413 naming server.max_request_memory (got %d %s)" % (st, data[:300]))
+    check(srv.total() == 0, "nothing of it stored")
+    srv.stop()
+
 
 def group_export_1m(a):
     srv = Nlogd(a.nlogd, a.work).start()
@@ -568,10 +623,12 @@ def group_export_1m(a):
     t0 = time.monotonic()
     st, rows, size = stream({"format": "csv"})
     el = time.monotonic() - t0
-    check(st == 200 and rows == n + 1, "csv export of every record: %d rows" % (rows - 1))
+    # header + every record + the AUDIT record of this export (written before it runs)
+    check(st == 200 and rows == n + 2, "csv export of every record: %d rows" % (rows - 1))
     print("csv export: %d rows, %.1f MB in %.1f s" % (rows - 1, size / 1e6, el), flush=True)
     st, rows, _ = stream({"format": "ndjson", "level": "WARNING"})
-    check(rows == 2 * n // 5, "filtered export yields exactly the matching rows: %d" % rows)
+    # WARNING and above includes AUDIT: the two exports' audit records
+    check(rows == 2 * n // 5 + 2, "filtered export yields exactly the matching rows: %d" % rows)
     st, rows, _ = stream({"format": "ndjson", "level": "ERROR", "start_time": ts(base),
                           "end_time": ts(base + datetime.timedelta(microseconds=5000 * 99999))})
     check(rows == 20000, "time window + level: %d" % rows)
@@ -620,6 +677,8 @@ def group_kill9(a):
     seen = {}
     for line in data.decode().splitlines():
         r = json.loads(line)
+        if r["module"] == "nlogd.audit":
+            continue  # the export's own AUDIT record (issue 8), not a producer's
         key = r["message"] if r["level"] != "SECURITY" else "sec %d" % r["metadata"]["seq"]
         seen[key] = seen.get(key, 0) + 1
     dup = [k for k, v in seen.items() if v != 1]
@@ -637,7 +696,8 @@ def group_kill9(a):
             page = srv.get_json("/api/v2/logs/entries?%s&limit=1000%s" %
                                 (query, "&cursor=" + cursor if cursor else ""))
             got += [e["message"] if e["level"] != "SECURITY" else "sec %d" %
-                    e["metadata"]["seq"] for e in page["entries"]]
+                    e["metadata"]["seq"] for e in page["entries"]
+                    if e["module"] != "nlogd.audit"]  # the export's own AUDIT record (issue 8)
             cursor = page.get("next_cursor")
             if not cursor:
                 return got
@@ -725,7 +785,8 @@ def group_watch(a):
     wait_for(lambda: srv.total() >= 1260, "position remembered across a restart")
     c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
     c.request("POST", "/api/v2/logs/export", body=json.dumps({"format": "ndjson"}))
-    msgs = [json.loads(x)["message"] for x in c.getresponse().read().decode().splitlines()]
+    msgs = [r["message"] for r in map(json.loads, c.getresponse().read().decode().splitlines())
+            if r["module"] != "nlogd.audit"]  # not the export's own AUDIT record
     check(len(msgs) == len(set(msgs)) == 1260, "no line stored twice: %d stored, %d distinct" %
           (len(msgs), len(set(msgs))))
     check(not [m for m in msgs if m.startswith("old segment") or m in ("dup", "outside")],
@@ -789,7 +850,8 @@ def group_watch_rotate(a):
         check(prod.wait(60) == 0, "producer exits 0")
         c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
         c.request("POST", "/api/v2/logs/export", body=json.dumps({"format": "ndjson"}))
-        msgs = [json.loads(x)["message"] for x in c.getresponse().read().decode().splitlines()]
+        msgs = [r["message"] for r in map(json.loads, c.getresponse().read().decode().splitlines())
+                if r["module"] != "nlogd.audit"]  # not the export's own AUDIT record (issue 8)
         want = set(("wsec %d" if i % 10 == 9 else "wrec %d") % i for i in range(total))
         got = [m for m in msgs if not m.startswith("marker")]
         check(len(got) == len(set(got)) and set(got) == want,
@@ -849,8 +911,10 @@ def group_shutdown(a):
     c.request("POST", "/api/v2/logs/export", body=json.dumps({"format": "ndjson"}))
     stored = {}
     for line in c.getresponse().read().decode().splitlines():
-        m = json.loads(line)["message"]
-        stored[m] = stored.get(m, 0) + 1
+        r = json.loads(line)
+        if r["module"] == "nlogd.audit":
+            continue  # the export's own AUDIT record (issue 8), not a batch's
+        stored[r["message"]] = stored.get(r["message"], 0) + 1
     # every record of every acknowledged batch, by content, exactly once
     missing = [(k, j) for k, j in acked
                if any(stored.get("c%d b%d r%d" % (k, j, i)) != 1 for i in range(2000))]
@@ -998,7 +1062,8 @@ def group_big(a):
     check(st == 200, "stats with %d categories -> 200 (got %d: %s)" % (n_cat, st, d[:200]))
     if st == 200:
         s = json.loads(d)
-        check(len(s["by_category"]) == 100 and s["categories_total"] == n_cat + 2 and
+        # + 2: "big" and "sep"; + 1: "audit", of the exports' own AUDIT records (issue 8)
+        check(len(s["by_category"]) == 100 and s["categories_total"] == n_cat + 3 and
               s["by_category"]["sep"] == n_big and len(d) < 1 << 20,
               "by_category: the 100 largest and categories_total (%d, %s)" %
               (len(s["by_category"]), s.get("categories_total")))
@@ -1077,7 +1142,9 @@ def group_slow(a):
     import socket
     cfg = os.path.join(a.work, "slow.yaml")
     with open(cfg, "w") as f:
-        f.write("server:\n  request_timeout_ms: 1000\n  num_threads: 2\n")
+        # 2 workers: no live-stream clients then (each would hold one; issue 8)
+        f.write("server:\n  request_timeout_ms: 1000\n  num_threads: 2\n"
+                "  stream_max_clients: 0\n")
     srv = Nlogd(a.nlogd, a.work, config=cfg).start()
     line = json.dumps(rec(now_utc(), "INFO", "trickled")) + "\n"
     body = (line * 4).encode()
@@ -1191,7 +1258,9 @@ def group_cli(a):
     out, _ = run("stats", "--server", url)
     check("total_entries" in out or "30" in out, "stats prints")
     out, _ = run("stats", "--server", url, "--json")
-    check(json.loads(out)["total_entries"] == 30, "stats --json")
+    js = json.loads(out)
+    audits = js["by_logger"].get("nlogd.audit", 0)  # `nlog export` is audited (issue 8)
+    check(js["total_entries"] == 30 + audits and audits == 1, "stats --json: %s" % js)
     # a record nested as deep as the server stores (64) pages through `nlog query` (item 13)
     deep = {}
     cur = deep
