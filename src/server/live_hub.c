@@ -59,12 +59,17 @@ struct nlogd_hub {
     pthread_t thread;
     uint64_t published, sent, dropped, connections, refused; /* atomics */
     int attached;                     /* atomic: clients attached now */
-    int64_t last_seen_ns;             /* atomic: CLOCK_MONOTONIC a client was last attached */
+    int64_t last_seen_ns;             /* atomic: h->now() when a client was last attached */
+    int64_t idle_ns;                  /* see IDLE_RING_NS; set once before use */
+    int64_t (*now)(void);             /* monotonic ns; replaced by tests */
+    int idle_evicted;                 /* under lock: the ring was emptied for an idle hole */
 };
 
 /* With nobody streaming for this long, the hook stops encoding entries:
- * ingest then pays nothing for the live stream, and a resume that late is
- * answered from the store. */
+ * ingest then pays nothing for the live stream. The first batch it skips
+ * empties the ring, so the ring never holds entries from before a hole: a
+ * resume_from that old finds nothing in memory and is answered from the
+ * store, which has everything. */
 #define IDLE_RING_NS (600LL * 1000000000LL)
 
 static int64_t mono(void)
@@ -209,12 +214,30 @@ static void evict_oldest(nlogd_hub *h)
     h->tail++;
 }
 
+/* The hook skips a batch while idle: the first skip empties the ring, so
+ * the hole it leaves is never bridged by a memory replay. Positions not
+ * yet dispatched are abandoned too: no client was attached to want them. */
+static void idle_skip(nlogd_hub *h)
+{
+    pthread_mutex_lock(&h->lock);
+    if (!h->idle_evicted) {
+        while (h->tail < h->head)
+            evict_oldest(h);
+        if (h->dispatched < h->head)
+            h->dispatched = h->head;
+        h->idle_evicted = 1;
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
 void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
 {
     nlogd_hub *h = hub;
     if (__atomic_load_n(&h->attached, __ATOMIC_ACQUIRE) == 0 &&
-        mono() - __atomic_load_n(&h->last_seen_ns, __ATOMIC_RELAXED) > IDLE_RING_NS)
+        h->now() - __atomic_load_n(&h->last_seen_ns, __ATOMIC_RELAXED) > h->idle_ns) {
+        idle_skip(h);
         return;
+    }
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         if (batches[i]->status == NLOG_OK && !batches[i]->duplicate)
@@ -238,6 +261,7 @@ void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
     }
     nlogd_buf_free(&tmp);
     pthread_mutex_lock(&h->lock);
+    h->idle_evicted = 0;
     for (size_t i = 0; i < m; i++) {
         nlogd_live_entry *e = fresh[i];
         if (h->head - h->tail == h->cap)
@@ -334,6 +358,8 @@ int nlogd_hub_start(nlogd_server *srv, nlogd_hub **ret)
     h->cap = h->replay_window > RING_MIN ? h->replay_window : RING_MIN;
     h->max_clients = (size_t) srv->cfg.server_stream_max_clients;
     h->queue_entries = (size_t) srv->cfg.server_stream_queue_entries;
+    h->now = mono;
+    h->idle_ns = IDLE_RING_NS;
     /* the ring fills from the start: a client may connect at any moment */
     h->last_seen_ns = mono();
     h->ring = calloc(h->cap, sizeof *h->ring);
@@ -443,7 +469,7 @@ nlogd_live_client *nlogd_hub_attach(nlogd_hub *h, nlogd_live_filter *f, int max_
     }
     h->clients[h->n_clients++] = c;
     __atomic_add_fetch(&h->attached, 1, __ATOMIC_ACQ_REL);
-    __atomic_store_n(&h->last_seen_ns, mono(), __ATOMIC_RELAXED);
+    __atomic_store_n(&h->last_seen_ns, h->now(), __ATOMIC_RELAXED);
     pthread_mutex_unlock(&h->clients_lock);
     return c;
 }
@@ -456,7 +482,7 @@ void nlogd_hub_detach(nlogd_hub *h, nlogd_live_client *c)
     for (size_t i = 0; i < h->n_clients; i++)
         if (h->clients[i] == c) {
             h->clients[i] = h->clients[--h->n_clients];
-            __atomic_store_n(&h->last_seen_ns, mono(), __ATOMIC_RELAXED);
+            __atomic_store_n(&h->last_seen_ns, h->now(), __ATOMIC_RELAXED);
             __atomic_sub_fetch(&h->attached, 1, __ATOMIC_ACQ_REL);
             break;
         }
@@ -619,6 +645,13 @@ int nlogd_hub_match_stored(nlogd_live_client *c, const nlogd_entry *se)
     int ok = nlogd_live_match(&c->filter, c->max_level, &e);
     pthread_mutex_unlock(&c->lock);
     return ok;
+}
+
+void nlogd_hub_set_idle(nlogd_hub *h, int64_t idle_ns, int64_t (*now)(void))
+{
+    h->idle_ns = idle_ns;
+    h->now = now ? now : mono;
+    __atomic_store_n(&h->last_seen_ns, h->now(), __ATOMIC_RELAXED);
 }
 
 void nlogd_hub_stats_get(nlogd_hub *h, nlogd_hub_stats *out)

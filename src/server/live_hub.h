@@ -9,7 +9,9 @@
  *   format plus "seq") and appends it to the ring. It never blocks on a
  *   client: the ring drops its oldest entries when it is full. When no
  *   client has been attached for 10 minutes it does nothing at all, so
- *   ingest pays for the stream only while someone watches.
+ *   ingest pays for the stream only while someone watches; the first batch
+ *   it skips empties the ring, so a later resume_from from before that
+ *   hole is replayed from the store, never from a stale ring.
  * - The dispatcher thread matches each new entry against every client's
  *   filter (and role: a viewer never gets SECURITY or AUDIT records) and
  *   appends a reference to the client's queue. A full queue does not wait:
@@ -128,6 +130,11 @@ int nlogd_hub_match_stored(nlogd_live_client *c, const nlogd_entry *e);
 /* Encodes a stored entry as a stream message into b (for the store replay). */
 int nlogd_live_encode(nlogd_buf *b, const nlogd_entry *e);
 
+/* Replaces the idle time after which the hook stops filling the ring
+ * (default 10 minutes) and the monotonic clock (ns) it is measured with
+ * (NULL = CLOCK_MONOTONIC), and restarts the idle time from now. For tests;
+ * call before anything is published. */
+void nlogd_hub_set_idle(nlogd_hub *h, int64_t idle_ns, int64_t (*now)(void));
 void nlogd_hub_stats_get(nlogd_hub *h, nlogd_hub_stats *out);
 void nlogd_hub_count_connection(nlogd_hub *h, int refused);
 /* Adds the stream's and access control's lines to /metrics (metrics_live.c). */
