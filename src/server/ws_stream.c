@@ -18,6 +18,7 @@
 #include <nlog/level.h>
 
 #include "server/buf.h"
+#include "server/http/origin.h"
 #include "server/http/router.h"
 #include "server/live_hub.h"
 #include "server/qparams.h"
@@ -535,6 +536,20 @@ static int on_connect(const struct mg_connection *cconn, void *cbdata)
                         : "nlogd is stopping",
                     NULL);
         return 1;
+    }
+    {
+        char why[512];
+        const char *reason = "";
+        if (nlogd_origin_check(mg_get_header(cconn, "Host"), mg_get_header(cconn, "Origin"),
+                               ri->is_ssl, nlogd_keys_enabled(&srv->keys),
+                               srv->cfg.server_allowed_origins, why, sizeof why, &reason) != 0) {
+            nlogd_count(srv, auth_forbidden, 1);
+            nlogd_count(srv, http_4xx, 1);
+            nlogd_security_event(srv->selflog, "ACCESS_DENIED", "HIGH", NULL, ri->remote_addr,
+                                 "GET", ri->local_uri ? ri->local_uri : "", 403, reason);
+            http_refuse(conn, 403, "forbidden_origin", "", why, NULL);
+            return 1;
+        }
     }
     nlogd_qparams *q = malloc(sizeof *q);
     nlogd_err e;

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "server/http/deadline.h"
+#include "server/http/origin.h"
 #include "server/http/router.h"
 #include "server/selflog.h"
 #include "server/tls.h"
@@ -514,6 +515,21 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     nlogd_count(srv, http_requests, 1);
     const char *path = req.ri->local_uri ? req.ri->local_uri : "";
     const char *method = req.ri->request_method ? req.ri->request_method : "";
+    {
+        char why[512];
+        const char *reason = "";
+        if (nlogd_origin_check(mg_get_header(conn, "Host"), mg_get_header(conn, "Origin"),
+                               req.ri->is_ssl, nlogd_keys_enabled(&srv->keys),
+                               srv->cfg.server_allowed_origins, why, sizeof why, &reason) != 0) {
+            nlogd_err e;
+            nlogd_fail(&e, 403, "forbidden_origin", "", "%s", why);
+            nlogd_count(srv, auth_forbidden, 1);
+            nlogd_security_event(srv->selflog, "ACCESS_DENIED", "HIGH", NULL, req.ip, method,
+                                 path, 403, reason);
+            nlogd_reply_error(&req, &e);
+            return 403;
+        }
+    }
     int path_known = 0;
     char allow[96] = "";
     for (size_t i = 0; i < N_ROUTES; i++) {

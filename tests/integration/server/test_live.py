@@ -5,7 +5,7 @@ for REST and TLS, the openssl CLI for a self-signed certificate.
 
     test_live.py GROUP NLOGD PRODUCER [NLOG_TOOL]
 
-Groups: stream, drops, resume, limits, roles, keys, loopback, tls, shutdown.
+Groups: stream, drops, resume, limits, roles, keys, loopback, origin, tls, shutdown.
 Each starts its own nlogd (127.0.0.1, port 0, scratch directory) and stops
 it by PID. Every wait is for a condition with a deadline, never a sleep that
 stands in for one.
@@ -418,7 +418,7 @@ def raw_ws(port, path="/api/v2/logs/stream"):
     (not even a pong): what an idle, half-dead peer looks like."""
     s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
     key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, key)).encode())
     return s
 
@@ -764,6 +764,110 @@ def group_loopback(a):
     check(proc.poll() is None, "with keys, 0.0.0.0 is allowed")
     proc.send_signal(signal.SIGTERM)
     check(proc.wait(60) == 0, "and stops cleanly")
+
+
+def raw_status(port, host, path="/api/v2/logs/stream", ws=True, origin=None):
+    """The status line a hand-written request gets, with exactly this Host."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+    h = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, host)
+    if ws:
+        h += ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+              "Sec-WebSocket-Key: %s\r\n" % base64.b64encode(os.urandom(16)).decode())
+    if origin:
+        h += "Origin: %s\r\n" % origin
+    s.sendall((h + "Connection: close\r\n\r\n" if not ws else h + "\r\n").encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    s.close()
+    return int(buf.split(b" ", 2)[1]), buf
+
+
+def group_origin(a):
+    """Cross-site WebSocket hijacking and DNS rebinding: a page of another site,
+    in a browser on nlogd's machine, must not read the stream or the API."""
+    srv = Nlogd(a.nlogd, a.work).start()  # no keys: every local caller is an admin
+    srv.ingest([record("INFO", "origin test")])
+    own = "http://127.0.0.1:%d" % srv.port
+
+    async def opens(origin, query=""):
+        try:
+            async with connect(srv, query, origin=origin) as w:
+                await hello(w)
+                return 101
+        except websockets.exceptions.InvalidStatusCode as e:
+            return e.status_code
+    refusals = 0
+    check(asyncio.run(opens(own)) == 101, "nlogd's own origin (the live page) opens the stream")
+    check(asyncio.run(opens("http://LOCALHOST:%d" % srv.port)) == 403,
+          "an origin naming another host than the request's Host is refused")
+    refusals += 1
+    check(asyncio.run(opens("http://evil.example:9999")) == 403, "a foreign Origin: 403")
+    refusals += 1
+    check(asyncio.run(opens("null")) == 403, "Origin null (sandboxed page, file): 403")
+    refusals += 1
+    st, body = raw_status(srv.port, "127.0.0.1:%d" % srv.port, origin="http://evil.example")
+    check(st == 403 and b"server.allowed_origins" in body.split(b"\r\n\r\n", 1)[0] + body,
+          "the refusal names server.allowed_origins: %s" % body[:300])
+    refusals += 1
+    # DNS rebinding: the browser sends the attacker's name as Host
+    st, body = raw_status(srv.port, "rebind.example:%d" % srv.port)
+    check(st == 403, "no keys, a Host that is not loopback, WebSocket: 403 (%s)" % st)
+    refusals += 1
+    st, _ = raw_status(srv.port, "rebind.example:%d" % srv.port, "/api/v2/logs/entries", ws=False)
+    check(st == 403, "no keys, a Host that is not loopback, REST: 403 (%s)" % st)
+    refusals += 1
+    st, h, data = srv.request("GET", "/api/v2/logs/stats", headers={"Origin": "http://evil.example"})
+    check(st == 403 and json.loads(data)["error"]["code"] == "forbidden_origin",
+          "REST with a foreign Origin: 403 forbidden_origin: %s" % data[:200])
+    refusals += 1
+    for host in ("localhost:%d" % srv.port, "127.0.0.1", "127.1.2.3:80", "[::1]:%d" % srv.port):
+        st, _ = raw_status(srv.port, host, "/health", ws=False)
+        check(st == 200, "Host %s is loopback: served (%s)" % (host, st))
+    def denied():
+        st, _, data = srv.request("GET", "/api/v2/logs/security/events?"
+                                  "event_type=ACCESS_DENIED&limit=1000")
+        return json.loads(data)["events"] if st == 200 else []
+    # one event per source and minute, with the number of refusals it stands for
+    wait_for(lambda: sum(e["metadata"]["count"] for e in denied()) >= refusals,
+             "the refusals recorded")
+    ev = denied()
+    n = sum(e["metadata"]["count"] for e in ev)
+    check(n == refusals, "each refusal is counted in a security event: %d of %d: %s" %
+          (n, refusals, [e["message"] for e in ev]))
+    check(any("foreign Origin" in e["message"] for e in ev) and
+          any("Host not loopback" in e["message"] for e in ev), "with the reason")
+    check(all(e["ip_address"] == "127.0.0.1" and e["severity"] == "HIGH" for e in ev),
+          "with the address, severity HIGH")
+    srv.stop()
+
+    # an allow-list for a web app of one's own
+    srv = Nlogd(a.nlogd, a.work, name="allow",
+                settings={"allowed_origins": "http://app.example:3000, https://ops.example"}).start()
+    check(asyncio.run(opens("http://app.example:3000")) == 101, "a listed origin opens")
+    check(asyncio.run(opens("https://ops.example:443")) == 101, "the default port is implied")
+    check(asyncio.run(opens("http://app.example:3001")) == 403, "another port is not listed")
+    srv.stop()
+    # a bad value in the environment is reported and the default (none) used
+    srv = Nlogd(a.nlogd, a.work, name="badallow",
+                settings={"allowed_origins": "ftp://x.example"}).start()
+    log = open(os.path.join(a.work, "badallow.log")).read()
+    check("NETLINK_LOG_SERVER_ALLOWED_ORIGINS" in log and "'ftp://x.example' is not an origin"
+          in log, "a bad allow-list is reported, naming the variable and the entry: %s" % log[:400])
+    check(asyncio.run(opens("http://x.example")) == 403, "and nothing is allowed in its place")
+    srv.stop()
+
+    # with keys, a non-loopback Host is fine, a foreign Origin still is not
+    path, keys = make_keys(a, "orig")
+    srv = Nlogd(a.nlogd, a.work, name="keyed", extra=["--api-keys-file", path]).start()
+    st, _ = raw_status(srv.port, "logs.example.com:%d" % srv.port, "/health", ws=False)
+    check(st == 200, "with keys, any Host: %s" % st)
+    check(asyncio.run(opens("http://evil.example", "api_key=" + keys["viewer"])) == 403,
+          "with keys, a foreign Origin is refused even with a key in the URL")
+    srv.stop()
 
 
 def group_tls(a):
