@@ -187,6 +187,7 @@ struct nlogd_store {
     pthread_mutex_t hlock;          /* guards the histogram */
     int64_t hist_sec[HIST_SECONDS];
     uint64_t hist_n[HIST_SECONDS];
+    uint64_t hist_hi[HIST_SECONDS];  /* of hist_n: levels above CRITICAL (a viewer's bound) */
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -222,7 +223,7 @@ static int64_t now_real_ns(void)
     return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, int64_t now_s)
+static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, uint64_t hi, int64_t now_s)
 {
     int64_t sec = floor_div(ts_ns, 1000000000LL);
     if (sec <= now_s - HIST_SECONDS || sec > now_s + 60)
@@ -231,8 +232,10 @@ static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, int64_t now_s)
     if (s->hist_sec[slot] != sec) {
         s->hist_sec[slot] = sec;
         s->hist_n[slot] = 0;
+        s->hist_hi[slot] = 0;
     }
     s->hist_n[slot] += n;
+    s->hist_hi[slot] += hi;
 }
 
 /* The matcher for not-yet-indexed rows: nlogd_match(message, query). The
@@ -342,14 +345,16 @@ static void load_hist(nlogd_store *s)
     int64_t now_s = now_real_ns() / 1000000000LL;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->w,
-                           "SELECT ts / 1000000000, count(*) FROM entries WHERE id >= ? "
-                           "GROUP BY 1",
+                           "SELECT ts / 1000000000, count(*), sum(level > ?2) FROM entries "
+                           "WHERE id >= ?1 GROUP BY 1",
                            -1, &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(st, 1, id_floor((now_s - HIST_SECONDS) * 1000000000LL));
+    sqlite3_bind_int(st, 2, NLOG_LEVEL_CRITICAL);
     while (sqlite3_step(st) == SQLITE_ROW)
         hist_add(s, sqlite3_column_int64(st, 0) * 1000000000LL,
-                 (uint64_t) sqlite3_column_int64(st, 1), now_s);
+                 (uint64_t) sqlite3_column_int64(st, 1), (uint64_t) sqlite3_column_int64(st, 2),
+                 now_s);
     sqlite3_finalize(st);
 }
 
@@ -708,7 +713,8 @@ nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size
             continue;
         added += batches[i]->n;
         for (size_t k = 0; k < batches[i]->n; k++)
-            hist_add(s, batches[i]->recs[k].ts_ns, 1, now_s);
+            hist_add(s, batches[i]->recs[k].ts_ns, 1,
+                     batches[i]->recs[k].level > NLOG_LEVEL_CRITICAL, now_s);
     }
     pthread_mutex_unlock(&s->hlock);
     __atomic_fetch_add(&s->fts_lag, added, __ATOMIC_RELAXED);
@@ -1314,7 +1320,65 @@ static int push_count(nlogd_count **arr, size_t *n, size_t *cap, const char *nam
     return 0;
 }
 
+/* Subtracts from *arr the records above max_level, per name (cnt[k] for the
+ * name id), and drops names left with none: a name seen only in records
+ * the caller may not read is not shown either. */
+static void subtract_counts(nlogd_store *s, nlogd_count *arr, size_t *n, const char *name,
+                            uint64_t above)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(arr[i].name, name) == 0) {
+            arr[i].n = arr[i].n > above ? arr[i].n - above : 0;
+            if (arr[i].n == 0) {
+                memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof *arr);
+                (*n)--;
+            }
+            return;
+        }
+    (void) s;
+}
+
+/* The records above max_level by category and logger: indexed rows through
+ * ix_level, pending ones (the tail and fts_pending, which are in no ix_*
+ * table) by scanning them, so
+ * the cost follows the number of such records, not of all records. */
+static nlog_status subtract_above(nlogd_store *s, reader *r, int max_level,
+                                  nlogd_store_stats *out)
+{
+    int64_t tail = read_tail_from(r);
+    sqlite3_stmt *st = reader_stmt(
+        r,
+        "SELECT c.name, l.name, n FROM ("
+        " SELECT e.category AS cat, e.logger AS lg, count(*) AS n FROM ix_level x"
+        "  JOIN entries e ON e.id = x.id WHERE x.level > ?1 AND x.id < ?2 GROUP BY 1, 2"
+        " UNION ALL SELECT category, logger, count(*) FROM entries"
+        "  WHERE id >= ?2 AND level > ?1 GROUP BY 1, 2"
+        " UNION ALL SELECT e.category, e.logger, count(*) FROM fts_pending p"
+        "  JOIN entries e ON e.id = p.id WHERE e.level > ?1 AND e.id < ?2"
+        "  GROUP BY 1, 2)"
+        " JOIN names c ON c.id = cat JOIN names l ON l.id = lg",
+        0);
+    if (!st)
+        return NLOG_EIO;
+    sqlite3_bind_int(st, 1, max_level);
+    sqlite3_bind_int64(st, 2, tail);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t n = (uint64_t) sqlite3_column_int64(st, 2);
+        subtract_counts(s, out->categories, &out->n_categories, col_text(st, 0), n);
+        subtract_counts(s, out->loggers, &out->n_loggers_total, col_text(st, 1), n);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? NLOG_OK : NLOG_EIO;
+}
+
 nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_stats *out)
+{
+    return nlogd_store_stats_get_bounded(s, now_ns, 0, out);
+}
+
+nlog_status nlogd_store_stats_get_bounded(nlogd_store *s, int64_t now_ns, int max_level,
+                                          nlogd_store_stats *out)
 {
     memset(out, 0, sizeof *out);
     reader *r = reader_take(s);
@@ -1327,6 +1391,8 @@ nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_st
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         int li = nlog_level_index((nlog_level) sqlite3_column_int(st, 0));
         int64_t n = sqlite3_column_int64(st, 1);
+        if (max_level && sqlite3_column_int(st, 0) > max_level)
+            continue;
         if (li >= 0 && n > 0) {
             out->by_level[li] = (uint64_t) n;
             out->total += (uint64_t) n;
@@ -1351,21 +1417,34 @@ nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_st
     }
     if (st)
         sqlite3_reset(st);
+    out->n_loggers_total = out->n_loggers;
+    if (result == NLOG_OK && max_level)
+        result = subtract_above(s, r, max_level, out);
+    out->n_loggers = out->n_loggers_total;
     if (out->categories)
         qsort(out->categories, out->n_categories, sizeof *out->categories, cmp_count);
     if (out->loggers)
         qsort(out->loggers, out->n_loggers, sizeof *out->loggers, cmp_count);
-    out->n_loggers_total = out->n_loggers;
     if (out->n_loggers > NLOGD_STATS_TOP)
         out->n_loggers = NLOGD_STATS_TOP;
-    st = reader_stmt(r, "SELECT ts FROM entries ORDER BY id ASC LIMIT 1", 0);
+    /* the bound: the first and last records the caller may read (a scan
+     * from each end that stops at the first such record) */
+    st = reader_stmt(r, max_level ? "SELECT ts FROM entries WHERE level <= ?1 ORDER BY id ASC "
+                                    "LIMIT 1"
+                                  : "SELECT ts FROM entries ORDER BY id ASC LIMIT 1", 0);
+    if (st && max_level)
+        sqlite3_bind_int(st, 1, max_level);
     if (st && sqlite3_step(st) == SQLITE_ROW) {
         out->has_range = 1;
         out->oldest_ns = sqlite3_column_int64(st, 0);
     }
     if (st)
         sqlite3_reset(st);
-    st = reader_stmt(r, "SELECT ts FROM entries ORDER BY id DESC LIMIT 1", 0);
+    st = reader_stmt(r, max_level ? "SELECT ts FROM entries WHERE level <= ?1 ORDER BY id DESC "
+                                    "LIMIT 1"
+                                  : "SELECT ts FROM entries ORDER BY id DESC LIMIT 1", 0);
+    if (st && max_level)
+        sqlite3_bind_int(st, 1, max_level);
     if (st && sqlite3_step(st) == SQLITE_ROW)
         out->newest_ns = sqlite3_column_int64(st, 0);
     if (st)
@@ -1390,9 +1469,10 @@ nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_st
         int64_t age = now_s - s->hist_sec[i];
         if (s->hist_n[i] == 0 || age < 0 || age >= HIST_SECONDS)
             continue;
-        out->last_hour += s->hist_n[i];
+        uint64_t n = s->hist_n[i] - (max_level ? s->hist_hi[i] : 0);
+        out->last_hour += n;
         if (age < 60)
-            out->last_minute += s->hist_n[i];
+            out->last_minute += n;
     }
     pthread_mutex_unlock(&s->hlock);
     return result;

@@ -604,6 +604,31 @@ def group_roles(a):
     lv = {x["level"] for x in json.loads(data)["entries"]}
     check("SECURITY" in lv and "AUDIT" in lv, "security role reads them: %s" % lv)
 
+    # viewer stats: built without SECURITY and AUDIT records (counts, rates, names)
+    def stats(role):
+        st, _, data = srv.request("GET", "/api/v2/logs/stats", key=keys[role])
+        check(st == 200, "stats as %s: %s" % (role, st))
+        return json.loads(data)
+    wait_for(lambda: stats("security")["by_logger"].get("nlogd.access"), "a security event stored")
+    full, vs = stats("security"), stats("viewer")
+    check("SECURITY" not in vs["by_level"] and "AUDIT" not in vs["by_level"] and
+          vs["by_level"]["CRITICAL"] == full["by_level"]["CRITICAL"],
+          "viewer by_level leaves SECURITY and AUDIT out: %s" % vs["by_level"])
+    check(vs["total_entries"] == sum(vs["by_level"].values()) and
+          full["total_entries"] - vs["total_entries"] >=
+          full["by_level"]["SECURITY"] + full["by_level"]["AUDIT"],
+          "viewer total without them: %s of %s" % (vs["total_entries"], full["total_entries"]))
+    check(vs["rates"]["last_hour"]["records"] <= vs["total_entries"] and
+          full["rates"]["last_hour"]["records"] > vs["rates"]["last_hour"]["records"],
+          "viewer rates without them: %s vs %s" % (vs["rates"], full["rates"]))
+    check("nlogd.access" not in vs["by_logger"] and "nlogd.audit" not in vs["by_logger"] and
+          "security" not in vs["by_category"] and "audit" not in vs["by_category"],
+          "names only SECURITY/AUDIT records have are not shown to a viewer: %s %s" %
+          (vs["by_logger"], vs["by_category"]))
+    check(vs["loggers_total"] == len(vs["by_logger"]) and
+          sum(vs["by_category"].values()) == vs["total_entries"],
+          "category counts add up to the viewer's total: %s" % vs["by_category"])
+
     async def viewer_stream():
         async with connect(srv, "", keys["viewer"]) as w:
             h = await hello(w)
