@@ -432,11 +432,18 @@ int nlogd_req_restrict(nlogd_req *req, nlogd_filter *f, nlogd_err *e)
     int max = nlogd_role_max_level(req->role);
     if (!max)
         return 0;
-    if (f->min_level > max || (f->only_level && f->only_level > max))
+    if (f->min_level > max || (f->only_level && f->only_level > max)) {
+        /* a refusal like any other 403: counted and recorded */
+        nlogd_count(req->srv, auth_forbidden, 1);
+        nlogd_security_event(req->srv->selflog, "ACCESS_DENIED", "MEDIUM", req->caller_name,
+                             req->ip, req->ri->request_method ? req->ri->request_method : "",
+                             req->ri->local_uri ? req->ri->local_uri : "", 403,
+                             "role may not read SECURITY or AUDIT records");
         return nlogd_fail(e, 403, "forbidden", "level",
                           "level: the key '%s' has the role %s, which never reads SECURITY or "
                           "AUDIT records; accepted: TRACE to CRITICAL",
                           req->caller_name, nlogd_role_name(req->role));
+    }
     f->max_level = max;
     return 0;
 }

@@ -654,6 +654,108 @@ def group_roles(a):
             check(h["role"] == "viewer", "api_key query parameter: %s" % h)
 
     asyncio.run(viewer_stream())
+
+    # every refusal is counted in a security event, one by one
+    def ev_count(kind, reason):
+        st, _, data = srv.request("GET", "/api/v2/logs/security/events?event_type=%s&limit=1000"
+                                  % kind, key=keys["security"])
+        return sum(e["metadata"]["count"] for e in json.loads(data)["events"]
+                   if reason in e["metadata"]["reason"]) if st == 200 else -1
+
+    def refused_once(kind, reason, what, fn):
+        before = ev_count(kind, reason)
+        fn()
+        wait_for(lambda: ev_count(kind, reason) >= before + 1, "%s recorded" % what)
+        n = ev_count(kind, reason)
+        check(n == before + 1, "%s: one event more (%d -> %d)" % (what, before, n))
+
+    bound = "role may not read SECURITY or AUDIT records"
+    # the viewer's entries?level=SECURITY above: recorded before counting starts
+    wait_for(lambda: ev_count("ACCESS_DENIED", bound) >= 1, "the earlier level refusal recorded")
+
+    def rest_level():
+        st, _, _ = srv.request("GET", "/api/v2/logs/entries?level=AUDIT", key=keys["viewer"])
+        check(st == 403, "viewer entries?level=AUDIT: 403")
+    refused_once("ACCESS_DENIED", bound, "viewer REST level refusal", rest_level)
+
+    def stream_level():
+        st, body = handshake_status(srv, "level=SECURITY", keys["viewer"])
+        check(st == 403 and body and body["error"]["parameter"] == "level",
+              "viewer stream ?level=SECURITY: 403 naming level: %s %s" % (st, body))
+    before = ev_count("ACCESS_DENIED", bound)
+    stream_level()  # two handshakes (the client's and the raw one for the body): two events
+    wait_for(lambda: ev_count("ACCESS_DENIED", bound) >= before + 2, "stream level recorded")
+    check(ev_count("ACCESS_DENIED", bound) == before + 2, "one event per refused handshake")
+
+    def auth_msg_level():
+        async def go():
+            async with connect(srv, "level=AUDIT") as w:
+                await w.send(json.dumps({"type": "auth", "api_key": keys["viewer"]}))
+                msgs = await expect_close(w, 4403, "viewer auth message with level=AUDIT")
+                check("SECURITY or AUDIT" in msgs[-1]["message"], "says why: %s" % msgs[-1])
+        asyncio.run(go())
+    refused_once("ACCESS_DENIED", bound, "viewer level via the auth message", auth_msg_level)
+
+    def update_filter_level():
+        async def go():
+            async with connect(srv, "", keys["viewer"]) as w:
+                await hello(w)
+                await w.send(json.dumps({"type": "update_filter", "filter": {"level": "SECURITY"}}))
+                m, _ = await recv_until(w, lambda m: m.get("type") in ("error", "filter"),
+                                        "the answer to update_filter")
+                check(m["type"] == "error" and m["code"] == "forbidden" and
+                      "unchanged" in m["message"], "viewer update_filter SECURITY: error %s" % m)
+                srv.ingest([record("INFO", "still streaming")])
+                got = await recv_entries(w, 1, "the stream after the refused filter")
+                check(got[0]["message"] == "still streaming", "the old filter holds")
+        asyncio.run(go())
+    refused_once("ACCESS_DENIED", bound, "viewer update_filter level", update_filter_level)
+
+    def malformed_first():
+        async def go():
+            async with connect(srv) as w:
+                await w.send("this is not JSON")
+                await expect_close(w, 4401, "a malformed first message")
+        asyncio.run(go())
+    refused_once("AUTH_FAILURE", "malformed first message", "malformed first message",
+                 malformed_first)
+
+    def auth_timeout():
+        async def go():
+            async with connect(srv) as w:
+                msgs = await expect_close(w, 4401, "no auth message", timeout=DEADLINE)
+                check("within 3 s" in msgs[-1]["message"], "says how long: %s" % msgs[-1])
+        asyncio.run(go())
+    refused_once("AUTH_FAILURE", "no auth message in time", "auth timeout", auth_timeout)
+
+    # pre-auth connections are capped (4): the fifth waits for nothing, it gets 503
+    async def preauth_cap():
+        ws = [await connect(srv) for _ in range(4)]
+        try:
+            try:
+                async with connect(srv):
+                    check(False, "a fifth connection waiting for auth is refused")
+            except websockets.exceptions.InvalidStatusCode as e:
+                check(e.status_code == 503, "over the pre-auth cap: 503 (%s)" % e.status_code)
+            # an authenticated one is not held back by them
+            async with connect(srv, "", keys["viewer"]) as w:
+                await hello(w)
+        finally:
+            for w in ws:
+                await w.close()
+        # closed, they no longer count (once nlogd has seen each close: polled)
+        end = time.monotonic() + DEADLINE
+        while True:
+            try:
+                async with connect(srv) as w:
+                    await w.send(json.dumps({"type": "auth", "api_key": keys["viewer"]}))
+                    await hello(w)
+                    break
+            except websockets.exceptions.InvalidStatusCode as e:
+                check(e.status_code == 503 and time.monotonic() < end,
+                      "the cap frees as connections close (%s)" % e.status_code)
+                await asyncio.sleep(0.05)  # polling interval of a condition with a deadline
+    asyncio.run(preauth_cap())
     st, body = handshake_status(srv, "", "nlk_" + "B" * 43)
     check(st == 401 and body and body["error"]["code"] == "unauthorized", "stream, bad key: %s" %
           body)
