@@ -63,6 +63,8 @@ struct nlogd_hub {
     int64_t idle_ns;                  /* see IDLE_RING_NS; set once before use */
     int64_t (*now)(void);             /* monotonic ns; replaced by tests */
     int idle_evicted;                 /* under lock: the ring was emptied for an idle hole */
+    uint64_t lost;                    /* under lock: entries the hook could not encode, to be
+                                         announced to every client as dropped */
 };
 
 /* With nobody streaming for this long, the hook stops encoding entries:
@@ -245,8 +247,13 @@ void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
     if (!total)
         return;
     nlogd_live_entry **fresh = malloc(total * sizeof *fresh);
-    if (!fresh)
+    if (!fresh) {
+        pthread_mutex_lock(&h->lock);
+        h->lost += total; /* out of memory: not silent, every client hears of the gap */
+        pthread_cond_signal(&h->wake);
+        pthread_mutex_unlock(&h->lock);
         return;
+    }
     nlogd_buf tmp;
     nlogd_buf_init(&tmp, 64u << 20);
     size_t m = 0;
@@ -262,6 +269,7 @@ void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
     nlogd_buf_free(&tmp);
     pthread_mutex_lock(&h->lock);
     h->idle_evicted = 0;
+    h->lost += total - m; /* an entry that could not be encoded or allocated */
     for (size_t i = 0; i < m; i++) {
         nlogd_live_entry *e = fresh[i];
         if (h->head - h->tail == h->cap)
@@ -301,7 +309,7 @@ static void *dispatcher(void *arg)
         return NULL;
     for (;;) {
         pthread_mutex_lock(&h->lock);
-        while (!h->stop && h->dispatched == h->head)
+        while (!h->stop && h->dispatched == h->head && !h->lost)
             pthread_cond_wait(&h->wake, &h->lock);
         if (h->stop) {
             pthread_mutex_unlock(&h->lock);
@@ -313,6 +321,8 @@ static void *dispatcher(void *arg)
             lapped = h->tail - h->dispatched;
             h->dispatched = h->tail;
         }
+        lapped += h->lost;
+        h->lost = 0;
         size_t k = 0;
         while (k < CHUNK && h->dispatched + k < h->head) {
             chunk[k] = ref(h->ring[(h->dispatched + k) % h->cap]);

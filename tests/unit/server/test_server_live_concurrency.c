@@ -444,6 +444,66 @@ static void store_replay_boundary(void **state)
     teardown_server();
 }
 
+/* An entry the hook cannot encode (over its 64 MiB encoding buffer) is not
+ * lost silently: every client is told of it as a dropped entry. */
+static void encode_failure_counted(void **state)
+{
+    (void) state;
+    setup_server("live_lost", 64);
+    nlogd_live_filter f;
+    memset(&f, 0, sizeof f);
+    int hit;
+    nlogd_live_client *c = nlogd_hub_attach(srv.hub, &f, 0, 0, 0, &hit);
+    assert_non_null(c);
+    size_t big = (64u << 20) + 1;
+    char *huge = malloc(big);
+    assert_non_null(huge);
+    memset(huge, 'a', big);
+    nlogd_record r[3];
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 3; i++) {
+        r[i].id = 1000 + i;
+        r[i].ts_ns = nlogd_now_ns();
+        r[i].level = NLOG_LEVEL_INFO;
+        r[i].category = "api";
+        r[i].logger = "t";
+        r[i].message = i == 1 ? huge : "small";
+        r[i].message_len = i == 1 ? big : 5;
+        r[i].line = r[i].pid = r[i].tid = -1;
+    }
+    nlogd_batch batch;
+    memset(&batch, 0, sizeof batch);
+    batch.recs = r;
+    batch.n = 3;
+    batch.status = NLOG_OK;
+    nlogd_batch *bp = &batch;
+    nlogd_hub_publish(srv.hub, &bp, 1); /* what the writer does after a commit */
+    free(huge);
+    uint64_t received = 0, dropped = 0;
+    nlogd_live_item it[8];
+    for (int tries = 0; tries < 200 && received < 2; tries++) {
+        size_t n = nlogd_hub_take(c, it, 8, 50);
+        for (size_t k = 0; k < n; k++) {
+            dropped += it[k].dropped_before;
+            if (it[k].entry) {
+                received++;
+                nlogd_live_entry_unref(it[k].entry);
+            }
+        }
+    }
+    size_t n;
+    while ((n = nlogd_hub_take(c, it, 8, 0)) > 0)
+        for (size_t k = 0; k < n; k++) {
+            dropped += it[k].dropped_before;
+            if (it[k].entry)
+                nlogd_live_entry_unref(it[k].entry);
+        }
+    assert_int_equal(received, 2);
+    assert_int_equal(dropped, 1);
+    nlogd_hub_detach(srv.hub, c);
+    teardown_server();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +511,7 @@ int main(void)
         cmocka_unit_test(memory_resume),
         cmocka_unit_test(idle_resume),
         cmocka_unit_test(store_replay_boundary),
+        cmocka_unit_test(encode_failure_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
