@@ -837,6 +837,19 @@ static void on_auth(wsconn *w, const nlogd_ws_msg *m)
         close_with(w, 4403, "forbidden", msg);
         return;
     }
+    /* the auth message is a request like any other: the key's rate applies */
+    int wait = nlogd_rate_take(srv->rate, name, mono_ns());
+    if (wait) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the key '%s' made more than %d requests in a second "
+                                  "(server.rate_limit); retry after %d s",
+                 name, srv->cfg.server_rate_limit, wait);
+        nlogd_count(srv, rate_limited, 1);
+        nlogd_security_event(srv->selflog, "RATE_LIMITED", "LOW", name, w->ip, "WS",
+                             "/api/v2/logs/stream", 429, "rate limit (auth message)");
+        close_with(w, 4429, "rate_limited", msg);
+        return;
+    }
     pthread_mutex_lock(&w->lock);
     w->role = r;
     snprintf(w->caller, sizeof w->caller, "%s", name);

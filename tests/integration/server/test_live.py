@@ -788,6 +788,31 @@ def group_roles(a):
           "over server.rate_limit: 429 with Retry-After: %s" % [s[0] for s in sts])
     st, _, _ = srv.request("GET", "/api/v2/logs/stats", key=keys["security"])
     check(st == 200, "the limit is per key: another key is served")
+
+    # the first-message auth takes from the same bucket (a few tries: tokens refill at 5/s,
+    # so a slow machine may refill one between the last 429 and the auth message)
+    async def auth_limited():
+        for _ in range(5):
+            while srv.request("GET", "/api/v2/logs/stats", key=keys["viewer"])[0] != 429:
+                pass
+            async with connect(srv) as w:
+                await w.send(json.dumps({"type": "auth", "api_key": keys["viewer"]}))
+                try:
+                    m = await recv_json(w)
+                except websockets.exceptions.ConnectionClosed:
+                    m = {}
+                if m.get("type") == "hello":
+                    continue
+                check(m.get("type") == "error" and m.get("code") == "rate_limited" and
+                      "retry after" in m.get("message", ""), "says why and when: %s" % m)
+                try:
+                    await asyncio.wait_for(w.recv(), DEADLINE)
+                except websockets.exceptions.ConnectionClosed:
+                    pass
+                check(w.close_code == 4429, "closed with 4429: %s" % w.close_code)
+                return True
+        return False
+    check(asyncio.run(auth_limited()), "an auth message over server.rate_limit: 4429")
     srv.stop()
 
 

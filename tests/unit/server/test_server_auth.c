@@ -206,12 +206,42 @@ static void rate_limit(void **state)
     free(rl);
 }
 
+/* A full bucket table never lifts the limit: with every bucket busy a new
+ * name is limited; once buckets are idle, they are recycled and the new
+ * name gets its own burst, then its limit. */
+static void rate_limit_full_table(void **state)
+{
+    (void) state;
+    nlogd_ratelimit *rl = malloc(sizeof *rl);
+    nlogd_rate_init(rl, 2);
+    int64_t t = 5000000000LL;
+    char name[32];
+    for (int i = 0; i < NLOGD_RATE_KEYS; i++) {
+        snprintf(name, sizeof name, "k%d", i);
+        assert_int_equal(nlogd_rate_take(rl, name, t), 0);
+    }
+    assert_true(nlogd_rate_take(rl, "newcomer", t) >= 1);     /* full, nobody idle */
+    assert_true(nlogd_rate_take(rl, "newcomer", t + 1) >= 1); /* still */
+    int64_t later = t + 1000000000LL;                        /* everyone idle for 1 s */
+    assert_int_equal(nlogd_rate_take(rl, "newcomer", later), 0);
+    assert_int_equal(nlogd_rate_take(rl, "newcomer", later), 0);
+    assert_true(nlogd_rate_take(rl, "newcomer", later) >= 1); /* its own limit holds */
+    /* the others keep theirs: one that is still in the table is limited as before */
+    snprintf(name, sizeof name, "k%d", NLOGD_RATE_KEYS - 1);
+    assert_int_equal(nlogd_rate_take(rl, name, later), 0);
+    assert_int_equal(nlogd_rate_take(rl, name, later), 0);
+    assert_true(nlogd_rate_take(rl, name, later) >= 1);
+    nlogd_rate_deinit(rl);
+    free(rl);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_file_parse), cmocka_unit_test(keys_check_add_remove),
         cmocka_unit_test(bearer),          cmocka_unit_test(key_request),
         cmocka_unit_test(role_table),      cmocka_unit_test(rate_limit),
+        cmocka_unit_test(rate_limit_full_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
