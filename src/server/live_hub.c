@@ -39,6 +39,8 @@ struct nlogd_live_client {
     size_t n_noted, cap_noted;
     nlogd_live_entry **replay;        /* memory replay prepared by attach */
     size_t n_replay;
+    unsigned char acks[NLOGD_ACKS_MAX]; /* answers for the sender to write, in order */
+    size_t n_acks;
 };
 
 struct nlogd_hub {
@@ -528,6 +530,39 @@ void nlogd_hub_get_filter(nlogd_live_client *c, nlogd_live_filter *out)
     pthread_mutex_unlock(&c->lock);
 }
 
+int nlogd_hub_set_filter_ack(nlogd_live_client *c, nlogd_live_filter *f)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->n_acks == NLOGD_ACKS_MAX) {
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
+    nlogd_live_filter old = c->filter;
+    c->filter = *f;
+    memset(f, 0, sizeof *f);
+    c->acks[c->n_acks++] = NLOGD_ACK_FILTER;
+    c->kicked = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    nlogd_live_filter_clear(&old);
+    return 0;
+}
+
+int nlogd_hub_set_paused_ack(nlogd_live_client *c, int paused)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->n_acks == NLOGD_ACKS_MAX) {
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
+    c->paused = paused;
+    c->acks[c->n_acks++] = paused ? NLOGD_ACK_PAUSED : NLOGD_ACK_RESUMED;
+    c->kicked = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
+}
+
 void nlogd_hub_set_paused(nlogd_live_client *c, int paused)
 {
     pthread_mutex_lock(&c->lock);
@@ -562,6 +597,13 @@ static int noted(const nlogd_live_client *c, int64_t id)
 
 size_t nlogd_hub_take(nlogd_live_client *c, nlogd_live_item *items, size_t max, int timeout_ms)
 {
+    return nlogd_hub_take_acks(c, items, max, timeout_ms, NULL, NULL, NULL);
+}
+
+size_t nlogd_hub_take_acks(nlogd_live_client *c, nlogd_live_item *items, size_t max,
+                           int timeout_ms, unsigned char *acks, size_t *ret_n_acks,
+                           nlogd_live_filter *ack_filter)
+{
     size_t n = 0;
     pthread_mutex_lock(&c->lock);
     if (!c->kicked && (c->paused || (c->qlen == 0 && c->pending_drop == 0)) && timeout_ms > 0) {
@@ -575,6 +617,16 @@ size_t nlogd_hub_take(nlogd_live_client *c, nlogd_live_item *items, size_t max, 
                 break;
     }
     c->kicked = 0;
+    if (acks) {
+        /* the answers and the entries are taken under one lock: the answers
+         * are written first, and every entry after them passed the filter
+         * (or pause) they answer */
+        memcpy(acks, c->acks, c->n_acks);
+        *ret_n_acks = c->n_acks;
+        c->n_acks = 0;
+        *ack_filter = c->filter;
+        ack_filter->search = NULL;
+    }
     if (c->paused) {
         pthread_mutex_unlock(&c->lock);
         return 0;

@@ -108,6 +108,15 @@ void nlogd_hub_set_filter(nlogd_live_client *c, nlogd_live_filter *f);
 /* Copies the filter's texts for an answer (level, category, logger, search). */
 void nlogd_hub_get_filter(nlogd_live_client *c, nlogd_live_filter *out_texts);
 void nlogd_hub_set_paused(nlogd_live_client *c, int paused);
+
+/* Answers to client messages that must not overtake entries: queued here,
+ * written by the sender in order with the entries (nlogd_hub_take_acks). */
+enum { NLOGD_ACK_FILTER = 1, NLOGD_ACK_PAUSED, NLOGD_ACK_RESUMED };
+#define NLOGD_ACKS_MAX 32
+/* nlogd_hub_set_filter / nlogd_hub_set_paused, queueing the answer for the
+ * sender. -1 (nothing changed) when NLOGD_ACKS_MAX answers are waiting. */
+int nlogd_hub_set_filter_ack(nlogd_live_client *c, nlogd_live_filter *f);
+int nlogd_hub_set_paused_ack(nlogd_live_client *c, int paused);
 /* Wakes the client's sender (something to send besides entries). */
 void nlogd_hub_kick(nlogd_live_client *c);
 
@@ -116,6 +125,12 @@ void nlogd_hub_kick(nlogd_live_client *c);
  * current filter are skipped here (released and not returned), so a new
  * filter holds from the next entry on. Returns the count. */
 size_t nlogd_hub_take(nlogd_live_client *c, nlogd_live_item *items, size_t max, int timeout_ms);
+/* The same, also taking the queued answers (*ret_n_acks of them, into acks
+ * of NLOGD_ACKS_MAX) and the filter in force (texts only, search NULL) for a
+ * filter answer. The caller writes the answers before the items. */
+size_t nlogd_hub_take_acks(nlogd_live_client *c, nlogd_live_item *items, size_t max,
+                           int timeout_ms, unsigned char *acks, size_t *ret_n_acks,
+                           nlogd_live_filter *ack_filter);
 /* The memory replay prepared by attach, in order; *ret_n entries, each a
  * reference the caller releases. The array is the caller's to free(). */
 nlogd_live_entry **nlogd_hub_replay_ring(nlogd_live_client *c, size_t *ret_n);

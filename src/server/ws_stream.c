@@ -404,10 +404,13 @@ static void *sender_main(void *arg)
         return NULL;
     int hit = 0;
     pthread_mutex_lock(&w->lock);
-    int paused = w->paused;
     nlogd_live_client *c = nlogd_hub_attach(srv->hub, &w->filter, nlogd_role_max_level(w->role),
                                             w->has_resume, w->resume_from, &hit);
     w->client = c;
+    /* a pause that came before the attach holds from the first entry; set
+     * under w->lock, so a resume that follows is applied after it */
+    if (c && w->paused)
+        nlogd_hub_set_paused(c, 1);
     pthread_mutex_unlock(&w->lock);
     if (!c) {
         nlogd_live_filter_clear(&w->filter);
@@ -420,8 +423,6 @@ static void *sender_main(void *arg)
         return NULL;
     }
     nlogd_hub_count_connection(srv->hub, 0);
-    if (paused)
-        nlogd_hub_set_paused(c, 1);
     send_hello(w);
     if (w->has_resume) {
         if (hit)
@@ -434,11 +435,30 @@ static void *sender_main(void *arg)
     const int64_t ping_ns = idle_ns / 3;
     int64_t last_ping = mono_ns();
     nlogd_live_item *items = malloc(TAKE_MAX * sizeof *items);
+    nlogd_live_filter *af = malloc(sizeof *af);
+    unsigned char acks[NLOGD_ACKS_MAX];
     nlogd_buf out;
     nlogd_buf_init(&out, 64u << 20);
-    while (items && !is_closing(w)) {
-        size_t n = nlogd_hub_take(c, items, TAKE_MAX, 250);
+    while (items && af && !is_closing(w)) {
+        size_t n_acks = 0;
+        size_t n = nlogd_hub_take_acks(c, items, TAKE_MAX, 250, acks, &n_acks, af);
         size_t sent = 0;
+        /* answers first: the entries below were taken after them */
+        for (size_t i = 0; i < n_acks; i++) {
+            if (acks[i] == NLOGD_ACK_FILTER) {
+                nlogd_buf m;
+                nlogd_buf_init(&m, 8192);
+                nlogd_buf_adds(&m, "{\"type\":\"filter\",\"filter\":");
+                filter_json(&m, af);
+                nlogd_buf_addc(&m, '}');
+                frame(&out, 1, m.data, m.len);
+                nlogd_buf_free(&m);
+            } else if (acks[i] == NLOGD_ACK_PAUSED) {
+                frame(&out, 1, "{\"type\":\"paused\"}", 17);
+            } else {
+                frame(&out, 1, "{\"type\":\"resumed\"}", 18);
+            }
+        }
         for (size_t i = 0; i < n; i++) {
             if (items[i].dropped_before) {
                 char d[64];
@@ -478,6 +498,7 @@ static void *sender_main(void *arg)
     }
     nlogd_buf_free(&out);
     free(items);
+    free(af);
     return NULL;
 }
 
@@ -760,7 +781,8 @@ static void on_ready(struct mg_connection *conn, void *cbdata)
     pthread_attr_destroy(&a);
 }
 
-/* 0, or -1 when the filter is refused (the error was sent, nothing changed). */
+/* 0 when set (the caller answers), 1 when set and the sender answers, <0
+ * when refused (the error was sent, nothing changed). */
 static int apply_filter(wsconn *w, const nlogd_ws_msg *m)
 {
     nlogd_live_filter cur, nf;
@@ -791,16 +813,22 @@ static int apply_filter(wsconn *w, const nlogd_ws_msg *m)
     snprintf(sf.category, sizeof sf.category, "%s", m->has_category ? m->category : cur.category);
     snprintf(sf.logger, sizeof sf.logger, "%s", m->has_logger ? m->logger : cur.logger);
     snprintf(sf.search, sizeof sf.search, "%s", m->has_search ? m->search : cur.search_text);
+    int rc = 0;
     if (nlogd_live_filter_from(&nf, &sf) == 0) {
         if (w->client) {
-            nlogd_hub_set_filter(w->client, &nf);
+            /* the sender answers, after the entries it took under the old filter */
+            rc = nlogd_hub_set_filter_ack(w->client, &nf) == 0 ? 1 : -2;
+            nlogd_live_filter_clear(&nf);
         } else {
             nlogd_live_filter_clear(&w->filter);
             w->filter = nf;
         }
     }
     pthread_mutex_unlock(&w->lock);
-    return 0;
+    if (rc == -2)
+        send_error(w, "busy", "too many messages are waiting for their answer; the filter is "
+                              "unchanged; wait for the answers before sending more");
+    return rc;
 }
 
 static void on_auth(wsconn *w, const nlogd_ws_msg *m)
@@ -930,18 +958,31 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
             break;
         case NLOGD_WSMSG_UPDATE_FILTER:
             if (apply_filter(w, m) == 0)
-                send_filter(w, "filter");
+                send_filter(w, "filter"); /* not attached yet: no entry to overtake */
             break;
         case NLOGD_WSMSG_PAUSE:
         case NLOGD_WSMSG_RESUME: {
             int p = m->type == NLOGD_WSMSG_PAUSE;
+            int queued = 0, busy = 0;
             pthread_mutex_lock(&w->lock);
-            w->paused = p;
-            if (w->client)
-                nlogd_hub_set_paused(w->client, p);
+            if (w->client) {
+                /* the sender answers, after the entries it took before the pause */
+                if (nlogd_hub_set_paused_ack(w->client, p) == 0) {
+                    w->paused = p;
+                    queued = 1;
+                } else {
+                    busy = 1;
+                }
+            } else {
+                w->paused = p;
+            }
             pthread_mutex_unlock(&w->lock);
-            send_text(w, p ? "{\"type\":\"paused\"}" : "{\"type\":\"resumed\"}",
-                      p ? 17 : 18);
+            if (busy)
+                send_error(w, "busy", "too many messages are waiting for their answer; nothing "
+                                      "changed; wait for the answers before sending more");
+            else if (!queued)
+                send_text(w, p ? "{\"type\":\"paused\"}" : "{\"type\":\"resumed\"}",
+                          p ? 17 : 18);
             break;
         }
         case NLOGD_WSMSG_PING:

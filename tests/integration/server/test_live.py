@@ -293,6 +293,38 @@ def group_stream(a):
     check(st == 400 and body and "resume_from" in body["error"]["message"], "resume_from: %s" % body)
     st, h, data = srv.request("GET", "/api/v2/logs/stream")
     check(st == 426 and h.get("upgrade") == "websocket", "a plain GET gets 426: %s" % st)
+    # answers never overtake entries: with a backlog streaming, every entry after the
+    # "filter" answer passes the new filter, and none comes between "paused" and "resumed"
+    async def ordering():
+        async with connect(srv, "level=TRACE") as w:
+            await hello(w)
+            for rnd in range(3):
+                srv.ingest([record("INFO" if i % 10 else "ERROR", "o%d-%d" % (rnd, i))
+                            for i in range(3000)])
+                await recv_entries(w, 1, "the backlog starts")
+                await w.send(json.dumps({"type": "update_filter", "filter": {"level": "ERROR"}}))
+                _, before = await recv_until(w, lambda m: m.get("type") == "filter", "filter")
+                await w.send(json.dumps({"type": "pause"}))
+                after = []
+                while True:
+                    m = await recv_json(w)
+                    if m.get("type") == "paused":
+                        break
+                    after.append(m)
+                bad = [m["level"] for m in after if "timestamp" in m and m["level"] != "ERROR"]
+                check(not bad, "round %d: entries after the filter answer pass it (%d of %d "
+                      "did not)" % (rnd, len(bad), len(after)))
+                srv.ingest([record("ERROR", "while paused %d" % rnd)])
+                await w.send(json.dumps({"type": "resume"}))
+                m, between = await recv_until(w, lambda m: m.get("type") == "resumed", "resumed")
+                check(not [x for x in between if "timestamp" in x],
+                      "round %d: nothing between paused and resumed: %s" % (rnd, between[:3]))
+                # drain, then back to every level for the next round
+                await recv_until(w, lambda m: m.get("message") == "while paused %d" % rnd,
+                                 "the entry stored while paused")
+                await w.send(json.dumps({"type": "update_filter", "filter": {"level": None}}))
+                await recv_until(w, lambda m: m.get("type") == "filter", "filter reset")
+    asyncio.run(ordering())
     st, _, data = srv.request("GET", "/metrics")
     text = data.decode()
     check("nlogd_stream_entries_sent_total" in text and "nlogd_stream_clients 0" in text,

@@ -504,6 +504,56 @@ static void encode_failure_counted(void **state)
     teardown_server();
 }
 
+/* Answers are taken with the entries, under one lock: what follows a
+ * filter answer passed that filter; nothing follows a pause answer until
+ * the resume answer; the answers keep their order. */
+static void acks_in_order(void **state)
+{
+    (void) state;
+    setup_server("live_acks", 4096);
+    nlogd_live_filter f;
+    memset(&f, 0, sizeof f);
+    int hit;
+    nlogd_live_client *c = nlogd_hub_attach(srv.hub, &f, 0, 0, 0, &hit);
+    submit_n(0, 100); /* INFO, queued under the old filter (any level) */
+    nlogd_live_item it[256];
+    unsigned char acks[NLOGD_ACKS_MAX];
+    size_t na = 0;
+    nlogd_live_filter af;
+    size_t got = 0;
+    while (got < 1) { /* the dispatcher has queued some */
+        size_t n = nlogd_hub_take_acks(c, it, 1, 1000, acks, &na, &af);
+        assert_int_equal(na, 0);
+        for (size_t k = 0; k < n; k++, got++)
+            nlogd_live_entry_unref(it[k].entry);
+    }
+    memset(&f, 0, sizeof f);
+    f.min_level = NLOG_LEVEL_ERROR;
+    assert_int_equal(nlogd_hub_set_filter_ack(c, &f), 0);
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 1), 0);
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 0), 0);
+    size_t n = nlogd_hub_take_acks(c, it, 256, 1000, acks, &na, &af);
+    assert_int_equal(na, 3);
+    assert_int_equal(acks[0], NLOGD_ACK_FILTER);
+    assert_int_equal(acks[1], NLOGD_ACK_PAUSED);
+    assert_int_equal(acks[2], NLOGD_ACK_RESUMED);
+    assert_int_equal(af.min_level, NLOG_LEVEL_ERROR);
+    for (size_t k = 0; k < n; k++) /* the queued INFO entries fail the answered filter */
+        assert_null(it[k].entry);
+    /* paused: the answer comes, entries do not */
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 1), 0);
+    n = nlogd_hub_take_acks(c, it, 256, 1000, acks, &na, &af);
+    assert_int_equal(n, 0);
+    assert_int_equal(na, 1);
+    assert_int_equal(acks[0], NLOGD_ACK_PAUSED);
+    /* a bounded number of answers may wait; beyond, nothing changes */
+    for (int i = 0; i < NLOGD_ACKS_MAX; i++)
+        assert_int_equal(nlogd_hub_set_paused_ack(c, 1), 0);
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 0), -1);
+    nlogd_hub_detach(srv.hub, c);
+    teardown_server();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +562,7 @@ int main(void)
         cmocka_unit_test(idle_resume),
         cmocka_unit_test(store_replay_boundary),
         cmocka_unit_test(encode_failure_counted),
+        cmocka_unit_test(acks_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
