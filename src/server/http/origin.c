@@ -1,6 +1,6 @@
 /* origin.c: the Origin and Host checks (see origin.h).
  * Tested by: tests/integration/server/test_live.py (group origin),
- * tests/unit/server/test_server_auth.c (origin_rules) */
+ * tests/unit/server/test_server_auth.c (origin_rules), tests/fuzz/fuzz_origin.c */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>

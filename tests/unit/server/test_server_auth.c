@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "server/auth.h"
+#include "server/http/origin.h"
 #include "server/ratelimit.h"
 #include "server/roles.h"
 
@@ -235,13 +236,60 @@ static void rate_limit_full_table(void **state)
     free(rl);
 }
 
+static int origin_ok(const char *host, const char *origin, int tls, int keys, const char *allowed)
+{
+    char why[512];
+    const char *reason = "";
+    int rc = nlogd_origin_check(host, origin, tls, keys, allowed, why, sizeof why, &reason);
+    if (rc != 0)
+        assert_true(why[0] && reason[0]);
+    return rc == 0;
+}
+
+static void origin_rules(void **state)
+{
+    (void) state;
+    /* no Origin: only the Host rule, and only without keys */
+    assert_true(origin_ok("127.0.0.1:8000", NULL, 0, 0, ""));
+    assert_true(origin_ok("localhost:8000", NULL, 0, 0, ""));
+    assert_true(origin_ok("LocalHost", NULL, 0, 0, ""));
+    assert_true(origin_ok("127.10.0.1:1", NULL, 0, 0, ""));
+    assert_true(origin_ok("[::1]:8000", NULL, 0, 0, ""));
+    assert_true(origin_ok(NULL, NULL, 0, 0, ""));            /* no Host: not a browser */
+    assert_false(origin_ok("rebind.example:8000", NULL, 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1.evil.example", NULL, 0, 0, ""));
+    assert_false(origin_ok("127.0.0.256", NULL, 0, 0, ""));
+    assert_false(origin_ok("localhost.evil.example:80", NULL, 0, 0, ""));
+    assert_false(origin_ok("[::2]:80", NULL, 0, 0, ""));
+    assert_true(origin_ok("logs.example.com:8000", NULL, 0, 1, "")); /* keys: any Host */
+    /* Origin: nlogd's own, with the default port implied */
+    assert_true(origin_ok("127.0.0.1:8000", "http://127.0.0.1:8000", 0, 0, ""));
+    assert_true(origin_ok("127.0.0.1", "http://127.0.0.1:80", 0, 0, ""));
+    assert_true(origin_ok("127.0.0.1:443", "https://127.0.0.1", 1, 0, ""));
+    assert_false(origin_ok("127.0.0.1:443", "http://127.0.0.1:443", 1, 0, "")); /* scheme */
+    assert_false(origin_ok("127.0.0.1:8000", "http://127.0.0.1:8001", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "http://localhost:8000", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "null", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "http://127.0.0.1:8000/path", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "http://u@127.0.0.1:8000", 0, 0, ""));
+    assert_false(origin_ok("logs.example.com", "http://evil.example", 0, 1, ""));
+    /* the allow-list */
+    const char *list = "http://app.example:3000, https://ops.example";
+    assert_true(origin_ok("127.0.0.1:8000", "http://app.example:3000", 0, 0, list));
+    assert_true(origin_ok("127.0.0.1:8000", "HTTPS://OPS.example:443", 0, 0, list));
+    assert_false(origin_ok("127.0.0.1:8000", "http://ops.example", 0, 0, list));
+    assert_false(origin_ok("127.0.0.1:8000", "http://app.example:30001", 0, 0, list));
+    /* the Host rule comes first: a listed Origin does not open a rebound Host */
+    assert_false(origin_ok("rebind.example", "http://app.example:3000", 0, 0, list));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_file_parse), cmocka_unit_test(keys_check_add_remove),
         cmocka_unit_test(bearer),          cmocka_unit_test(key_request),
         cmocka_unit_test(role_table),      cmocka_unit_test(rate_limit),
-        cmocka_unit_test(rate_limit_full_table),
+        cmocka_unit_test(rate_limit_full_table), cmocka_unit_test(origin_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
