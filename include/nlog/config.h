@@ -192,6 +192,8 @@ typedef struct nlog_config {
     int server_num_threads;                    /* HTTP worker threads = concurrent connections */
     int server_queue_records;                  /* records waiting for the store, at most */
     int server_max_body_size;                  /* bytes of a request body (after gunzip) */
+    int64_t server_max_request_memory;         /* bytes one request's parsed records may take */
+    int64_t server_queue_max_bytes;            /* bytes of records waiting for the store */
     int server_retention_days;                 /* days of records kept; 0 = no limit */
     char server_watch_directory[NLOG_CONFIG_PATH_MAX]; /* "" = none; JSON-lines files followed */
     int server_request_timeout_ms;             /* a request must arrive within this */

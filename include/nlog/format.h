@@ -48,14 +48,14 @@ typedef struct nlog_record_view {
 #define NLOG_FORMAT_MIN_CAP 1024
 
 /* Writes `r` as one console line ("[2024-01-15 10:30:45] [INFO    ] module:
- * message", docs/format.md) followed by '\n' into out[0..cap), neutralising
+ * message", docs/record-format.md) followed by '\n' into out[0..cap), neutralising
  * control characters. Returns the bytes written (0 when cap <
  * NLOG_FORMAT_MIN_CAP or r/out is NULL); *ret_truncated (may be NULL) is set
  * to 1 when something had to be cut to fit. Since: 0.1 */
 NLOG_API size_t nlog_format_console(const nlog_record_view *r, unsigned flags, char *out,
                                     size_t cap, int *ret_truncated);
 
-/* Writes `r` as one JSON-lines record (docs/format.md) followed by '\n'
+/* Writes `r` as one JSON-lines record (docs/record-format.md) followed by '\n'
  * into out[0..cap), with the same guarantees as the file output. Since: 0.1 */
 NLOG_API size_t nlog_format_json(const nlog_record_view *r, char *out, size_t cap,
                                  int *ret_truncated);

@@ -232,7 +232,10 @@ typedef struct nlog_security_stats {
     uint64_t memory_bytes;     /* bytes of state held now (allocator overhead included) */
     uint64_t memory_cap;       /* security.memory_cap */
     uint64_t pattern_matches;  /* content pattern hits */
-    uint64_t pattern_errors;   /* pattern runs stopped by the match limits */
+    uint64_t pattern_errors;   /* pattern runs stopped by the match limits (each counted as a
+                                  match; docs/internals/security.md, "Content patterns") */
+    uint64_t ghosts;           /* evicted groups still remembered by their newest event
+                                  (docs/internals/security.md, "State and memory") */
 } nlog_security_stats;
 
 /* Opaque: one set of detectors with its own state. The library runs one

@@ -149,10 +149,19 @@ static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *
         nlog__set_errmsg("cannot set up the outputs: %s", nlog_status_str(st));
         return st;
     }
+    /* A change that switches auditing off is audited first, through the
+     * outputs still in force, and written out before they close. */
+    int silencing = was && nlog__audit_turns_off(&active, resolved);
+    if (silencing) {
+        nlog__audit_disabling(&active, resolved, how);
+        (void) nlog__async_flush(active.audit_sync);
+    }
     st = nlog__registry_apply(resolved);
     if (st != NLOG_OK) {
         nlog__pipeline_destroy(fresh);
         nlog__set_errmsg("cannot apply the logger levels: %s", nlog_status_str(st));
+        if (silencing) /* the trail stays on: say the change did not happen */
+            nlog__audit_config(NLOG__AUDIT_REJECTED, &active, NULL, how, NULL);
         return st;
     }
     (void) pthread_once(&state_once, make_lock);
@@ -175,8 +184,9 @@ static nlog_status apply_locked(const nlog_config *resolved, const nlog_config *
     nlog__perf_configure(resolved);
     nlog__sec_live_configure(resolved);
     __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
-    nlog__audit_config(was ? NLOG__AUDIT_RECONFIGURE : NLOG__AUDIT_START, was ? &before : NULL,
-                       resolved, how, NULL);
+    if (!silencing) /* else recorded above, and audit records now go nowhere */
+        nlog__audit_config(was ? NLOG__AUDIT_RECONFIGURE : NLOG__AUDIT_START,
+                           was ? &before : NULL, resolved, how, NULL);
     return NLOG_OK;
 }
 

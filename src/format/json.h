@@ -1,7 +1,7 @@
 /* json.h (internal): the JSON-lines record encoder.
  *
  * One record becomes one JSON object on one line. The member order, value
- * rendering, escaping and truncation rules are described in docs/format.md.
+ * rendering, escaping and truncation rules are described in docs/record-format.md.
  * Thread-safety: every function here may be called from any thread at the
  * same time; the only shared state is read-only after first use.
  * Tested by: tests/unit/format/test_json_golden.c, test_json_escape.c,

@@ -8,7 +8,7 @@
  * visible escapes and ill-formed UTF-8 as U+FFFD, so no input can move the
  * cursor, change colours, reorder the line or split it. The only escape
  * sequences in the output are our own SGR colours, and only when asked for.
- * Rules in docs/format.md.
+ * Rules in docs/record-format.md.
  * Thread-safety: any thread, concurrently.
  * Tested by: tests/unit/format/test_text_format.c, test_text_truncate.c,
  *            tests/fuzz/fuzz_json_encode.c */

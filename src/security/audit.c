@@ -10,7 +10,11 @@
  * The library audits its own configuration: the first configuration
  * (logging.start), every later one (config.change, with the keys that
  * changed), a refused one (config.change, failure), level changes
- * (level.change) and nlog_shutdown() (logging.stop). Those are written with
+ * (level.change) and nlog_shutdown() (logging.stop). A change that turns
+ * the audit trail off (audit_enabled, or audit_lifecycle) is recorded
+ * (audit.disable) before it takes effect, through the outputs it is about
+ * to close: turning auditing off is never itself unaudited (PCI DSS 10.2.6,
+ * "stopping or pausing of the audit logs"). Those are written with
  * the registry's logger directly, because they happen while the library is
  * being configured (nlog_get_logger() would try to initialise it again).
  * Values are not written, only key names: a configuration may hold
@@ -187,6 +191,40 @@ void nlog__audit_config(nlog__audit_kind kind, const nlog_config *before,
     }
     e.n_details = n;
     /* The registry's logger: this runs while the library is configured. */
+    (void) write_entry(nlog__registry_get("audit"), &e);
+}
+
+int nlog__audit_turns_off(const nlog_config *before, const nlog_config *after)
+{
+    if (!before || !after || !before->audit_enabled)
+        return 0; /* there was no audit trail to switch off */
+    return !after->audit_enabled || (before->audit_lifecycle > 0 && after->audit_lifecycle <= 0);
+}
+
+void nlog__audit_disabling(const nlog_config *before, const nlog_config *after, const char *how)
+{
+    char user[256], changed[1024];
+    nlog__process_user(user, sizeof user);
+    changed_keys(before, after, changed, sizeof changed);
+    nlog_field f[4];
+    size_t n = 0;
+    f[n++] = nlog_field_str(NLOG_GROUP_METADATA, "via", how ? how : "");
+    f[n++] = nlog_field_str(NLOG_GROUP_METADATA, "changed_keys", changed);
+    /* what stops being recorded: the whole trail, or the library's own entries */
+    f[n++] = nlog_field_str(NLOG_GROUP_METADATA, "audit",
+                            !after->audit_enabled ? "audit_enabled: false"
+                                                  : "audit_lifecycle: false");
+    nlog_audit_entry e = {
+        .actor = user,
+        .action = "audit.disable",
+        .event_type = "CONFIG_CHANGE",
+        .resource = "nlog.configuration",
+        .outcome = NLOG_OUTCOME_SUCCESS,
+        .details = f,
+        .n_details = n,
+    };
+    /* Written while the old configuration is still in force: its audit file
+     * and its audit_sync. */
     (void) write_entry(nlog__registry_get("audit"), &e);
 }
 

@@ -37,6 +37,9 @@ typedef struct nlog__type_set {
 } nlog__type_set;
 
 #define NLOG__SCAN_MAX NLOG_NAME_LIST_MAX
+/* Rules one detector runs: 6 built-in detectors, 4 built-in patterns and the
+ * custom rules. */
+#define NLOG__RULES_MAX (6 + 4 + NLOG_SECURITY_RULES_MAX)
 
 typedef struct nlog__crule {
     char name[NLOG_SECURITY_NAME_MAX];

@@ -5,8 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/core.h"
+#include "core/pipeline.h"
 #include "format/json.h"
 #include "format/numfmt.h"
 #include "platform/platform.h"
@@ -73,20 +76,55 @@ typedef struct enc_state {
     int64_t born_ns;
     int64_t pid;
     int valid;
+    int wipes_on_fork; /* the page is MADV_WIPEONFORK: a child sees it zeroed */
 } enc_state;
 
 static pthread_key_t state_key;
 static pthread_once_t state_once = PTHREAD_ONCE_INIT;
 static _Thread_local enc_state *mine;
 
+/* The state lives in a page of its own, locked in memory where the limits
+ * allow (keys never reach swap) and marked MADV_WIPEONFORK: the kernel hands
+ * any child — of fork(), _Fork(), clone() — a zeroed page, so a child can
+ * never continue the parent's data key and nonce counter, even when no
+ * atfork handler ran to tell the pid cache. Where the kernel lacks it
+ * (before Linux 4.14), each record compares getpid() itself. */
+static size_t state_bytes(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t page = pg > 0 ? (size_t) pg : 4096;
+    return (sizeof(enc_state) + page - 1) / page * page;
+}
+
+static enc_state *state_alloc(void)
+{
+    size_t n = state_bytes();
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    (void) mlock(p, n); /* best effort: RLIMIT_MEMLOCK may refuse */
+    (void) madvise(p, n, MADV_DONTDUMP);
+    enc_state *s = p;
+    s->wipes_on_fork = madvise(p, n, MADV_WIPEONFORK) == 0;
+    return s;
+}
+
 static void release(void *p)
 {
     enc_state *s = p;
     if (s) {
-        sodium_memzero(s, sizeof *s);
-        free(s);
+        size_t n = state_bytes();
+        sodium_memzero(s, n);
+        (void) munlock(s, n);
+        (void) munmap(s, n);
     }
     mine = NULL;
+}
+
+/* The process the state must belong to. */
+static int64_t current_pid(const enc_state *s)
+{
+    return s->wipes_on_fork ? nlog__process_id() : (int64_t) getpid();
 }
 
 static void make_key(void)
@@ -111,7 +149,9 @@ static nlog_status renew(enc_state *s, const nlog__enc_recipient *r)
     memcpy(s->pk, r->pk, sizeof s->pk);
     s->seq = 0;
     s->born_ns = nlog__clock_monotonic_ns();
-    s->pid = nlog__process_id();
+    if (!s->wipes_on_fork) /* a child's page came zeroed: mark it again */
+        s->wipes_on_fork = madvise(s, state_bytes(), MADV_WIPEONFORK) == 0;
+    s->pid = current_pid(s);
     s->valid = 1;
     return NLOG_OK;
 }
@@ -120,8 +160,12 @@ nlog_status nlog__enc_begin(const nlog__enc_recipient *r, int64_t time_ns, nlog_
 {
     enc_state *s = mine;
     if (!s) {
+        /* a fatal-signal drain (async.c) must not allocate: a thread with no
+         * data key yet gets its encrypted fields masked instead */
+        if (nlog__pipeline_no_alloc)
+            return NLOG_ENOMEM;
         (void) pthread_once(&state_once, make_key);
-        s = calloc(1, sizeof *s);
+        s = state_alloc();
         if (!s)
             return NLOG_ENOMEM;
         mine = s;
@@ -129,9 +173,10 @@ nlog_status nlog__enc_begin(const nlog__enc_recipient *r, int64_t time_ns, nlog_
     }
     /* A new data key per batch, for another recipient, when the key is old,
      * and in a child after fork() (which must never reuse the parent's key
-     * and sequence numbers). */
+     * and nonces: its page comes zeroed, so valid is 0, and the pid check
+     * covers kernels without MADV_WIPEONFORK). */
     if (!s->valid || s->seq >= (uint64_t) r->batch_records ||
-        memcmp(s->pk, r->pk, sizeof s->pk) != 0 || s->pid != nlog__process_id() ||
+        memcmp(s->pk, r->pk, sizeof s->pk) != 0 || s->pid != current_pid(s) ||
         nlog__clock_monotonic_ns() - s->born_ns > NLOG__ENC_KEY_AGE_NS) {
         nlog_status st = renew(s, r);
         if (st != NLOG_OK)

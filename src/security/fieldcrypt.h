@@ -24,8 +24,10 @@
  * expensive sealed box is made once per data key (encryption_batch_records
  * records, at most 60 s), and a value moved to another record, field or
  * group, or a record whose timestamp was changed, fails authentication.
- * Data keys are per thread (no lock on the encode path) and are renewed in a
- * child after fork(), and wiped when they are replaced or their thread ends.
+ * Data keys are per thread (no lock on the encode path), in a locked page
+ * that a child of fork()/_Fork()/clone() receives zeroed (MADV_WIPEONFORK), so
+ * a child always makes its own; they are wiped when they are replaced or
+ * their thread ends.
  * Tested by: tests/unit/security/test_security_crypt.c */
 #ifndef NLOG_SECURITY_FIELDCRYPT_H
 #define NLOG_SECURITY_FIELDCRYPT_H

@@ -102,16 +102,33 @@ static void put(nlog__masker *m, const char *name, uint8_t what)
     m->any_names = 1;
 }
 
+/* Registers a name, and its components run together ("credit_card" also as
+ * "creditcard"): a key written without separators, all in one case
+ * ("CREDITCARD", "accesstoken") or with its boundary elsewhere
+ * ("passWord", "pass_word") is the same name. */
+static void put_name(nlog__masker *m, const char *name, uint8_t what)
+{
+    char norm[NLOG_SECURITY_NAME_MAX * 2], joined[NLOG_SECURITY_NAME_MAX];
+    put(m, name, what);
+    size_t n = normalize(name, strlen(name), norm, sizeof norm), j = 0;
+    for (size_t i = 0; i < n && j + 1 < sizeof joined; i++)
+        if (norm[i] != '_')
+            joined[j++] = norm[i];
+    joined[j] = '\0';
+    if (j > 0 && j < n)
+        put(m, joined, what);
+}
+
 void nlog__masker_init(nlog__masker *m, const nlog_config *cfg, int with_encrypt)
 {
     memset(m, 0, sizeof *m);
     m->cards = cfg->mask_card_numbers > 0;
     m->bearer = cfg->mask_bearer_tokens > 0;
     for (int i = 0; i < cfg->mask_fields.n && i < NLOG_NAME_LIST_MAX; i++)
-        put(m, cfg->mask_fields.names[i], NLOG__KEY_MASK);
+        put_name(m, cfg->mask_fields.names[i], NLOG__KEY_MASK);
     if (with_encrypt)
         for (int i = 0; i < cfg->encrypt_fields.n && i < NLOG_NAME_LIST_MAX; i++)
-            put(m, cfg->encrypt_fields.names[i], NLOG__KEY_ENCRYPT);
+            put_name(m, cfg->encrypt_fields.names[i], NLOG__KEY_ENCRYPT);
 }
 
 static int lookup(const nlog__masker *m, const char *s, size_t n)
@@ -188,6 +205,19 @@ int nlog__masker_key(const nlog__masker *m, const char *key, size_t len)
                 break;
             if (e > starts[a]) {
                 int w = lookup(m, norm + starts[a], e - starts[a]);
+                if (e < n || a + 1 < n_starts) {
+                    /* the run without its separators: "pass_word", "passWord" */
+                    char joined[NLOG_SECURITY_NAME_MAX];
+                    size_t j = 0;
+                    for (size_t k = starts[a]; k < e; k++)
+                        if (norm[k] != '_')
+                            joined[j++] = norm[k];
+                    if (j < e - starts[a]) {
+                        int wj = lookup(m, joined, j);
+                        if (wj > w)
+                            w = wj;
+                    }
+                }
                 if (w > best)
                     best = w;
                 if (best == NLOG__KEY_ENCRYPT)
@@ -213,6 +243,11 @@ int nlog__luhn(const char *d, size_t n)
     return sum % 10 == 0;
 }
 
+static int card_sep(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '-' || c == '.';
+}
+
 /* A run of digit groups starting at s[i] (a digit that starts a word):
  * groups separated by one space or dash. If the whole run, or a run of
  * consecutive whole groups, is a Luhn-valid 13..19 digit number not joined
@@ -234,15 +269,21 @@ static int card_at(const char *s, size_t len, size_t i, size_t *ret_a, size_t *r
             ng++;
         }
         total += p - a;
-        if (p + 1 < len && (s[p] == ' ' || s[p] == '-') && is_digit((unsigned char) s[p + 1]) &&
-            total <= 64) {
-            p++;
+        /* a separator between groups: up to 3 of blank, tab, dash, dot
+         * ("4111 1111", "4111  1111", "4111 - 1111", "4111.1111") */
+        size_t q = p;
+        while (q < len && q - p < 3 && card_sep((unsigned char) s[q]))
+            q++;
+        if (q > p && q < len && is_digit((unsigned char) s[q]) && total <= 64) {
+            p = q;
             continue;
         }
         break;
     }
     *ret_end = p;
-    if (total < 13 || (p < len && is_alnum((unsigned char) s[p])))
+    /* a number joined to letters ("cc4111...", "4111...exp") is still a
+     * card; one joined to more digits is a longer number */
+    if (total < 13 || (p < len && is_digit((unsigned char) s[p])))
         return 0;
     char digits[20];
     /* Every window of whole groups, leftmost first, longest first. */
@@ -283,11 +324,26 @@ static int bearer_at(const char *s, size_t len, size_t i, size_t *ret_a, size_t 
     for (size_t k = 0; k < 6; k++)
         if (((unsigned char) s[i + k] | 0x20) != (unsigned char) word[k])
             return 0;
+    /* what may stand between the word and the token: blanks, ':', '=',
+     * quotes ("Bearer: x", "bearer=x", {"Bearer":"x"}), and in URLs '+' and
+     * %20 / %3A / %3D; at most 12 bytes of it, at least one */
     size_t p = i + 6;
-    if (s[p] != ' ' && s[p] != '\t')
+    while (p < len && p - (i + 6) < 12) {
+        unsigned char c = (unsigned char) s[p];
+        if (c == ' ' || c == '\t' || c == ':' || c == '=' || c == '"' || c == '\'' || c == '+') {
+            p++;
+        } else if (c == '%' && p + 2 < len &&
+                   ((s[p + 1] == '2' && s[p + 2] == '0') ||
+                    (s[p + 1] == '3' && ((s[p + 2] | 0x20) == 'a' || (s[p + 2] | 0x20) == 'd')))) {
+            p += 3;
+        } else if (c == 0xC2 && p + 1 < len && (unsigned char) s[p + 1] == 0xA0) {
+            p += 2; /* a no-break space */
+        } else {
+            break;
+        }
+    }
+    if (p == i + 6)
         return 0;
-    while (p < len && (s[p] == ' ' || s[p] == '\t'))
-        p++;
     size_t a = p;
     while (p < len && token_char((unsigned char) s[p]))
         p++;
@@ -330,8 +386,11 @@ static int next_span(const nlog__masker *m, const char *s, size_t len, size_t *p
             unsigned char c = (unsigned char) s[i];
             if (!is_digit(c) && (c | 0x20) != 'b')
                 continue;
-            if (i > 0 && is_alnum((unsigned char) s[i - 1]))
-                continue; /* not at the start of a word */
+            /* a card starts where a number starts (after a letter too:
+             * "cc4111..."), a bearer token where a word starts */
+            if (i > 0 && (is_digit(c) ? is_digit((unsigned char) s[i - 1])
+                                      : is_alnum((unsigned char) s[i - 1])))
+                continue;
             if (m->cards && is_digit(c)) {
                 size_t end;
                 if (card_at(s, len, i, ret_a, ret_b, &end)) {

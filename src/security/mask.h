@@ -6,11 +6,14 @@
  *     case-insensitively by components: `password` matches "password",
  *     "db_password", "userPassword" and "X-Password-Hint", because keys are
  *     lower-cased, camelCase is split, '-' and '.' count as '_', and a listed
- *     name matches any run of whole components;
+ *     name matches any run of whole components — also with the separators
+ *     of both left out ("CREDITCARD", "passWord", "pass_word");
  *   - does this text hold a payment card number (13 to 19 digits, optionally
- *     in groups separated by single spaces or dashes, Luhn-valid, not part of
- *     a longer word or number) or a bearer token ("Bearer" and a token of at
- *     least 8 characters of the RFC 6750 alphabet)? Those parts become "***".
+ *     in groups separated by up to 3 blanks, tabs, dashes or dots,
+ *     Luhn-valid, not part of a longer number; letters next to it do not
+ *     count) or a bearer token ("Bearer" at a word start, separators such as
+ *     blanks, ':', '=', quotes, '+', %20, and a token of at least 8
+ *     characters of the RFC 6750 alphabet)? Those parts become "***".
  * The scan for the second reads 8 bytes at a time and looks closer only at
  * digits and the letter b, so text without either costs a few instructions
  * per word.

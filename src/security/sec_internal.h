@@ -78,11 +78,13 @@ nlog_status nlog__sec_log_event(nlog_logger *lg, const nlog_security_event *ev, 
 
 /* Time ------------------------------------------------------------------------ */
 
-/* Truncates ns to the microsecond, toward the past (what records keep). */
+/* Truncates ns to the microsecond, toward the past (what records keep).
+ * Within the last microsecond before INT64_MIN's it rounds toward zero
+ * instead: the floor is not representable there. */
 static inline int64_t nlog__sec_floor_us(int64_t ns)
 {
     int64_t us = ns / 1000;
-    if (ns % 1000 < 0)
+    if (ns % 1000 < 0 && us > INT64_MIN / 1000)
         us--;
     return us * 1000;
 }
@@ -114,6 +116,14 @@ void nlog__audit_configure(const nlog_config *cfg);
  * NLOG__AUDIT_REJECTED. Must be called with no state lock held. */
 void nlog__audit_config(nlog__audit_kind kind, const nlog_config *before,
                         const nlog_config *after, const char *how, const char *why);
+/* 1 if applying `after` over `before` (both resolved) switches auditing off:
+ * audit_enabled from true to false, or audit_lifecycle from on to off while
+ * audit_enabled stays true. */
+int nlog__audit_turns_off(const nlog_config *before, const nlog_config *after);
+/* Records (action audit.disable) that `after` is about to turn auditing off;
+ * called while `before` is still in force (its outputs, its audit_sync), so
+ * the record lands in the trail being switched off. No state lock held. */
+void nlog__audit_disabling(const nlog_config *before, const nlog_config *after, const char *how);
 /* Records a level change: `name` NULL for the global level; level
  * NLOG_LEVEL_INVALID when an override was removed. */
 void nlog__audit_level(const char *name, nlog_level level, nlog_status st);

@@ -1,5 +1,5 @@
 /* entry_json.h: a stored entry as a record of the product's format
- * (docs/format.md member order), for the entries API and JSON/NDJSON export.
+ * (docs/record-format.md member order), for the entries API and JSON/NDJSON export.
  * Members the format does not know, kept at ingest, follow at the end. */
 #ifndef NLOGD_ENTRY_JSON_H
 #define NLOGD_ENTRY_JSON_H

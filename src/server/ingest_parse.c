@@ -38,6 +38,25 @@ void nlogd_ingest_free(nlogd_ingest *in)
     in->n = in->cap = in->n_errors = 0;
 }
 
+size_t nlogd_ingest_mem(const nlogd_ingest *in)
+{
+    return in->arena.used + in->cap * sizeof *in->recs +
+           (in->errors ? NLOGD_INGEST_ERRORS_MAX * sizeof *in->errors : 0);
+}
+
+/* The answer when parsing stopped for memory: over the request's budget
+ * (the client can split the batch) or out of memory. */
+static int mem_fail(const nlogd_ingest *in, nlogd_err *e)
+{
+    if (in->over)
+        return nlogd_fail(e, 413, "payload_too_large", "body",
+                          "body: its %zu records so far take more than %zu bytes of memory "
+                          "(server.max_request_memory); nothing was stored; accepted: fewer or "
+                          "smaller records per request",
+                          in->n, in->mem_limit);
+    return nlogd_fail(e, 500, "internal", "", "out of memory");
+}
+
 static void reject(nlogd_ingest *in, size_t index, size_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void reject(nlogd_ingest *in, size_t index, size_t line, const char *fmt, ...)
@@ -252,10 +271,21 @@ bad:
     return oom ? -1 : 1;
 }
 
+/* Room for one more record; -1 when memory ran out or the request's
+ * budget is spent (in->over). */
 static int reserve(nlogd_ingest *in)
 {
+    if (in->mem_limit && nlogd_ingest_mem(in) > in->mem_limit) {
+        in->over = 1;
+        return -1;
+    }
     if (in->n == in->cap) {
         size_t nc = in->cap ? in->cap * 2 : 64;
+        if (in->mem_limit) { /* do not let the doubling itself overshoot the budget */
+            size_t room = (in->mem_limit - nlogd_ingest_mem(in)) / sizeof *in->recs;
+            if (nc - in->cap > room)
+                nc = in->cap + (room ? room : 1);
+        }
         nlogd_record *nr = realloc(in->recs, nc * sizeof *nr);
         if (!nr)
             return -1;
@@ -328,41 +358,176 @@ static int fast_array(const char *body, size_t len, nlogd_ingest *in)
     return 0;
 }
 
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The extent of the JSON value starting at s[0] (not space): *ret_len bytes
+ * and about *ret_values values in it (commas, colons and openings count; an
+ * upper bound of what json-c would allocate nodes for). Strings are skipped
+ * with their escapes; brackets are only counted, json-c checks the rest.
+ * Returns 0, or -1 when the value does not end within s[0..len). */
+static int value_extent(const char *s, size_t len, size_t *ret_len, size_t *ret_values)
+{
+    size_t depth = 0, values = 1, i = 0;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '"') {
+            for (i++; i < len && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+            if (i >= len)
+                return -1;
+            if (depth == 0) {
+                i++;
+                break;
+            }
+        } else if (c == '{' || c == '[') {
+            depth++;
+            values++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                break; /* the end of the enclosing array */
+            if (--depth == 0) {
+                i++;
+                break;
+            }
+        } else if (c == ',' || c == ':') {
+            if (depth == 0)
+                break;
+            values++;
+        } else if (depth == 0 && is_space(c)) {
+            break;
+        }
+    }
+    if (depth > 0 || i == 0)
+        return -1;
+    *ret_len = i;
+    *ret_values = values;
+    return 0;
+}
+
+/* The values in s[0..n) as value_extent() counts them, for a line that may
+ * not be JSON at all. */
+static size_t count_values(const char *s, size_t n)
+{
+    size_t values = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\')
+                    i++;
+        } else if (s[i] == '{' || s[i] == '[' || s[i] == ',' || s[i] == ':') {
+            values++;
+        }
+    }
+    return values;
+}
+
+/* Checks one record's text against the size bounds before json-c reads it:
+ * 0 (read it), 1 (rejected: too big). */
+static int too_big(nlogd_ingest *in, size_t index, size_t line, size_t bytes, size_t values)
+{
+    if (bytes > NLOGD_RECORD_MAX) {
+        reject(in, index, line, "record %zu: %zu bytes of JSON; accepted: at most %d bytes per "
+               "record", index, bytes, NLOGD_RECORD_MAX);
+        return 1;
+    }
+    if (values > NLOGD_RECORD_VALUES_MAX) {
+        reject(in, index, line, "record %zu: more than %d JSON values; accepted: at most %d "
+               "values per record", index, NLOGD_RECORD_VALUES_MAX, NLOGD_RECORD_VALUES_MAX);
+        return 1;
+    }
+    return 0;
+}
+
+static int bad_array(nlogd_err *e, size_t at, const char *why)
+{
+    return nlogd_fail(e, 400, "malformed_body", "body",
+                      "body: not a valid JSON array near byte %zu (%s); accepted: a JSON "
+                      "array of records or NDJSON, one record per line, UTF-8",
+                      at, why);
+}
+
+/* json-c reads the array one element at a time (a tree of the whole body
+ * would take many times its size in small allocations). */
 static int parse_array(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e, int fast)
 {
     if (fast && len <= 0x7fffffff) {
         int rc = fast_array(body, len, in);
         if (rc < 0)
-            return nlogd_fail(e, 500, "internal", "", "out of memory");
+            return mem_fail(in, e);
         if (rc > 0)
             return 0;
     }
     json_tokener *tok = new_tokener();
     if (!tok)
         return nlogd_fail(e, 500, "internal", "", "out of memory");
-    if (len > 0x7fffffff) {
+    size_t pos = 0, index = 0;
+    while (pos < len && is_space(body[pos]))
+        pos++;
+    pos++; /* the '[' (nlogd_ingest_parse_ex looked) */
+    int rc = 0, first = 1;
+    for (;;) {
+        while (pos < len && is_space(body[pos]))
+            pos++;
+        if (pos < len && body[pos] == ']' && first) {
+            pos++;
+            break;
+        }
+        size_t n, values;
+        if (pos >= len || value_extent(body + pos, len - pos, &n, &values) != 0) {
+            json_tokener_free(tok);
+            return bad_array(e, pos, pos >= len ? "unexpected end of data"
+                                                : "unterminated or misplaced value");
+        }
+        if (!too_big(in, index, 0, n, values)) {
+            json_tokener_reset(tok);
+            json_object *o = json_tokener_parse_ex(tok, body + pos, (int) n);
+            enum json_tokener_error jerr = json_tokener_get_error(tok);
+            size_t pend = json_tokener_get_parse_end(tok);
+            if (jerr == json_tokener_continue && pend == n && body[pos] != '{' &&
+                body[pos] != '[') {
+                /* a number at the end of the text json-c was given: it waits
+                 * for more digits; a space ends it */
+                o = json_tokener_parse_ex(tok, " ", 1);
+                jerr = json_tokener_get_error(tok);
+                pend = n;
+            }
+            if (!o || jerr != json_tokener_success || pend != n) {
+                json_object_put(o);
+                json_tokener_free(tok);
+                return bad_array(e, pos + pend, jerr == json_tokener_success
+                                                    ? "text after a value"
+                                                    : json_tokener_error_desc(jerr));
+            }
+            rc = push(in, o, index, 0);
+            json_object_put(o);
+            if (rc)
+                break;
+        }
+        index++;
+        first = 0;
+        pos += n;
+        while (pos < len && is_space(body[pos]))
+            pos++;
+        if (pos < len && body[pos] == ',') {
+            pos++;
+            continue;
+        }
+        if (pos < len && body[pos] == ']') {
+            pos++;
+            break;
+        }
         json_tokener_free(tok);
-        return nlogd_fail(e, 413, "payload_too_large", "", "body too large");
+        return bad_array(e, pos, pos >= len ? "unexpected end of data" : "expected , or ]");
     }
-    json_object *root = json_tokener_parse_ex(tok, body, (int) len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
-    if (!root || jerr != json_tokener_success || !only_space(body + end, len - end)) {
-        json_object_put(root);
-        return nlogd_fail(e, 400, "malformed_body", "body",
-                          "body: not a valid JSON array near byte %zu (%s); accepted: a JSON "
-                          "array of records or NDJSON, one record per line, UTF-8",
-                          end, jerr == json_tokener_success ? "text after the array"
-                                                            : json_tokener_error_desc(jerr));
-    }
-    size_t n = json_object_array_length(root);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = push(in, json_object_array_get_idx(root, i), i, 0);
-    json_object_put(root);
     if (rc)
-        return nlogd_fail(e, 500, "internal", "", "out of memory");
+        return mem_fail(in, e);
+    if (!only_space(body + pos, len - pos))
+        return bad_array(e, pos, "text after the array");
     return 0;
 }
 
@@ -382,8 +547,8 @@ static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_er
         pos = end + 1;
         if (only_space(ln, ll))
             continue;
-        if (ll > 0x7fffffff) {
-            reject(in, index++, lineno, "line %zu: longer than 2 GB", lineno);
+        if (ll > NLOGD_RECORD_MAX) {
+            (void) too_big(in, index++, lineno, ll, 0);
             continue;
         }
         if (fast) {
@@ -403,6 +568,10 @@ static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_er
                 continue;
             }
         }
+        if (too_big(in, index, lineno, ll, count_values(ln, ll))) {
+            index++;
+            continue;
+        }
         json_tokener_reset(tok);
         json_object *o = json_tokener_parse_ex(tok, ln, (int) ll);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -419,7 +588,7 @@ static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_er
     }
     json_tokener_free(tok);
     if (rc)
-        return nlogd_fail(e, 500, "internal", "", "out of memory");
+        return mem_fail(in, e);
     if (index == 0)
         return nlogd_fail(e, 400, "malformed_body", "body",
                           "body: holds no records; accepted: a JSON array of records or NDJSON, "

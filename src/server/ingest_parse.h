@@ -1,8 +1,17 @@
 /* ingest_parse.h: request bodies of POST /api/v2/logs/entries — a JSON array
  * of records or NDJSON (one record per line) in the product's record format
- * (docs/format.md) — into records for the store. A bad record is reported
+ * (docs/record-format.md) — into records for the store. A bad record is reported
  * with its index (and line, for NDJSON) and skipped; the others are kept.
  * Only a body that is not a JSON array or NDJSON at all fails as a whole.
+ *
+ * Memory. A body is never turned into one JSON tree: each record is read on
+ * its own (the fast path, or json-c for that record's text only, freed right
+ * after), so what a request holds beyond its body is its records: the
+ * nlogd_record array and the strings in the arena, nlogd_ingest_mem(). A
+ * record's text is at most NLOGD_RECORD_MAX bytes and NLOGD_RECORD_VALUES_MAX
+ * JSON values (bigger ones are refused as records, without building their
+ * tree), which bounds json-c's many small allocations for one record; and
+ * mem_limit bounds the records of the request (413 beyond).
  * Fuzzed by tests/fuzz/fuzz_ingest.c; tested by tests/unit/server/test_server_parse.c */
 #ifndef NLOGD_INGEST_PARSE_H
 #define NLOGD_INGEST_PARSE_H
@@ -15,6 +24,9 @@
 
 #define NLOGD_INGEST_ERRORS_MAX 100     /* per-record errors reported per request */
 #define NLOGD_MESSAGE_MAX (1024 * 1024) /* bytes of one message */
+#define NLOGD_RECORD_MAX (8 * 1024 * 1024) /* bytes of one record's JSON text (a message
+                                              of NLOGD_MESSAGE_MAX, escaped, fits) */
+#define NLOGD_RECORD_VALUES_MAX 10000   /* JSON values in one record read by json-c */
 
 typedef struct nlogd_ingest_error {
     size_t index; /* 0-based position of the record in the body */
@@ -29,13 +41,20 @@ typedef struct nlogd_ingest {
     size_t rejected;                       /* records refused (all of them) */
     nlogd_ingest_error *errors;            /* the first NLOGD_INGEST_ERRORS_MAX */
     size_t n_errors;
+    size_t mem_limit;                      /* bytes nlogd_ingest_mem() may reach; 0 = none.
+                                              Set by the caller after init. */
+    int over;                              /* internal: mem_limit was reached */
 } nlogd_ingest;
 
 void nlogd_ingest_init(nlogd_ingest *in);
 void nlogd_ingest_free(nlogd_ingest *in);
+/* Bytes the parsed records hold: the record array (its capacity), the
+ * arena and the error list. */
+size_t nlogd_ingest_mem(const nlogd_ingest *in);
 
 /* Parses body[0..len). Returns 0 (records in in->recs, per-record problems in
- * in->errors), or -1 with e filled (400 malformed_body, or 500 when memory ran
+ * in->errors), or -1 with e filled (400 malformed_body; 413 payload_too_large
+ * when the records would take more than in->mem_limit; 500 when memory ran
  * out). */
 int nlogd_ingest_parse(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e);
 

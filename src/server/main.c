@@ -303,8 +303,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "nlogd: %s\n", why);
         goto out;
     }
-    if (nlogd_queue_start(srv.store, (size_t) srv.cfg.server_queue_records,
-                          srv.cfg.server_retention_days, &srv.queue) != NLOG_OK) {
+    nlogd_queue_config qc;
+    nlogd_queue_config_init(&qc);
+    qc.cap_records = (size_t) srv.cfg.server_queue_records;
+    qc.cap_bytes = (size_t) srv.cfg.server_queue_max_bytes;
+    qc.retention_days = srv.cfg.server_retention_days;
+    if (nlogd_queue_start_cfg(srv.store, &qc, &srv.queue) != NLOG_OK) {
         fprintf(stderr, "nlogd: cannot start the store writer\n");
         goto out;
     }

@@ -1,6 +1,8 @@
 /* queue.c: bounded batch queue and the writer thread (see queue.h).
- * State guarded by q->lock: the list, its record count, stop, and each
- * batch's `done` flag (read by its waiting submitter). */
+ * State guarded by q->lock: the list, its record and byte counts, stop, and each
+ * batch's `done` flag (read by its waiting submitter). The writer's pacing
+ * state (commit and slice counters) is its own; q->stats is written by it
+ * with relaxed atomics and read by anyone. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +11,7 @@
 #include "server/queue.h"
 
 #define GROUP_RECORDS 10000           /* records per transaction, about */
-#define FTS_LAG_HIGH 1000000          /* beyond this lag the index gets writer time */
 #define IDLE_WAIT_NS 1000000000LL     /* writer wakes at least this often */
-#define IDLE_GRACE_NS 300000000LL     /* idle work starts this long after the last batch,
-                                         so a steady client never waits for a slice */
 
 typedef struct item {
     nlogd_batch *b;
@@ -25,9 +24,11 @@ struct nlogd_queue {
     pthread_cond_t work, done, room;
     item *head, *tail;
     size_t records, cap;
+    size_t bytes;                     /* mem_bytes of the batches in the list */
     int stop;
     nlogd_store *store;
-    int retention_days;
+    nlogd_queue_config cfg;
+    nlogd_queue_stats stats;          /* relaxed atomics */
     pthread_t thread;
     nlogd_stored_fn hook;
     void *hook_user;
@@ -43,30 +44,73 @@ static void deadline(struct timespec *ts, int64_t ns)
 
 static int64_t retain_after(const nlogd_queue *q)
 {
-    if (q->retention_days <= 0)
+    if (q->cfg.retention_days <= 0)
         return 0;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return ((int64_t) ts.tv_sec - (int64_t) q->retention_days * 86400) * 1000000000LL;
+    return ((int64_t) ts.tv_sec - (int64_t) q->cfg.retention_days * 86400) * 1000000000LL;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void stat_add(uint64_t *v)
+{
+    __atomic_fetch_add(v, 1, __ATOMIC_RELAXED);
+}
+
+/* After a commit of `rows` records: the guaranteed slice when it is due,
+ * and indexing while too many rows wait for the indexes. */
+static void maintain_under_load(nlogd_queue *q, size_t rows, unsigned *since, int64_t *last)
+{
+    const nlogd_queue_config *c = &q->cfg;
+    int64_t now = mono_ns();
+    unsigned did;
+    int more;
+    if ((c->maint_every_commits && *since >= c->maint_every_commits) ||
+        (c->maint_every_ns && now - *last >= c->maint_every_ns)) {
+        nlogd_maint m = {NLOGD_MAINT_ALL, retain_after(q), c->load_retain_rows,
+                         c->load_index_rows};
+        if (nlogd_store_maintain_ex(q->store, &m, &did, &more) == NLOG_OK && did)
+            stat_add(&q->stats.slices_load);
+        *since = 0;
+        *last = mono_ns();
+    }
+    /* Beyond lag_max, index about twice what was committed: the lag falls
+     * back under the bound while ingest goes on (slower), instead of the
+     * writer stopping for a long catch-up (after a restart, say). */
+    size_t budget = 2 * rows > c->load_index_rows ? 2 * rows : c->load_index_rows;
+    nlogd_maint m = {NLOGD_MAINT_INDEX, 0, 0, c->load_index_rows};
+    for (size_t done = 0; done < budget && nlogd_store_fts_lag(q->store) > c->lag_max;
+         done += c->load_index_rows) {
+        if (nlogd_store_maintain_ex(q->store, &m, &did, &more) != NLOG_OK || !did)
+            break;
+        stat_add(&q->stats.slices_lag);
+    }
 }
 
 static void *writer_main(void *arg)
 {
     nlogd_queue *q = arg;
+    const nlogd_queue_config *c = &q->cfg;
     item *group[4096];
     nlogd_batch *bs[4096];
     int idle_more = 1;
-    struct timespec last_batch = {0, 0};
+    int64_t last_batch = 0, last_slice = mono_ns();
+    unsigned since_slice = 0;
     for (;;) {
         pthread_mutex_lock(&q->lock);
         while (!q->head && !q->stop) {
-            struct timespec now, ts;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            int64_t since = (int64_t) (now.tv_sec - last_batch.tv_sec) * 1000000000LL +
-                            (now.tv_nsec - last_batch.tv_nsec);
-            if (idle_more && since >= IDLE_GRACE_NS)
+            struct timespec ts;
+            int64_t since = mono_ns() - last_batch;
+            int idle_ok = idle_more && c->idle_grace_ns >= 0;
+            if (idle_ok && since >= c->idle_grace_ns)
                 break;
-            deadline(&ts, idle_more ? IDLE_GRACE_NS - since : IDLE_WAIT_NS);
+            deadline(&ts, idle_ok ? c->idle_grace_ns - since : IDLE_WAIT_NS);
             if (pthread_cond_timedwait(&q->work, &q->lock, &ts) != 0 && !idle_more)
                 idle_more = 1; /* periodic: retention may have work now */
         }
@@ -77,12 +121,18 @@ static void *writer_main(void *arg)
         if (!q->head) {
             pthread_mutex_unlock(&q->lock);
             int more = 0;
-            if (nlogd_store_maintain(q->store, retain_after(q), &more) != NLOG_OK)
+            unsigned did = 0;
+            nlogd_maint m = {NLOGD_MAINT_ALL, retain_after(q), 0, 0};
+            if (nlogd_store_maintain_ex(q->store, &m, &did, &more) != NLOG_OK)
                 more = 0;
+            if (did)
+                stat_add(&q->stats.slices_idle);
             idle_more = more;
+            last_slice = mono_ns();
+            since_slice = 0;
             continue;
         }
-        size_t n = 0, recs = 0;
+        size_t n = 0, recs = 0, mem = 0;
         while (q->head && n < sizeof group / sizeof group[0] &&
                (n == 0 || recs + q->head->b->n <= GROUP_RECORDS)) {
             item *it = q->head;
@@ -92,6 +142,7 @@ static void *writer_main(void *arg)
             group[n] = it;
             bs[n] = it->b;
             recs += it->b->n;
+            mem += it->b->mem_bytes;
             n++;
         }
         nlogd_stored_fn hook = q->hook;
@@ -102,26 +153,47 @@ static void *writer_main(void *arg)
         if (hook)
             hook(hook_user, bs, n);
 
+        stat_add(&q->stats.commits); /* before the submitters wake: they may read it */
         pthread_mutex_lock(&q->lock);
         for (size_t i = 0; i < n; i++)
             group[i]->done = 1;
         q->records -= recs;
+        q->bytes -= mem;
         pthread_cond_broadcast(&q->done);
         pthread_cond_broadcast(&q->room);
         pthread_mutex_unlock(&q->lock);
+        since_slice++;
+        maintain_under_load(q, recs, &since_slice, &last_slice);
         idle_more = 1;
-        clock_gettime(CLOCK_MONOTONIC, &last_batch);
-        /* Under sustained ingest, keep the text index within reach. */
-        if (nlogd_store_fts_lag(q->store) > FTS_LAG_HIGH) {
-            int more;
-            (void) nlogd_store_maintain(q->store, 0, &more);
-        }
+        last_batch = mono_ns();
     }
     return NULL;
 }
 
+void nlogd_queue_config_init(nlogd_queue_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->cap_records = 200000;
+    c->maint_every_commits = 8;
+    c->maint_every_ns = 250000000LL;
+    c->lag_max = 1000000;
+    c->idle_grace_ns = 300000000LL;
+    c->load_retain_rows = 1000;
+    c->load_index_rows = 5000;
+}
+
 nlog_status nlogd_queue_start(nlogd_store *store, size_t cap_records, int retention_days,
                               nlogd_queue **ret_queue)
+{
+    nlogd_queue_config c;
+    nlogd_queue_config_init(&c);
+    c.cap_records = cap_records;
+    c.retention_days = retention_days;
+    return nlogd_queue_start_cfg(store, &c, ret_queue);
+}
+
+nlog_status nlogd_queue_start_cfg(nlogd_store *store, const nlogd_queue_config *cfg,
+                                  nlogd_queue **ret_queue)
 {
     nlogd_queue *q = calloc(1, sizeof *q);
     if (!q)
@@ -134,9 +206,13 @@ nlog_status nlogd_queue_start(nlogd_store *store, size_t cap_records, int retent
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&q->done, NULL);
     pthread_cond_init(&q->room, NULL);
-    q->cap = cap_records;
+    q->cfg = *cfg;
+    if (!q->cfg.load_index_rows)
+        q->cfg.load_index_rows = 5000;
+    if (!q->cfg.load_retain_rows)
+        q->cfg.load_retain_rows = 1000;
+    q->cap = cfg->cap_records;
     q->store = store;
-    q->retention_days = retention_days;
     if (pthread_create(&q->thread, NULL, writer_main, q) != 0) {
         free(q);
         return NLOG_ENOMEM;
@@ -151,7 +227,9 @@ int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block)
     pthread_mutex_lock(&q->lock);
     /* A batch larger than the whole queue is still taken when the queue is
      * empty, so a large request is never refused forever. */
-    while (q->records && q->records + b->n > q->cap) {
+    while ((q->records || q->bytes) &&
+           (q->records + b->n > q->cap ||
+            (q->cfg.cap_bytes && q->bytes + b->mem_bytes > q->cfg.cap_bytes))) {
         if (!block || q->stop) {
             pthread_mutex_unlock(&q->lock);
             return -1;
@@ -159,6 +237,7 @@ int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block)
         pthread_cond_wait(&q->room, &q->lock);
     }
     q->records += b->n;
+    q->bytes += b->mem_bytes;
     if (q->tail)
         q->tail->next = &it;
     else
@@ -184,12 +263,33 @@ size_t nlogd_queue_capacity(nlogd_queue *q)
     return q->cap;
 }
 
+size_t nlogd_queue_bytes(nlogd_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->bytes;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+size_t nlogd_queue_capacity_bytes(nlogd_queue *q)
+{
+    return q->cfg.cap_bytes;
+}
+
 void nlogd_queue_set_hook(nlogd_queue *q, nlogd_stored_fn fn, void *user)
 {
     pthread_mutex_lock(&q->lock);
     q->hook = fn;
     q->hook_user = user;
     pthread_mutex_unlock(&q->lock);
+}
+
+void nlogd_queue_stats_get(nlogd_queue *q, nlogd_queue_stats *out)
+{
+    out->commits = __atomic_load_n(&q->stats.commits, __ATOMIC_RELAXED);
+    out->slices_idle = __atomic_load_n(&q->stats.slices_idle, __ATOMIC_RELAXED);
+    out->slices_load = __atomic_load_n(&q->stats.slices_load, __ATOMIC_RELAXED);
+    out->slices_lag = __atomic_load_n(&q->stats.slices_lag, __ATOMIC_RELAXED);
 }
 
 void nlogd_queue_stop(nlogd_queue *q)

@@ -5,14 +5,35 @@
  * committed it (so a 202 means "stored": a crash after the answer loses
  * nothing). The writer takes every waiting batch up to about 10,000 records
  * into one transaction (group commit). When the queued records would exceed
- * the capacity, submit refuses at once (the caller answers 429). When the
- * queue is empty the writer does the store's idle work (text index, merges,
- * retention) one slice at a time, so a new batch waits for at most one slice.
- * Tested by: tests/integration/server/ (ingest, 429, shutdown). */
+ * the capacity in records, or their memory (nlogd_batch.mem_bytes) the
+ * capacity in bytes, submit refuses at once (the caller answers 429): the
+ * byte budget is what bounds the memory of accepted records when they are
+ * large (200,000 records of 1 MB would be 200 GB). A batch is taken whatever
+ * its size when the queue is empty, so no request is refused forever (the
+ * caller bounds each request: server.max_request_memory).
+ *
+ * Maintenance (retention, the dedupe window, the deferred indexes, merges)
+ * runs in slices between commits, so a new batch waits for at most one
+ * slice:
+ *   - idle: when no batch came for idle_grace_ns, slice after slice, full
+ *     size (20,000 rows indexed, 5,000 deleted);
+ *   - under load, guaranteed whatever the queue: after every
+ *     maint_every_commits commits or maint_every_ns since the last slice,
+ *     one small slice (1,000 rows deleted, else batch ids forgotten, else
+ *     5,000 rows indexed, else one merge step), retention first;
+ *   - and while more than lag_max rows wait for the indexes, indexing after
+ *     every commit until they are back under it.
+ * So retention is applied and the unindexed tail stays bounded under any
+ * steady load: at most lag_max rows, and at low rates what arrives in one
+ * maint interval. The price: a sustained stream runs at the combined rate of
+ * ingest and indexing once lag_max rows wait (docs/PERFORMANCE.md).
+ * Tested by: tests/unit/server/test_store_queue.c, tests/integration/server/
+ * (ingest, 429, shutdown, steady). */
 #ifndef NLOGD_QUEUE_H
 #define NLOGD_QUEUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "server/store.h"
 
@@ -23,6 +44,27 @@ typedef struct nlogd_queue nlogd_queue;
  * and must not block; the batches are valid during the call only. */
 typedef void (*nlogd_stored_fn)(void *user, nlogd_batch *const *batches, size_t n);
 
+/* The writer's pacing; nlogd_queue_config_init() fills the defaults. */
+typedef struct nlogd_queue_config {
+    size_t cap_records;          /* records accepted but not stored, at most */
+    size_t cap_bytes;            /* their memory (nlogd_batch.mem_bytes), at most; 0 = no
+                                    limit */
+    int retention_days;          /* 0 = keep everything */
+    unsigned maint_every_commits;/* a maintenance slice after this many commits (8; 0 = off) */
+    int64_t maint_every_ns;      /* ... or this long after the last slice (250 ms; 0 = off) */
+    uint64_t lag_max;            /* rows waiting for the indexes, at most (1,000,000) */
+    int64_t idle_grace_ns;       /* idle work this long after the last batch (300 ms; < 0 =
+                                    never, for tests) */
+    size_t load_retain_rows;     /* records deleted per slice under load (1,000) */
+    size_t load_index_rows;      /* rows indexed per slice under load (5,000) */
+} nlogd_queue_config;
+
+void nlogd_queue_config_init(nlogd_queue_config *c);
+
+/* Starts the writer thread. */
+nlog_status nlogd_queue_start_cfg(nlogd_store *store, const nlogd_queue_config *c,
+                                  nlogd_queue **ret_queue);
+/* The same with the defaults for everything but the capacity and retention. */
 nlog_status nlogd_queue_start(nlogd_store *store, size_t cap_records, int retention_days,
                               nlogd_queue **ret_queue);
 /* Submits b and waits until it is stored (b->status says how it went).
@@ -32,7 +74,17 @@ int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block);
 /* Records waiting now. */
 size_t nlogd_queue_depth(nlogd_queue *q);
 size_t nlogd_queue_capacity(nlogd_queue *q);
+/* Bytes (mem_bytes) of the batches waiting, and the byte budget (0 = none). */
+size_t nlogd_queue_bytes(nlogd_queue *q);
+size_t nlogd_queue_capacity_bytes(nlogd_queue *q);
 void nlogd_queue_set_hook(nlogd_queue *q, nlogd_stored_fn fn, void *user);
+/* What the writer has done since it started (tests, /metrics). */
+typedef struct nlogd_queue_stats {
+    uint64_t commits;
+    uint64_t slices_idle, slices_load, slices_lag; /* maintenance slices by trigger */
+} nlogd_queue_stats;
+void nlogd_queue_stats_get(nlogd_queue *q, nlogd_queue_stats *out);
+
 /* Stores everything queued, stops the writer and frees the queue. */
 void nlogd_queue_stop(nlogd_queue *q);
 

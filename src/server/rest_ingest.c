@@ -3,18 +3,42 @@
  * Body: a JSON array of records or NDJSON, optionally gzip-encoded, at most
  * server.max_body_size bytes after decoding (413 beyond). Optional header
  * X-Batch-Id (1..64 of [A-Za-z0-9_.:-]): a batch whose id was stored before
- * is not stored again (the answer says "duplicate": true), which is how the
- * remote output's retries stay exactly-once. Answers, once the good records
- * are committed:
+ * (within the dedupe window, store.h) is not stored again (the answer says
+ * "duplicate": true), which is how the remote output's retries stay
+ * exactly-once. A retry carries the same body; the same id with another
+ * body (a client whose ids are not unique, e.g. a counter that restarted)
+ * is refused with 409 rather than dropped as a duplicate. Answers, once the
+ * good records are committed:
  *   202 {"accepted": n, "rejected": m, "duplicate": false, "batch_id": "...",
  *        "errors": [{"index": i, "line": l, "message": "..."}]}
- *   400 when the body as a whole is not JSON/NDJSON, 413, 415,
- *   429 + Retry-After when the store queue is full (nothing stored),
- *   503 + Retry-After when the store cannot write (nothing stored). */
+ *   400 when the body as a whole is not JSON/NDJSON, 409 (reused batch id),
+ *   413 (body over server.max_body_size, or its records over
+ *   server.max_request_memory once parsed), 415,
+ *   429 + Retry-After when the store queue is full, in records
+ *   (server.queue_records) or in bytes (server.queue_max_bytes): nothing
+ *   stored,
+ *   503 + Retry-After when the store cannot write (nothing stored).
+ * Tested by: tests/integration/server/test_server.py (api, bad_input, steady) */
 #include <string.h>
+
+#include <zlib.h>
 
 #include "server/http/router.h"
 #include "server/ingest_parse.h"
+
+/* What tells a retry (same body) from a reused id (another body): the
+ * body's CRC-32 and length; never 0. */
+static uint64_t body_digest(const char *data, size_t len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (size_t off = 0; off < len;) {
+        uInt n = len - off > (1u << 30) ? (1u << 30) : (uInt) (len - off);
+        crc = crc32(crc, (const Bytef *) data + off, n);
+        off += n;
+    }
+    uint64_t d = ((uint64_t) crc << 32) | (uint64_t) (len & 0xffffffffu);
+    return d ? d : 1;
+}
 
 static int batch_id_ok(const char *s)
 {
@@ -59,7 +83,10 @@ void nlogd_rest_entries_post(nlogd_req *req)
         return;
     }
     nlogd_count(srv, bytes_received, body.len);
+    if (b.batch_id[0])
+        b.digest = body_digest(body.data ? body.data : "", body.len);
     nlogd_ingest_init(&in);
+    in.mem_limit = (size_t) srv->cfg.server_max_request_memory;
     if (nlogd_ingest_parse(body.data ? body.data : "", body.len, &in, &e) != 0) {
         nlogd_buf_free(&body);
         nlogd_ingest_free(&in);
@@ -71,12 +98,16 @@ void nlogd_rest_entries_post(nlogd_req *req)
     b.recs = in.recs;
     b.n = in.n;
     b.rejected = in.rejected;
+    b.mem_bytes = nlogd_ingest_mem(&in);
     if ((in.n || b.batch_id[0]) && nlogd_queue_submit(srv->queue, &b, 0) != 0) {
         nlogd_count(srv, records_throttled, in.n);
         nlogd_fail(&e, 429, "queue_full", "",
-                   "the store queue is full (%zu records waiting); nothing was stored; retry "
-                   "after the Retry-After delay",
-                   nlogd_queue_depth(srv->queue));
+                   "the store queue is full (%zu of %zu records, %zu of %zu bytes waiting; "
+                   "this request: %zu records, %zu bytes); nothing was stored; retry after the "
+                   "Retry-After delay",
+                   nlogd_queue_depth(srv->queue), nlogd_queue_capacity(srv->queue),
+                   nlogd_queue_bytes(srv->queue), nlogd_queue_capacity_bytes(srv->queue), in.n,
+                   b.mem_bytes);
         nlogd_ingest_free(&in);
         nlogd_reply_retry(req, &e, 1);
         return;
@@ -88,6 +119,19 @@ void nlogd_rest_entries_post(nlogd_req *req)
                    "was stored; retry later");
         nlogd_ingest_free(&in);
         nlogd_reply_retry(req, &e, 5);
+        return;
+    }
+    if (b.conflict) {
+        char q[128];
+        nlogd_quote(q, sizeof q, b.batch_id, strlen(b.batch_id));
+        nlogd_fail(&e, 409, "batch_id_reused", "X-Batch-Id",
+                   "X-Batch-Id %s was stored before with another body (batch ids are remembered "
+                   "for 24 hours); nothing was stored; accepted: an id unique to each batch "
+                   "(random, as the library's remote output sends), the same id only to resend "
+                   "the same body",
+                   q);
+        nlogd_ingest_free(&in);
+        nlogd_reply_error(req, &e);
         return;
     }
     nlogd_count(srv, records_rejected, in.rejected);

@@ -12,7 +12,11 @@
  *
  * Ordering: every record has a 64-bit id that sorts like its timestamp
  * (microseconds * 1024 + a tie-breaker), so "newest first" is "id
- * descending" and a cursor is an id.
+ * descending" and a cursor is an id. A microsecond holding more than 1024
+ * records continues in the ids after its own (the store keeps the largest
+ * such overhang, so time windows stay exact: see store_sqlite.c).
+ * Batch ids are remembered for NLOGD_BATCH_WINDOW_NS of nlogd's running
+ * time (the dedupe window); a batch id must be unique (random) per batch.
  * Thread-safety: append/maintain from one thread only (the writer);
  * query/stats from any number of threads at once (each uses its own
  * read connection). */
@@ -60,7 +64,20 @@ typedef struct nlogd_batch {
     const char *watch_path;    /* NULL = not from a watched file */
     uint64_t watch_dev, watch_ino;
     int64_t watch_offset;
+    /* Appended members (zero when unused). */
+    uint64_t digest;           /* of the request body, 0 = none: a batch id met again with
+                                  another digest is a reused id (conflict), not a retry */
+    int conflict;              /* result: the batch id was stored before with another digest;
+                                  nothing stored (status NLOG_OK) */
+    size_t mem_bytes;          /* memory the batch holds until it is stored (records and
+                                  their strings): what the queue's byte budget counts */
 } nlogd_batch;
+
+/* How long a stored batch id is remembered: a batch re-sent within this
+ * much of nlogd's running time is recognised as a duplicate; later it is
+ * stored again. Time while nlogd is stopped does not count (a client
+ * resending after a long outage is still deduplicated). */
+#define NLOGD_BATCH_WINDOW_NS (24LL * 3600 * 1000000000LL)
 
 typedef struct nlogd_filter {
     int min_level;             /* 0: every level */
@@ -128,6 +145,29 @@ nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size
  * records older than it. Sets *ret_more when work is left. */
 nlog_status nlogd_store_maintain(nlogd_store *s, int64_t retain_after_ns, int *ret_more);
 
+/* What one call of nlogd_store_maintain_ex() may do, in this order of
+ * preference; it does the first kind that has work and returns. */
+enum {
+    NLOGD_MAINT_RETAIN = 1u << 0,  /* delete records older than retain_after_ns */
+    NLOGD_MAINT_BATCHES = 1u << 1, /* forget batch ids older than the dedupe window */
+    NLOGD_MAINT_INDEX = 1u << 2,   /* index pending rows (word + secondary indexes) */
+    NLOGD_MAINT_MERGE = 1u << 3,   /* one bounded step of word-index segment merging */
+    NLOGD_MAINT_ALL = 0xfu,
+};
+
+typedef struct nlogd_maint {
+    unsigned what;             /* NLOGD_MAINT_* bits */
+    int64_t retain_after_ns;   /* 0 = no retention */
+    size_t retain_rows;        /* records deleted at most (0 = 5,000) */
+    size_t index_rows;         /* pending rows indexed at most (0 = 20,000) */
+} nlogd_maint;
+
+/* Writer only: one bounded slice of maintenance. *ret_did says which kind
+ * of work was done (one NLOGD_MAINT_* bit, or 0 when there was none);
+ * *ret_more whether any asked-for work is left. */
+nlog_status nlogd_store_maintain_ex(nlogd_store *s, const nlogd_maint *m, unsigned *ret_did,
+                                    int *ret_more);
+
 /* Records the text index has not caught up with (writer's pacing). */
 uint64_t nlogd_store_fts_lag(nlogd_store *s);
 
@@ -152,5 +192,14 @@ nlog_status nlogd_store_watch_get(nlogd_store *s, const char *path, uint64_t *re
 
 /* Whether the engine is usable (health). */
 int nlogd_store_ok(nlogd_store *s);
+
+/* For tests only. The number of id look-ups the writer needed beyond the
+ * first choice (a collision), since the store was opened: bounded per batch,
+ * not per record already stored at that time. */
+uint64_t nlogd__store_id_probes(nlogd_store *s);
+/* For tests only: the store's wall clock reads now_ns from here on (0 = the
+ * real clock again); `started_ns` nonzero also sets when nlogd "started"
+ * (the dedupe window counts running time from there). */
+void nlogd__store_set_clock(nlogd_store *s, int64_t now_ns, int64_t started_ns);
 
 #endif

@@ -1,6 +1,6 @@
 /* store_sqlite.c: the SQLite engine behind store.h.
  *
- * Schema (created on first open):
+ * Schema (created on first open; version 3):
  *   entries       one row per record; id INTEGER PRIMARY KEY is the time key
  *                 (timestamp in µs * 1024 + a tie-breaker), so the table itself
  *                 is the time index and "newest first" is a reverse rowid scan;
@@ -10,28 +10,55 @@
  *   ix_logger     (logger, level, id)    = logger + level + time   } built by us
  *   entries_fts   FTS5, external content (message), tokenize=ascii,
  *                 detail=none: the word index behind search_query
- *   meta          'tail_from' = T: every row with id >= T is "pending"
+ *   meta          'tail_from' = T: every row with id >= T is "pending";
+ *                 'max_spill' (below); 'name_seq', the next name id
  *   fts_pending   the other pending rows: ids below T stored after the
  *                 indexer had passed them (late timestamps)
- *   names         category and logger names <-> small ids
+ *   names         category and logger names <-> small ids (never reused)
  *   counts        running counts by level, category and logger
- *   batches       batch ids already stored (dedupe of retried batches)
+ *   batches       batch ids stored within the dedupe window, with the
+ *                 digest of their body (a reused id is told from a retry)
  *   watch_positions  where watch.c is in each followed file
+ *
+ * Ids. A record of microsecond u gets the first free id after every row of
+ * microseconds <= u, and at least u * 1024: normally u * 1024 + k for its
+ * k-th record. The 1025th record of one microsecond continues after the
+ * microsecond's own 1024 ids (it "spills" into the ids of the following
+ * microseconds, after any rows already there), so no record is ever refused
+ * and ids keep sorting like (microsecond, arrival). Invariant, for every
+ * row: u * 1024 <= id <= u * 1024 + 1023 + max_spill, where meta.max_spill
+ * is the largest overhang ever written. A time window [a, b] is therefore
+ * the id range [floor(a) * 1024, ceil(b) * 1024 + 1023 + max_spill] plus a
+ * residual condition on the ts column (which also makes sub-microsecond
+ * bounds exact). The writer finds a free id without probing: a small cache
+ * of the last id given to each recent microsecond, else one insert at
+ * u * 1024 (free in all but the crowded case), else one look-up of the last
+ * id of u and, when that id is followed by rows of later microseconds,
+ * one scan past them; each costs O(log n), never a walk over the records
+ * already stored at that microsecond.
+ * What cannot be kept exactly: when a crowded microsecond spills into ids
+ * that already hold records of a later microsecond (those arrived first),
+ * its further records sort after them: id order is then arrival order
+ * within those few microseconds (at most max_spill / 1024 of them). Time
+ * windows and cursors stay exact. To make that rare, a microsecond whose
+ * first id an earlier spill holds starts SPILL_GAP ids after that spill's
+ * last row, so up to 1024 late records of the crowded microsecond still
+ * sort before it.
  *
  * Pending rows are in none of ix_* and entries_fts; every other row is in
  * all of them. The pending set is {id >= tail_from} + fts_pending, disjoint.
  *
  * Ingest path: one transaction per group of batches: the rows and the
  * counts, nothing else (fts_pending only for a row below tail_from). The
- * secondary indexes and the word index, segment merges and retention run in
- * nlogd_store_maintain(), which the writer calls when the queue is idle (and,
- * paced, when the indexes lag too far behind): a slice takes the oldest
- * pending rows, adds them to the four indexes with INSERT ... SELECT, and
- * moves tail_from past them, in one transaction. Queries read the indexed
- * rows through the indexes and the pending rows by scanning them (the tail
- * as a rowid range, fts_pending by id) with the same predicates and, for
- * search, the same matcher (search.h), merged by id: results never depend on
- * whether the indexes have caught up.
+ * secondary indexes and the word index, segment merges, retention and the
+ * dedupe window run in nlogd_store_maintain_ex(), which the writer calls in
+ * idle time and, in small slices, under load (queue.c): a slice takes the
+ * oldest pending rows, adds them to the four indexes with INSERT ... SELECT,
+ * and moves tail_from past them, in one transaction. Queries read the
+ * indexed rows through the indexes and the pending rows by scanning them
+ * (the tail as a rowid range, fts_pending by id) with the same predicates
+ * and, for search, the same matcher (search.h), merged by id: results never
+ * depend on whether the indexes have caught up.
  *
  * Why deferred: measured with the bench's rows, SQLite spends about 4 us of
  * CPU per row on the table alone and about 12 us with the three secondary
@@ -40,12 +67,18 @@
  * rows, in key order, the same indexes cost far less per row and never
  * delay an acknowledgement.
  *
- * Reads: a pool of read connections (WAL: readers never block the writer);
- * each query runs in one read transaction, so its streams see one snapshot.
- * Filters with a level threshold run one index range per level and merge
- * them by id in C, so "level >= X, newest first, LIMIT n" reads about n rows
- * per level instead of sorting every match.
- * Tested by: tests/unit/server/test_store.c, tests/integration/server/ */
+ * Names. Name ids are handed out from meta.name_seq and never reused, so a
+ * reader's cached id -> name stays right after retention deleted a name
+ * whose records are all gone. The writer's name -> id map and each reader's
+ * id -> name map are bounded caches in front of the names table.
+ *
+ * Reads: a pool of read connections (WAL: readers never block the writer),
+ * at most READERS_MAX kept idle; each query runs in one read transaction,
+ * so its streams see one snapshot. Filters with a level threshold run one
+ * index range per level and merge them by id in C, so "level >= X, newest
+ * first, LIMIT n" reads about n rows per level instead of sorting every match.
+ * Tested by: tests/unit/server/test_store.c, tests/unit/server/test_store_queue.c,
+ * tests/integration/server/ */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -60,19 +93,25 @@
 #include "server/search.h"
 #include "server/store.h"
 
-#define ID_SLOTS 1024            /* ids per microsecond */
-#define INDEX_SLICE 20000        /* rows indexed per maintenance transaction */
-#define RETAIN_SLICE 5000        /* rows deleted per maintenance transaction */
+#define ID_SLOTS 1024            /* ids per microsecond before spilling */
+#define INDEX_SLICE 20000        /* default rows indexed per maintenance transaction */
+#define RETAIN_SLICE 5000        /* default rows deleted per maintenance transaction */
+#define BATCH_SLICE 5000         /* batch ids forgotten per maintenance transaction */
 #define MERGE_PAGES 400          /* FTS5 merge budget per slice */
 #define HIST_SECONDS 3600        /* recent-rate histogram */
-#define READERS_MAX 64
-#define SCHEMA_VERSION 2         /* 1: SQL indexes on entries; 2: ix_* tables, tail_from */
+#define READERS_MAX 64           /* idle read connections kept */
+#define SCHEMA_VERSION 3         /* 1: SQL indexes on entries; 2: ix_* tables, tail_from;
+                                    3: max_spill, name_seq, batch digests and window */
 #define STMT_CACHE 48
+#define NAME_CACHE_MAX 16384     /* writer: name -> id entries kept */
+#define READER_NAMES_MAX 1024    /* reader: id -> name entries kept */
+#define ID_CACHE 256             /* writer: last id of recent microseconds */
+#define SPILL_GAP ID_SLOTS       /* ids left after a spill for its late records */
 
 enum { KIND_CATEGORY = 0, KIND_LOGGER = 1 };
 enum { COUNT_LEVEL = 0, COUNT_CATEGORY = 1, COUNT_LOGGER = 2 };
 
-/* ---- name dictionary (writer side) ---------------------------------------- */
+/* ---- name -> id cache (writer side) ------------------------------------------- */
 
 typedef struct name_slot {
     char *name; /* NULL = empty */
@@ -102,8 +141,6 @@ static void map_free(name_map *m)
     free(m->slots);
     memset(m, 0, sizeof *m);
 }
-
-static int map_put(name_map *m, int kind, const char *name, int64_t id);
 
 static int map_grow(name_map *m)
 {
@@ -137,8 +174,11 @@ static name_slot *map_find(name_map *m, int kind, const char *name)
     return NULL;
 }
 
+/* A cache: when full it starts over (the names table has every name). */
 static int map_put(name_map *m, int kind, const char *name, int64_t id)
 {
+    if (m->n >= NAME_CACHE_MAX)
+        map_free(m);
     if ((m->n + 1) * 2 > m->cap && map_grow(m) != 0)
         return -1;
     size_t j = hash_name(kind, name) & (m->cap - 1);
@@ -153,11 +193,69 @@ static int map_put(name_map *m, int kind, const char *name, int64_t id)
     return 0;
 }
 
+/* ---- id -> name cache (one per reader) ----------------------------------------- */
+
+typedef struct id_name {
+    int64_t id; /* -1 = empty */
+    char *name;
+} id_name;
+
+typedef struct id_names {
+    id_name *slots;
+    size_t cap, n;
+} id_names;
+
+static void idn_free(id_names *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->slots[i].name);
+    free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
+static size_t idn_hash(int64_t id, size_t cap)
+{
+    return (size_t) (((uint64_t) id * 0x9E3779B97F4A7C15ULL) >> 20) & (cap - 1);
+}
+
+static const char *idn_find(const id_names *m, int64_t id)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t j = idn_hash(id, m->cap); m->slots[j].name; j = (j + 1) & (m->cap - 1))
+        if (m->slots[j].id == id)
+            return m->slots[j].name;
+    return NULL;
+}
+
+/* Takes `name` (malloc'd) on success; returns it, or NULL (the caller keeps it). */
+static const char *idn_put(id_names *m, int64_t id, char *name)
+{
+    if (m->n >= READER_NAMES_MAX)
+        return NULL;
+    if (!m->cap) {
+        m->cap = 2 * READER_NAMES_MAX;
+        m->slots = calloc(m->cap, sizeof *m->slots);
+        if (!m->slots) {
+            m->cap = 0;
+            return NULL;
+        }
+    }
+    size_t j = idn_hash(id, m->cap);
+    while (m->slots[j].name)
+        j = (j + 1) & (m->cap - 1);
+    m->slots[j].id = id;
+    m->slots[j].name = name;
+    m->n++;
+    return name;
+}
+
 /* ---- reader connections ---------------------------------------------------- */
 
 typedef struct stmt_slot {
     char *sql;
     int slot;
+    int busy;                       /* a stream of the running query uses it */
     sqlite3_stmt *st;
 } stmt_slot;
 
@@ -165,24 +263,38 @@ typedef struct reader {
     sqlite3 *db;
     stmt_slot cache[STMT_CACHE];
     unsigned next_evict;
+    sqlite3_stmt *name_by_id, *id_by_name, *meta; /* outside the cache: used mid-query */
+    id_names names;
+    char *scratch[2];               /* names not cached (cache full): valid until the next */
     struct reader *next;
 } reader;
+
+typedef struct id_memo {
+    int64_t us;                     /* INT64_MIN = empty */
+    int64_t last;                   /* the last id given to a record of microsecond us */
+} id_memo;
 
 struct nlogd_store {
     char path[1024];
     sqlite3 *w;                     /* the writer's connection */
-    sqlite3_stmt *ins_entry, *ins_pending, *ins_batch, *get_batch, *ins_name, *upd_count,
-        *ins_watch;
+    sqlite3_stmt *ins_entry, *ins_pending, *ins_batch, *get_batch, *ins_name, *get_name,
+        *upd_count, *ins_watch, *last_of, *next_free, *set_meta;
     name_map names;
     int64_t tail_from;              /* writer's copy of meta.tail_from */
+    int64_t max_spill;              /* writer's copy of meta.max_spill */
+    int64_t name_seq;               /* writer's copy of meta.name_seq */
+    int64_t max_id;                 /* the largest id stored (INT64_MIN: none) */
+    id_memo memo[ID_CACHE];
+    uint64_t probes;                /* id look-ups beyond the first choice (tests) */
     uint64_t fts_lag;               /* atomic: pending rows (not in the indexes) */
     int failed;                     /* atomic: the last append failed */
+    int64_t clock_ns;               /* tests: the wall clock, 0 = real */
+    int64_t started_ns;             /* when this process opened the store */
+    int64_t last_before_ns;         /* the last batch stored before that (dedupe window) */
 
-    pthread_mutex_t rlock;          /* guards the reader pool and the name cache */
+    pthread_mutex_t rlock;          /* guards the idle reader pool */
     reader *idle;
-    int n_readers;
-    char **name_by_id;              /* id -> name (both kinds share ids) */
-    size_t name_by_id_cap;
+    int n_idle;
 
     pthread_mutex_t hlock;          /* guards the histogram */
     int64_t hist_sec[HIST_SECONDS];
@@ -216,11 +328,21 @@ static int64_t id_ceil(int64_t ts_ns)
     return floor_div(ts_ns, 1000) * ID_SLOTS + (ID_SLOTS - 1);
 }
 
+static int64_t sat_add(int64_t a, int64_t b) /* b >= 0 */
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 static int64_t now_real_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int64_t store_now(const nlogd_store *s)
+{
+    return s->clock_ns ? s->clock_ns : now_real_ns();
 }
 
 static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, uint64_t hi, int64_t now_s)
@@ -309,40 +431,23 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS counts(kind INTEGER, key INTEGER, n INTEGER NOT NULL,"
     " PRIMARY KEY(kind, key)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS batches(batch_id TEXT PRIMARY KEY, received INTEGER,"
-    " accepted INTEGER, rejected INTEGER) WITHOUT ROWID;"
+    " accepted INTEGER, rejected INTEGER, digest INTEGER) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS watch_positions(path TEXT PRIMARY KEY, dev INTEGER,"
     " ino INTEGER, offset INTEGER) WITHOUT ROWID;";
 
-static int load_names(nlogd_store *s)
+static int64_t scalar(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *st;
-    map_free(&s->names);
-    if (sqlite3_prepare_v2(s->w, "SELECT id, kind, name FROM names", -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (map_put(&s->names, sqlite3_column_int(st, 1),
-                    (const char *) sqlite3_column_text(st, 2), sqlite3_column_int64(st, 0)) != 0) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static uint64_t scalar(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    uint64_t v = 0;
+    int64_t v = 0;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = (uint64_t) sqlite3_column_int64(st, 0);
+        v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return v;
 }
 
 static void load_hist(nlogd_store *s)
 {
-    int64_t now_s = now_real_ns() / 1000000000LL;
+    int64_t now_s = store_now(s) / 1000000000LL;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->w,
                            "SELECT ts / 1000000000, count(*), sum(level > ?2) FROM entries "
@@ -382,6 +487,63 @@ static int migrate_v1(nlogd_store *s)
     return rc;
 }
 
+/* Schema 2 -> 3, inside the opening transaction: batch digests and the
+ * index that forgets old batch ids; name_seq after the largest name id; and
+ * max_spill as the rows show it (stores of schema 2 and earlier probed for
+ * the next free id, so a crowded microsecond may have spilled already):
+ * one pass over the table, seconds for 10,000,000 rows, once. */
+static int migrate_v2(nlogd_store *s)
+{
+    int rc = SQLITE_OK;
+    if (scalar(s->w, "SELECT count(*) FROM pragma_table_info('batches') WHERE name = 'digest'") ==
+        0)
+        rc = exec(s->w, "ALTER TABLE batches ADD COLUMN digest INTEGER");
+    if (rc == SQLITE_OK && scalar(s->w, "SELECT count(*) FROM meta WHERE key = 'max_spill'") == 0)
+        rc = exec(s->w,
+                  "INSERT INTO meta(key, value) SELECT 'max_spill', max(0, coalesce(max(id -"
+                  " ((ts - (((ts % 1000) + 1000) % 1000)) / 1000 * 1024 + 1023)), 0))"
+                  " FROM entries");
+    if (rc == SQLITE_OK)
+        rc = exec(s->w, "INSERT OR IGNORE INTO meta(key, value) SELECT 'name_seq',"
+                        " coalesce(max(id), 0) + 1 FROM names");
+    return rc;
+}
+
+static int64_t meta_get(sqlite3 *db, const char *key)
+{
+    sqlite3_stmt *st;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void memo_clear(nlogd_store *s)
+{
+    for (size_t i = 0; i < ID_CACHE; i++)
+        s->memo[i].us = INT64_MIN;
+}
+
+/* The writer's copies of the meta values and of the largest id. */
+static void load_writer_state(nlogd_store *s)
+{
+    s->tail_from = meta_get(s->w, "tail_from");
+    s->max_spill = meta_get(s->w, "max_spill");
+    s->name_seq = meta_get(s->w, "name_seq");
+    sqlite3_stmt *st;
+    s->max_id = INT64_MIN;
+    if (sqlite3_prepare_v2(s->w, "SELECT max(id) FROM entries", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        s->max_id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    memo_clear(s);
+}
+
 nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *why,
                              size_t why_size)
 {
@@ -415,13 +577,21 @@ nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *wh
     if (exec(s->w, "BEGIN IMMEDIATE") != SQLITE_OK || exec(s->w, schema) != SQLITE_OK ||
         (old && migrate_v1(s) != SQLITE_OK) ||
         exec(s->w, "INSERT OR IGNORE INTO meta(key, value) VALUES('tail_from',"
-                   " -9223372036854775808), ('schema', 2)") != SQLITE_OK ||
+                   " -9223372036854775808)") != SQLITE_OK ||
+        migrate_v2(s) != SQLITE_OK ||
+        exec(s->w, "CREATE INDEX IF NOT EXISTS batches_received ON batches(received)") !=
+            SQLITE_OK ||
+        exec(s->w, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema', 3)") != SQLITE_OK ||
         exec(s->w, "COMMIT") != SQLITE_OK) {
         snprintf(why, why_size, "cannot create the tables in %s: %s", path, sqlite3_errmsg(s->w));
         exec(s->w, "ROLLBACK");
         goto fail;
     }
-    s->tail_from = (int64_t) scalar(s->w, "SELECT value FROM meta WHERE key = 'tail_from'");
+    load_writer_state(s);
+    s->started_ns = now_real_ns();
+    s->last_before_ns = scalar(s->w, "SELECT coalesce(max(received), 0) FROM batches");
+    if (s->last_before_ns <= 0 || s->last_before_ns > s->started_ns)
+        s->last_before_ns = s->started_ns;
     /* Merges only when the writer is idle (maintain); a crisis merge only
      * for a pathological segment count. */
     exec(s->w, "INSERT INTO entries_fts(entries_fts, rank) VALUES('automerge', 0)");
@@ -432,26 +602,38 @@ nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *wh
              &s->ins_entry) != SQLITE_OK ||
         prep(s->w, "INSERT INTO fts_pending(id) VALUES(?)", &s->ins_pending) != SQLITE_OK ||
         prep(s->w,
-             "INSERT OR IGNORE INTO batches(batch_id, received, accepted, rejected)"
-             " VALUES(?,?,?,?)",
+             "INSERT OR IGNORE INTO batches(batch_id, received, accepted, rejected, digest)"
+             " VALUES(?,?,?,?,?)",
              &s->ins_batch) != SQLITE_OK ||
-        prep(s->w, "SELECT accepted FROM batches WHERE batch_id = ?", &s->get_batch) != SQLITE_OK ||
-        prep(s->w, "INSERT INTO names(kind, name) VALUES(?,?)", &s->ins_name) != SQLITE_OK ||
+        prep(s->w, "SELECT accepted, digest FROM batches WHERE batch_id = ?", &s->get_batch) !=
+            SQLITE_OK ||
+        prep(s->w, "INSERT INTO names(id, kind, name) VALUES(?,?,?)", &s->ins_name) != SQLITE_OK ||
+        prep(s->w, "SELECT id FROM names WHERE kind = ? AND name = ?", &s->get_name) !=
+            SQLITE_OK ||
         prep(s->w,
              "INSERT INTO counts(kind, key, n) VALUES(?,?,?) ON CONFLICT(kind, key) DO UPDATE"
              " SET n = n + excluded.n",
              &s->upd_count) != SQLITE_OK ||
         prep(s->w,
              "INSERT OR REPLACE INTO watch_positions(path, dev, ino, offset) VALUES(?,?,?,?)",
-             &s->ins_watch) != SQLITE_OK) {
+             &s->ins_watch) != SQLITE_OK ||
+        /* ?1..?2: the ids a row of microsecond ?3 may hold; the first row
+         * from the top that belongs to a microsecond <= ?3 is its last. */
+        prep(s->w,
+             "SELECT id, ts FROM entries WHERE id BETWEEN ?1 AND ?2 AND"
+             " ts < (?3 + 1) * 1000 ORDER BY id DESC LIMIT 1",
+             &s->last_of) != SQLITE_OK ||
+        /* The first id >= ?1 that is free: the end of the run of taken ids. */
+        prep(s->w,
+             "SELECT e.id + 1 FROM entries e WHERE e.id >= ?1 AND NOT EXISTS"
+             " (SELECT 1 FROM entries f WHERE f.id = e.id + 1) ORDER BY e.id LIMIT 1",
+             &s->next_free) != SQLITE_OK ||
+        prep(s->w, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", &s->set_meta) !=
+            SQLITE_OK) {
         snprintf(why, why_size, "cannot prepare statements on %s: %s", path, sqlite3_errmsg(s->w));
         goto fail;
     }
-    if (load_names(s) != 0) {
-        snprintf(why, why_size, "cannot read %s: %s", path, sqlite3_errmsg(s->w));
-        goto fail;
-    }
-    s->fts_lag = scalar(s->w, "SELECT count(*) FROM fts_pending");
+    s->fts_lag = (uint64_t) scalar(s->w, "SELECT count(*) FROM fts_pending");
     {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(s->w, "SELECT count(*) FROM entries WHERE id >= ?", -1, &st,
@@ -476,6 +658,12 @@ static void reader_free(reader *r)
         sqlite3_finalize(r->cache[i].st);
         free(r->cache[i].sql);
     }
+    sqlite3_finalize(r->name_by_id);
+    sqlite3_finalize(r->id_by_name);
+    sqlite3_finalize(r->meta);
+    idn_free(&r->names);
+    free(r->scratch[0]);
+    free(r->scratch[1]);
     sqlite3_close(r->db);
     free(r);
 }
@@ -490,7 +678,8 @@ void nlogd_store_close(nlogd_store *s)
         reader_free(r);
     }
     sqlite3_stmt *sts[] = {s->ins_entry, s->ins_pending, s->ins_batch, s->get_batch,
-                           s->ins_name,  s->upd_count,   s->ins_watch};
+                           s->ins_name,  s->get_name,    s->upd_count, s->ins_watch,
+                           s->last_of,   s->next_free,   s->set_meta};
     for (size_t i = 0; i < sizeof sts / sizeof sts[0]; i++)
         sqlite3_finalize(sts[i]);
     if (s->w) {
@@ -498,9 +687,6 @@ void nlogd_store_close(nlogd_store *s)
         sqlite3_close(s->w);
     }
     map_free(&s->names);
-    for (size_t i = 0; i < s->name_by_id_cap; i++)
-        free(s->name_by_id[i]);
-    free(s->name_by_id);
     pthread_mutex_destroy(&s->rlock);
     pthread_mutex_destroy(&s->hlock);
     free(s);
@@ -516,6 +702,20 @@ uint64_t nlogd_store_fts_lag(nlogd_store *s)
     return __atomic_load_n(&s->fts_lag, __ATOMIC_RELAXED);
 }
 
+uint64_t nlogd__store_id_probes(nlogd_store *s)
+{
+    return s->probes;
+}
+
+void nlogd__store_set_clock(nlogd_store *s, int64_t now_ns, int64_t started_ns)
+{
+    s->clock_ns = now_ns;
+    if (started_ns)
+        s->started_ns = started_ns;
+    if (s->last_before_ns > s->started_ns)
+        s->last_before_ns = s->started_ns;
+}
+
 /* ---- append ---------------------------------------------------------------- */
 
 static int name_id(nlogd_store *s, int kind, const char *name, int64_t *ret)
@@ -525,14 +725,25 @@ static int name_id(nlogd_store *s, int kind, const char *name, int64_t *ret)
         *ret = sl->id;
         return SQLITE_OK;
     }
-    sqlite3_bind_int(s->ins_name, 1, kind);
-    sqlite3_bind_text(s->ins_name, 2, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s->ins_name);
-    sqlite3_reset(s->ins_name);
-    if (rc != SQLITE_DONE)
+    sqlite3_bind_int(s->get_name, 1, kind);
+    sqlite3_bind_text(s->get_name, 2, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s->get_name);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s->get_name, 0) : 0;
+    sqlite3_reset(s->get_name);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return rc;
-    *ret = sqlite3_last_insert_rowid(s->w);
-    return map_put(&s->names, kind, name, *ret) == 0 ? SQLITE_OK : SQLITE_NOMEM;
+    if (rc == SQLITE_DONE) { /* a new name: the next id, never one used before */
+        id = s->name_seq++;
+        sqlite3_bind_int64(s->ins_name, 1, id);
+        sqlite3_bind_int(s->ins_name, 2, kind);
+        sqlite3_bind_text(s->ins_name, 3, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s->ins_name);
+        sqlite3_reset(s->ins_name);
+        if (rc != SQLITE_DONE)
+            return rc;
+    }
+    *ret = id;
+    return map_put(&s->names, kind, name, id) == 0 ? SQLITE_OK : SQLITE_NOMEM;
 }
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *t)
@@ -558,24 +769,25 @@ typedef struct tally {
     size_t n, cap;
 } tally;
 
-static void tally_name(tally *t, int64_t id)
+static int tally_name(tally *t, int64_t id)
 {
     for (size_t i = t->n; i > 0; i--) /* recent names first: batches repeat them */
         if (t->names[i - 1].id == id) {
             t->names[i - 1].n++;
-            return;
+            return SQLITE_OK;
         }
     if (t->n == t->cap) {
         size_t nc = t->cap ? t->cap * 2 : 64;
         void *p = realloc(t->names, nc * sizeof *t->names);
         if (!p)
-            return; /* the count is rebuilt by nothing: accept a low count over failing */
+            return SQLITE_NOMEM; /* the transaction fails rather than keep a wrong count */
         t->names = p;
         t->cap = nc;
     }
     t->names[t->n].id = id;
     t->names[t->n].n = 1;
     t->n++;
+    return SQLITE_OK;
 }
 
 static int count_add(nlogd_store *s, int kind, int64_t key, int64_t n)
@@ -588,12 +800,63 @@ static int count_add(nlogd_store *s, int kind, int64_t key, int64_t n)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+static id_memo *memo_of(nlogd_store *s, int64_t us)
+{
+    return &s->memo[((uint64_t) us * 0x9E3779B97F4A7C15ULL) >> 56];
+}
+
+/* The id after the last row of microsecond `us` or earlier (the first id a
+ * new record of `us` may take without sorting before any of them). When
+ * that row belongs to an earlier microsecond (its spill holds our first id
+ * and we have no row yet), SPILL_GAP ids are left free after it, so that
+ * microsecond's records arriving later still sort before ours. */
+static int id_after_last(nlogd_store *s, int64_t us, int64_t *ret)
+{
+    int64_t base = us * ID_SLOTS;
+    sqlite3_bind_int64(s->last_of, 1, base);
+    sqlite3_bind_int64(s->last_of, 2, sat_add(base + ID_SLOTS - 1, s->max_spill));
+    sqlite3_bind_int64(s->last_of, 3, us);
+    int rc = sqlite3_step(s->last_of);
+    *ret = base;
+    if (rc == SQLITE_ROW) {
+        *ret = sqlite3_column_int64(s->last_of, 0) + 1;
+        if (floor_div(sqlite3_column_int64(s->last_of, 1), 1000) < us)
+            *ret += SPILL_GAP;
+    }
+    sqlite3_reset(s->last_of);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The first free id after `taken` (which is taken). */
+static int id_next_free(nlogd_store *s, int64_t taken, int64_t *ret)
+{
+    sqlite3_bind_int64(s->next_free, 1, taken);
+    int rc = sqlite3_step(s->next_free);
+    *ret = rc == SQLITE_ROW ? sqlite3_column_int64(s->next_free, 0) : taken + 1;
+    sqlite3_reset(s->next_free);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int insert_at(sqlite3_stmt *st, int64_t id)
+{
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Inserts one record with the id rule of the file comment: the memo's next
+ * id for its microsecond, or the microsecond's first id; on a collision the
+ * id after the microsecond's last row; on a second collision (rows of later
+ * microseconds hold that id) the first free id after them. */
 static int insert_record(nlogd_store *s, const nlogd_record *r, int64_t cat, int64_t lg,
-                         int64_t *last_us, int64_t *last_id, int64_t *ret_id)
+                         int64_t *ret_id)
 {
     sqlite3_stmt *st = s->ins_entry;
     int64_t us = floor_div(r->ts_ns, 1000);
-    int64_t id = us == *last_us ? *last_id + 1 : us * ID_SLOTS;
+    id_memo *m = memo_of(s, us);
+    int from_memo = m->us == us;
+    int64_t id = from_memo ? m->last + 1 : us * ID_SLOTS;
     sqlite3_bind_int64(st, 2, r->ts_ns);
     sqlite3_bind_int(st, 3, r->level);
     sqlite3_bind_int64(st, 4, cat);
@@ -607,24 +870,33 @@ static int insert_record(nlogd_store *s, const nlogd_record *r, int64_t cat, int
     bind_opt_text(st, 12, r->metadata);
     bind_opt_text(st, 13, r->perf);
     bind_opt_text(st, 14, r->extra);
-    for (int tries = 0;; tries++) {
-        sqlite3_bind_int64(st, 1, id);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE)
-            break;
-        /* Another record holds this id (same microsecond): take the next. */
-        if (rc != SQLITE_CONSTRAINT || tries > 1 << 20)
-            return rc;
-        id++;
+    int rc = insert_at(st, id);
+    if (rc == SQLITE_CONSTRAINT && !from_memo) {
+        s->probes++;
+        if ((rc = id_after_last(s, us, &id)) == SQLITE_OK)
+            rc = insert_at(st, id);
     }
-    *last_us = us;
-    *last_id = id;
+    if (rc == SQLITE_CONSTRAINT) { /* rows of later microseconds hold it */
+        s->probes++;
+        if ((rc = id_next_free(s, id, &id)) == SQLITE_OK)
+            rc = insert_at(st, id);
+        if (rc == SQLITE_CONSTRAINT)
+            rc = SQLITE_CORRUPT; /* a free id was just found taken */
+    }
+    if (rc != SQLITE_DONE)
+        return rc;
+    m->us = us;
+    m->last = id;
+    if (id > s->max_id)
+        s->max_id = id;
+    int64_t spill = id - (us * ID_SLOTS + ID_SLOTS - 1);
+    if (spill > s->max_spill)
+        s->max_spill = spill;
     *ret_id = id;
     if (id >= s->tail_from)
         return SQLITE_OK; /* in the pending tail: nothing else to write now */
     sqlite3_bind_int64(s->ins_pending, 1, id);
-    int rc = sqlite3_step(s->ins_pending);
+    rc = sqlite3_step(s->ins_pending);
     sqlite3_reset(s->ins_pending);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -633,38 +905,49 @@ static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
 {
     int rc;
     b->duplicate = 0;
+    b->conflict = 0;
     if (b->batch_id[0]) {
         sqlite3_bind_text(s->ins_batch, 1, b->batch_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s->ins_batch, 2, now);
         sqlite3_bind_int64(s->ins_batch, 3, (int64_t) b->n);
         sqlite3_bind_int64(s->ins_batch, 4, (int64_t) b->rejected);
+        if (b->digest)
+            sqlite3_bind_int64(s->ins_batch, 5, (int64_t) b->digest);
+        else
+            sqlite3_bind_null(s->ins_batch, 5);
         rc = sqlite3_step(s->ins_batch);
         sqlite3_reset(s->ins_batch);
         if (rc != SQLITE_DONE)
             return rc;
         if (sqlite3_changes(s->w) == 0) {
-            b->duplicate = 1;
             sqlite3_bind_text(s->get_batch, 1, b->batch_id, -1, SQLITE_STATIC);
-            if (sqlite3_step(s->get_batch) == SQLITE_ROW)
+            if (sqlite3_step(s->get_batch) == SQLITE_ROW) {
                 b->orig_accepted = (size_t) sqlite3_column_int64(s->get_batch, 0);
+                /* A retry carries the same body; another body under the same
+                 * id is a client reusing ids: refused, not silently dropped. */
+                if (b->digest && sqlite3_column_type(s->get_batch, 1) != SQLITE_NULL &&
+                    (uint64_t) sqlite3_column_int64(s->get_batch, 1) != b->digest)
+                    b->conflict = 1;
+            }
             sqlite3_reset(s->get_batch);
+            b->duplicate = !b->conflict;
             return SQLITE_OK;
         }
     }
-    int64_t last_us = INT64_MIN, last_id = 0, id = 0;
+    int64_t id = 0;
     for (size_t i = 0; i < b->n; i++) {
         const nlogd_record *r = &b->recs[i];
         int64_t cat, lg;
         if ((rc = name_id(s, KIND_CATEGORY, r->category, &cat)) != SQLITE_OK ||
             (rc = name_id(s, KIND_LOGGER, r->logger, &lg)) != SQLITE_OK ||
-            (rc = insert_record(s, r, cat, lg, &last_us, &last_id, &id)) != SQLITE_OK)
+            (rc = insert_record(s, r, cat, lg, &id)) != SQLITE_OK)
             return rc;
         b->recs[i].id = id; /* for the live stream (queue hook) */
         int li = nlog_level_index((nlog_level) r->level);
         if (li >= 0)
             t->level[li]++;
-        tally_name(t, cat);
-        tally_name(t, lg);
+        if ((rc = tally_name(t, cat)) != SQLITE_OK || (rc = tally_name(t, lg)) != SQLITE_OK)
+            return rc;
     }
     if (b->watch_path) {
         sqlite3_bind_text(s->ins_watch, 1, b->watch_path, -1, SQLITE_STATIC);
@@ -679,11 +962,21 @@ static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
     return SQLITE_OK;
 }
 
+static int set_meta(nlogd_store *s, const char *key, int64_t v)
+{
+    sqlite3_bind_text(s->set_meta, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s->set_meta, 2, v);
+    int rc = sqlite3_step(s->set_meta);
+    sqlite3_reset(s->set_meta);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size_t n)
 {
     tally t;
     memset(&t, 0, sizeof t);
-    int64_t now = now_real_ns();
+    int64_t now = store_now(s);
+    int64_t spill0 = s->max_spill, seq0 = s->name_seq, max0 = s->max_id;
     int rc = exec(s->w, "BEGIN IMMEDIATE");
     for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
         rc = append_batch(s, batches[i], &t, now);
@@ -692,12 +985,22 @@ nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size
             rc = count_add(s, COUNT_LEVEL, nlog_level_from_index(l), (int64_t) t.level[l]);
     for (size_t i = 0; i < t.n && rc == SQLITE_OK; i++)
         rc = count_add(s, COUNT_CATEGORY, t.names[i].id, (int64_t) t.names[i].n);
+    /* The bound queries rely on is written with the rows that need it. */
+    if (rc == SQLITE_OK && s->max_spill != spill0)
+        rc = set_meta(s, "max_spill", s->max_spill);
+    if (rc == SQLITE_OK && s->name_seq != seq0)
+        rc = set_meta(s, "name_seq", s->name_seq);
     if (rc == SQLITE_OK)
         rc = exec(s->w, "COMMIT");
     free(t.names);
     if (rc != SQLITE_OK) {
         exec(s->w, "ROLLBACK");
-        (void) load_names(s); /* names added by the rolled-back transaction are gone */
+        /* What the rolled-back transaction added is gone: names, ids. */
+        map_free(&s->names);
+        memo_clear(s);
+        s->max_spill = spill0;
+        s->name_seq = seq0;
+        s->max_id = max0;
         __atomic_store_n(&s->failed, 1, __ATOMIC_RELAXED);
         for (size_t i = 0; i < n; i++)
             batches[i]->status = NLOG_EIO;
@@ -709,7 +1012,7 @@ nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size
     pthread_mutex_lock(&s->hlock);
     for (size_t i = 0; i < n; i++) {
         batches[i]->status = NLOG_OK;
-        if (batches[i]->duplicate)
+        if (batches[i]->duplicate || batches[i]->conflict)
             continue;
         added += batches[i]->n;
         for (size_t k = 0; k < batches[i]->n; k++)
@@ -721,7 +1024,7 @@ nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size
     return NLOG_OK;
 }
 
-/* ---- maintenance (writer, idle time) --------------------------------------- */
+/* ---- maintenance (writer) ---------------------------------------------------- */
 
 /* Prepares each statement of a maintenance slice (not cached: a slice is
  * long, the preparation negligible). */
@@ -748,12 +1051,76 @@ static int step_done(sqlite3_stmt *st)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int retain_slice(nlogd_store *s, int64_t before_ns, int *ret_more)
+/* Rows older than before_ns: every id below id_floor(before_ns), and in the
+ * few ids above it (up to the spill bound) those whose ts is older. */
+static int64_t retain_hi(const nlogd_store *s, int64_t before_ns)
+{
+    return sat_add(sat_add(id_ceil(before_ns), s->max_spill), 1);
+}
+
+/* Whether any record is older than before_ns (cheap: one seek, then at
+ * most the rows within the spill bound above it). */
+static int retain_due(nlogd_store *s, int64_t before_ns)
+{
+    sqlite3_stmt *st;
+    int due = 0;
+    if (sqlite3_prepare_v2(s->w, "SELECT 1 FROM entries WHERE id < ? AND ts < ? LIMIT 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 1;
+    sqlite3_bind_int64(st, 1, retain_hi(s, before_ns));
+    sqlite3_bind_int64(st, 2, before_ns);
+    due = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return due;
+}
+
+/* After retention: a name whose count reached 0 has no record left; its
+ * row goes (ids are never reused, so caches of the old id stay right). */
+static int prune_names(nlogd_store *s, const tally *t, int *ret_pruned)
+{
+    sqlite3_stmt *get, *del_n, *del_c;
+    int rc = SQLITE_OK;
+    *ret_pruned = 0;
+    if (!t->n)
+        return SQLITE_OK;
+    get = del_n = del_c = NULL;
+    if ((rc = sqlite3_prepare_v2(s->w, "SELECT n FROM counts WHERE kind = 1 AND key = ?", -1,
+                                 &get, NULL)) == SQLITE_OK &&
+        (rc = sqlite3_prepare_v2(s->w, "DELETE FROM names WHERE id = ?", -1, &del_n, NULL)) ==
+            SQLITE_OK)
+        rc = sqlite3_prepare_v2(s->w, "DELETE FROM counts WHERE kind = 1 AND key = ?", -1,
+                                &del_c, NULL);
+    for (size_t i = 0; i < t->n && rc == SQLITE_OK; i++) {
+        sqlite3_bind_int64(get, 1, t->names[i].id);
+        int step = sqlite3_step(get);
+        int gone = step == SQLITE_ROW && sqlite3_column_int64(get, 0) <= 0;
+        sqlite3_reset(get);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = step;
+            break;
+        }
+        if (!gone)
+            continue;
+        sqlite3_bind_int64(del_n, 1, t->names[i].id);
+        if ((rc = step_done(del_n)) == SQLITE_OK) {
+            sqlite3_bind_int64(del_c, 1, t->names[i].id);
+            rc = step_done(del_c);
+        }
+        *ret_pruned = 1;
+    }
+    sqlite3_finalize(get);
+    sqlite3_finalize(del_n);
+    sqlite3_finalize(del_c);
+    return rc;
+}
+
+static int retain_slice(nlogd_store *s, int64_t before_ns, size_t rows, int *ret_more,
+                        size_t *ret_n)
 {
     static const char *const sql[] = {
         "SELECT e.id, e.message, e.level, e.category, e.logger, p.id IS NOT NULL"
-        " FROM entries e LEFT JOIN fts_pending p ON p.id = e.id WHERE e.id < ? ORDER BY e.id"
-        " LIMIT ?",
+        " FROM entries e LEFT JOIN fts_pending p ON p.id = e.id WHERE e.id < ? AND e.ts < ?"
+        " ORDER BY e.id LIMIT ?",
         "INSERT INTO entries_fts(entries_fts, rowid, message) VALUES('delete', ?, ?)",
         "DELETE FROM fts_pending WHERE id = ?",
         "DELETE FROM entries WHERE id = ?",
@@ -763,19 +1130,22 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, int *ret_more)
     };
     enum { SEL, DEL_FTS, DEL_P, DEL_E, DEL_IL, DEL_IC, DEL_IG, N_ST };
     sqlite3_stmt *st[N_ST];
+    *ret_n = 0;
     int rc = exec(s->w, "BEGIN IMMEDIATE");
     int64_t lvl[8] = {0};
     tally t;
     memset(&t, 0, sizeof t);
     size_t n = 0, pending_gone = 0;
+    int pruned = 0;
     if (rc == SQLITE_OK)
         rc = prep_all(s->w, sql, st, N_ST);
     else
         memset(st, 0, sizeof st);
     if (rc == SQLITE_OK) {
         sqlite3_stmt *sel = st[SEL];
-        sqlite3_bind_int64(sel, 1, id_floor(before_ns));
-        sqlite3_bind_int(sel, 2, RETAIN_SLICE);
+        sqlite3_bind_int64(sel, 1, retain_hi(s, before_ns));
+        sqlite3_bind_int64(sel, 2, before_ns);
+        sqlite3_bind_int64(sel, 3, (int64_t) rows);
         while (rc == SQLITE_OK && sqlite3_step(sel) == SQLITE_ROW) {
             int64_t id = sqlite3_column_int64(sel, 0);
             int late = sqlite3_column_int(sel, 5), tail = id >= s->tail_from;
@@ -804,8 +1174,10 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, int *ret_more)
             int li = nlog_level_index((nlog_level) sqlite3_column_int(sel, 2));
             if (li >= 0)
                 lvl[li]++;
-            tally_name(&t, sqlite3_column_int64(sel, 3));
-            tally_name(&t, sqlite3_column_int64(sel, 4));
+            if (rc == SQLITE_OK)
+                rc = tally_name(&t, sqlite3_column_int64(sel, 3));
+            if (rc == SQLITE_OK)
+                rc = tally_name(&t, sqlite3_column_int64(sel, 4));
             n++;
         }
     }
@@ -814,6 +1186,8 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, int *ret_more)
             rc = count_add(s, COUNT_LEVEL, nlog_level_from_index(l), -lvl[l]);
     for (size_t i = 0; i < t.n && rc == SQLITE_OK; i++)
         rc = count_add(s, COUNT_CATEGORY, t.names[i].id, -(int64_t) t.names[i].n);
+    if (rc == SQLITE_OK)
+        rc = prune_names(s, &t, &pruned);
     finalize_all(st, N_ST);
     free(t.names);
     if (rc == SQLITE_OK)
@@ -822,18 +1196,79 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, int *ret_more)
         exec(s->w, "ROLLBACK");
         return rc;
     }
+    if (pruned)
+        map_free(&s->names); /* the cache may name deleted rows: start over */
     if (pending_gone)
         __atomic_fetch_sub(&s->fts_lag, pending_gone, __ATOMIC_RELAXED);
-    *ret_more = n == RETAIN_SLICE;
+    *ret_more = n == rows;
+    *ret_n = n;
     return SQLITE_OK;
 }
 
-/* One slice of index building, in one transaction: up to INDEX_SLICE
- * pending rows, the late ones (fts_pending) first, then the oldest of the
- * tail, into the word index and the three secondary indexes, each with one
+/* The dedupe window counts nlogd's running time: a batch id stored before
+ * this process started is kept until it has been remembered for the window
+ * counting from the last batch stored before the stop to that stop, plus
+ * the time since the start. */
+static void batch_cutoffs(const nlogd_store *s, int64_t now, int64_t *ret_pre, int64_t *ret_post)
+{
+    *ret_pre = s->last_before_ns - NLOGD_BATCH_WINDOW_NS + (now - s->started_ns);
+    *ret_post = now - NLOGD_BATCH_WINDOW_NS;
+}
+
+/* Forgets up to BATCH_SLICE batch ids older than the window. */
+static int batch_slice(nlogd_store *s, int *ret_more, size_t *ret_n)
+{
+    int64_t pre, post;
+    batch_cutoffs(s, store_now(s), &pre, &post);
+    sqlite3_stmt *st;
+    *ret_n = 0;
+    *ret_more = 0;
+    int rc = sqlite3_prepare_v2(s->w,
+                                "DELETE FROM batches WHERE batch_id IN (SELECT batch_id FROM"
+                                " batches WHERE received < ?1 UNION ALL SELECT batch_id FROM"
+                                " batches WHERE received >= ?2 AND received < ?3 LIMIT ?4)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, pre);
+    sqlite3_bind_int64(st, 2, s->started_ns);
+    sqlite3_bind_int64(st, 3, post);
+    sqlite3_bind_int(st, 4, BATCH_SLICE);
+    rc = step_done(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return rc;
+    *ret_n = (size_t) sqlite3_changes(s->w);
+    *ret_more = *ret_n == BATCH_SLICE;
+    return SQLITE_OK;
+}
+
+static int batch_due(nlogd_store *s)
+{
+    int64_t pre, post;
+    batch_cutoffs(s, store_now(s), &pre, &post);
+    sqlite3_stmt *st;
+    int due = 0;
+    if (sqlite3_prepare_v2(s->w,
+                           "SELECT EXISTS(SELECT 1 FROM batches WHERE received < ?1) OR"
+                           " EXISTS(SELECT 1 FROM batches WHERE received >= ?2 AND"
+                           " received < ?3)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(st, 1, pre);
+    sqlite3_bind_int64(st, 2, s->started_ns);
+    sqlite3_bind_int64(st, 3, post);
+    due = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return due;
+}
+
+/* One slice of index building, in one transaction: up to `rows` pending
+ * rows, the late ones (fts_pending) first, then the oldest of the tail,
+ * into the word index and the three secondary indexes, each with one
  * INSERT ... SELECT over the slice (no per-row round trip through C); then
  * fts_pending loses them and tail_from moves past them. */
-static int index_slice(nlogd_store *s, int *ret_more)
+static int index_slice(nlogd_store *s, size_t rows, int *ret_more)
 {
     /* ?1..?2: an id range; the late statements join fts_pending. */
     static const char *const sql[] = {
@@ -869,7 +1304,7 @@ static int index_slice(nlogd_store *s, int *ret_more)
         memset(st, 0, sizeof st);
     if (rc == SQLITE_OK && scalar(s->w, "SELECT EXISTS(SELECT 1 FROM fts_pending)")) {
         int64_t end = INT64_MAX;
-        sqlite3_bind_int(st[L_END], 1, INDEX_SLICE - 1);
+        sqlite3_bind_int64(st[L_END], 1, (int64_t) rows - 1);
         if (sqlite3_step(st[L_END]) == SQLITE_ROW)
             end = sqlite3_column_int64(st[L_END], 0);
         sqlite3_reset(st[L_END]);
@@ -880,10 +1315,10 @@ static int index_slice(nlogd_store *s, int *ret_more)
                 n_late = (size_t) sqlite3_changes(s->w);
         }
     }
-    if (rc == SQLITE_OK && n_late < INDEX_SLICE) {
+    if (rc == SQLITE_OK && n_late < rows) {
         int64_t last = 0;
         sqlite3_bind_int64(st[T_IDS], 1, s->tail_from);
-        sqlite3_bind_int(st[T_IDS], 2, (int) (INDEX_SLICE - n_late));
+        sqlite3_bind_int64(st[T_IDS], 2, (int64_t) (rows - n_late));
         while ((rc = sqlite3_step(st[T_IDS])) == SQLITE_ROW) {
             last = sqlite3_column_int64(st[T_IDS], 0);
             n_tail++;
@@ -910,38 +1345,62 @@ static int index_slice(nlogd_store *s, int *ret_more)
     }
     s->tail_from = new_tail;
     __atomic_fetch_sub(&s->fts_lag, n_late + n_tail, __ATOMIC_RELAXED);
-    *ret_more = n_late + n_tail == INDEX_SLICE;
+    *ret_more = n_late + n_tail == rows;
     return SQLITE_OK;
 }
 
-nlog_status nlogd_store_maintain(nlogd_store *s, int64_t retain_after_ns, int *ret_more)
+nlog_status nlogd_store_maintain_ex(nlogd_store *s, const nlogd_maint *m, unsigned *ret_did,
+                                    int *ret_more)
 {
     int more = 0, rc = SQLITE_OK;
+    size_t n;
     *ret_more = 0;
-    if (retain_after_ns) {
-        rc = retain_slice(s, retain_after_ns, &more);
-        if (rc == SQLITE_OK && more) {
+    *ret_did = 0;
+    if ((m->what & NLOGD_MAINT_RETAIN) && m->retain_after_ns && retain_due(s, m->retain_after_ns)) {
+        rc = retain_slice(s, m->retain_after_ns, m->retain_rows ? m->retain_rows : RETAIN_SLICE,
+                          &more, &n);
+        if (rc == SQLITE_OK && n) {
+            *ret_did = NLOGD_MAINT_RETAIN;
+            *ret_more = 1; /* at least the other kinds may have work */
+            return NLOG_OK;
+        }
+    }
+    if (rc == SQLITE_OK && (m->what & NLOGD_MAINT_BATCHES) && batch_due(s)) {
+        rc = batch_slice(s, &more, &n);
+        if (rc == SQLITE_OK && n) {
+            *ret_did = NLOGD_MAINT_BATCHES;
             *ret_more = 1;
             return NLOG_OK;
         }
     }
-    if (rc == SQLITE_OK && nlogd_store_fts_lag(s) > 0) {
-        rc = index_slice(s, &more);
-        if (rc == SQLITE_OK && (more || nlogd_store_fts_lag(s) > 0)) {
-            *ret_more = 1;
+    if (rc == SQLITE_OK && (m->what & NLOGD_MAINT_INDEX) && nlogd_store_fts_lag(s) > 0) {
+        rc = index_slice(s, m->index_rows ? m->index_rows : INDEX_SLICE, &more);
+        if (rc == SQLITE_OK) {
+            *ret_did = NLOGD_MAINT_INDEX;
+            *ret_more = more || nlogd_store_fts_lag(s) > 0 || (m->what & NLOGD_MAINT_MERGE);
             return NLOG_OK;
         }
     }
-    if (rc == SQLITE_OK) {
+    if (rc == SQLITE_OK && (m->what & NLOGD_MAINT_MERGE)) {
         /* One bounded step of segment merging; it did work if it changed rows. */
         int before = sqlite3_total_changes(s->w);
         char sql[96];
         snprintf(sql, sizeof sql, "INSERT INTO entries_fts(entries_fts, rank) VALUES('merge', %d)",
                  MERGE_PAGES);
         rc = exec(s->w, sql);
-        *ret_more = rc == SQLITE_OK && sqlite3_total_changes(s->w) - before >= 2;
+        if (rc == SQLITE_OK && sqlite3_total_changes(s->w) - before >= 2) {
+            *ret_did = NLOGD_MAINT_MERGE;
+            *ret_more = 1;
+        }
     }
     return rc == SQLITE_OK ? NLOG_OK : NLOG_EIO;
+}
+
+nlog_status nlogd_store_maintain(nlogd_store *s, int64_t retain_after_ns, int *ret_more)
+{
+    nlogd_maint m = {NLOGD_MAINT_ALL, retain_after_ns, 0, 0};
+    unsigned did;
+    return nlogd_store_maintain_ex(s, &m, &did, ret_more);
 }
 
 /* ---- readers ---------------------------------------------------------------- */
@@ -950,8 +1409,10 @@ static reader *reader_take(nlogd_store *s)
 {
     pthread_mutex_lock(&s->rlock);
     reader *r = s->idle;
-    if (r)
+    if (r) {
         s->idle = r->next;
+        s->n_idle--;
+    }
     pthread_mutex_unlock(&s->rlock);
     if (r)
         return r;
@@ -964,33 +1425,58 @@ static reader *reader_take(nlogd_store *s)
         return NULL;
     }
     exec(r->db, "PRAGMA query_only=1");
+    if (prep(r->db, "SELECT name FROM names WHERE id = ?", &r->name_by_id) != SQLITE_OK ||
+        prep(r->db, "SELECT id FROM names WHERE kind = ? AND name = ?", &r->id_by_name) !=
+            SQLITE_OK ||
+        prep(r->db, "SELECT key, value FROM meta WHERE key IN ('tail_from', 'max_spill')",
+             &r->meta) != SQLITE_OK) {
+        reader_free(r);
+        return NULL;
+    }
     return r;
 }
 
+/* Back to the pool; beyond READERS_MAX idle connections, closed. */
 static void reader_give(nlogd_store *s, reader *r)
 {
+    for (size_t i = 0; i < STMT_CACHE; i++)
+        r->cache[i].busy = 0;
+    if (r->names.n >= READER_NAMES_MAX)
+        idn_free(&r->names); /* full: the next queries cache their own names */
     pthread_mutex_lock(&s->rlock);
-    if (s->n_readers >= READERS_MAX) {
+    if (s->n_idle >= READERS_MAX) {
         pthread_mutex_unlock(&s->rlock);
         reader_free(r);
         return;
     }
     r->next = s->idle;
     s->idle = r;
+    s->n_idle++;
     pthread_mutex_unlock(&s->rlock);
 }
 
 /* A statement for `sql` in cache slot `slot` (several streams may share one
- * SQL text); reset and unbound. */
+ * SQL text); reset and unbound, and marked busy until the reader goes back
+ * to the pool, so a later look-up of the same query never evicts it. */
 static sqlite3_stmt *reader_stmt(reader *r, const char *sql, int slot)
 {
     for (size_t i = 0; i < STMT_CACHE; i++)
         if (r->cache[i].sql && r->cache[i].slot == slot && strcmp(r->cache[i].sql, sql) == 0) {
             sqlite3_reset(r->cache[i].st);
             sqlite3_clear_bindings(r->cache[i].st);
+            r->cache[i].busy = 1;
             return r->cache[i].st;
         }
-    size_t i = r->next_evict++ % STMT_CACHE;
+    size_t i = STMT_CACHE;
+    for (size_t k = 0; k < STMT_CACHE; k++) {
+        size_t j = r->next_evict++ % STMT_CACHE;
+        if (!r->cache[j].busy) {
+            i = j;
+            break;
+        }
+    }
+    if (i == STMT_CACHE)
+        return NULL; /* a query with more streams than the cache: cannot happen */
     sqlite3_finalize(r->cache[i].st);
     free(r->cache[i].sql);
     r->cache[i].st = NULL;
@@ -1003,56 +1489,35 @@ static sqlite3_stmt *reader_stmt(reader *r, const char *sql, int slot)
         r->cache[i].st = NULL;
         return NULL;
     }
+    r->cache[i].busy = 1;
     return r->cache[i].st;
 }
 
-/* The name of a category/logger id, cached (names are never renamed). */
-static const char *name_of(nlogd_store *s, reader *r, int64_t id)
+/* The name of a category/logger id (which: 0 category, 1 logger), valid
+ * until the reader goes back to the pool or, when its cache is full, until
+ * the next name of the same kind. Ids are never reused (file comment). */
+static const char *name_of(reader *r, int64_t id, int which)
 {
-    const char *res = NULL;
-    pthread_mutex_lock(&s->rlock);
-    if (id >= 0 && (size_t) id < s->name_by_id_cap && s->name_by_id[id])
-        res = s->name_by_id[id];
-    pthread_mutex_unlock(&s->rlock);
+    const char *res = idn_find(&r->names, id);
     if (res)
         return res;
-    sqlite3_stmt *st = reader_stmt(r, "SELECT name FROM names WHERE id = ?", 0);
-    if (!st)
-        return "?";
-    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(r->name_by_id, 1, id);
     char *copy = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        copy = strdup((const char *) sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    if (!copy || id < 0 || id > 100000000)
-        return copy ? (free(copy), "?") : "?";
-    pthread_mutex_lock(&s->rlock);
-    if ((size_t) id >= s->name_by_id_cap) {
-        size_t nc = s->name_by_id_cap ? s->name_by_id_cap : 256;
-        while (nc <= (size_t) id)
-            nc *= 2;
-        char **p = realloc(s->name_by_id, nc * sizeof *p);
-        if (p) {
-            memset(p + s->name_by_id_cap, 0, (nc - s->name_by_id_cap) * sizeof *p);
-            s->name_by_id = p;
-            s->name_by_id_cap = nc;
-        }
-    }
-    if ((size_t) id < s->name_by_id_cap && !s->name_by_id[id]) {
-        s->name_by_id[id] = copy;
-        copy = NULL;
-    }
-    res = (size_t) id < s->name_by_id_cap && s->name_by_id[id] ? s->name_by_id[id] : "?";
-    pthread_mutex_unlock(&s->rlock);
-    free(copy);
-    return res;
+    if (sqlite3_step(r->name_by_id) == SQLITE_ROW)
+        copy = strdup((const char *) sqlite3_column_text(r->name_by_id, 0));
+    sqlite3_reset(r->name_by_id);
+    if (!copy)
+        return "?";
+    if ((res = idn_put(&r->names, id, copy)))
+        return res;
+    free(r->scratch[which]);
+    r->scratch[which] = copy;
+    return copy;
 }
 
 static int lookup_name(reader *r, int kind, const char *name, int64_t *ret)
 {
-    sqlite3_stmt *st = reader_stmt(r, "SELECT id FROM names WHERE kind = ? AND name = ?", 0);
-    if (!st)
-        return -1;
+    sqlite3_stmt *st = r->id_by_name;
     sqlite3_bind_int(st, 1, kind);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
@@ -1081,23 +1546,29 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return (const char *) sqlite3_column_text(st, i);
 }
 
-/* The pending tail's start as this read transaction sees it. */
-static int64_t read_tail_from(reader *r)
+/* The pending tail's start and the spill bound, as this read transaction
+ * sees them. */
+static void read_meta(reader *r, int64_t *ret_tail, int64_t *ret_spill)
 {
-    int64_t v = INT64_MIN;
-    sqlite3_stmt *st = reader_stmt(r, "SELECT value FROM meta WHERE key = 'tail_from'", 0);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    if (st)
-        sqlite3_reset(st);
-    return v;
+    *ret_tail = INT64_MIN;
+    *ret_spill = 0;
+    while (sqlite3_step(r->meta) == SQLITE_ROW) {
+        const char *k = col_text(r->meta, 0);
+        if (k && strcmp(k, "tail_from") == 0)
+            *ret_tail = sqlite3_column_int64(r->meta, 1);
+        else if (k)
+            *ret_spill = sqlite3_column_int64(r->meta, 1);
+    }
+    sqlite3_reset(r->meta);
 }
 
 /* Streams, each ordered by id, merged in C. Parameters: ?1..?2 the id range,
- * ?3 a level (per-level index streams) or the level threshold (search),
- * ?4 category, ?5 logger, ?6 the FTS5 query, ?7 the search words, ?8 the
- * start of the pending tail within the range, ?9 the level threshold of
- * the pending streams. */
+ * ?3 a level (per-level index streams), ?4 category, ?5 logger, ?6 the FTS5
+ * query, ?7 the search words, ?8 the start of the pending tail within the
+ * range, ?9 the level threshold of the pending streams, ?10..?11 the time
+ * window in ns (the id range holds it plus neighbours within the spill
+ * bound; the residual condition on ts keeps exactly the window), ?12 the
+ * highest level a viewer's role may read. */
 nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limit,
                               nlogd_entry_fn fn, void *user, int *ret_more)
 {
@@ -1108,31 +1579,34 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
     nlog_status result = NLOG_OK;
     stream streams[12];
     size_t ns = 0;
-    int64_t cat = -1, lg = -1;
+    int64_t cat = -1, lg = -1, tail = INT64_MIN, spill = 0;
+    exec(r->db, "BEGIN");
+    read_meta(r, &tail, &spill);
     int64_t lo = f->has_start ? id_floor(f->start_ns) : INT64_MIN;
-    int64_t hi = f->has_end ? id_ceil(f->end_ns) : INT64_MAX;
+    int64_t hi = f->has_end ? sat_add(id_ceil(f->end_ns), spill) : INT64_MAX;
     if (f->has_cursor) {
         if (f->ascending)
             lo = f->cursor_id == INT64_MAX ? INT64_MAX : (lo > f->cursor_id + 1 ? lo : f->cursor_id + 1);
         else
             hi = f->cursor_id == INT64_MIN ? INT64_MIN : (hi < f->cursor_id - 1 ? hi : f->cursor_id - 1);
     }
-    exec(r->db, "BEGIN");
     if ((f->category[0] && lookup_name(r, KIND_CATEGORY, f->category, &cat) != 1) ||
         (f->logger[0] && lookup_name(r, KIND_LOGGER, f->logger, &lg) != 1) || lo > hi ||
-        (f->has_cursor && !f->ascending && f->cursor_id == INT64_MIN))
+        (f->has_cursor && !f->ascending && f->cursor_id == INT64_MIN) ||
+        (f->has_start && f->has_end && f->start_ns > f->end_ns))
         goto done; /* an unknown name or an empty range matches nothing */
-    int64_t tail = read_tail_from(r);
     int64_t tail_lo = tail > lo ? tail : lo;
 
     const char *dir = f->ascending ? "ASC" : "DESC";
-    char sql[1024], resid[256], fts[NLOGD_SEARCH_MAX * 2 + 64];
+    char sql[1024], resid[256], win[64], fts[NLOGD_SEARCH_MAX * 2 + 64];
+    snprintf(win, sizeof win, "%s%s", f->has_start ? " AND e.ts >= ?10" : "",
+             f->has_end ? " AND e.ts <= ?11" : "");
     /* The residual predicate of rows read from entries e without an index. */
-    snprintf(resid, sizeof resid, "%s%s%s%s%s",
+    snprintf(resid, sizeof resid, "%s%s%s%s%s%s",
              f->only_level ? " AND e.level = ?9" : f->min_level ? " AND e.level >= ?9" : "",
              cat >= 0 ? " AND e.category = ?4" : "", lg >= 0 ? " AND e.logger = ?5" : "",
-             f->need_perf ? " AND e.perf IS NOT NULL" : "",
-             f->max_level ? " AND e.level <= ?10" : ""); /* a viewer's role bound */
+             f->need_perf ? " AND e.perf IS NOT NULL" : "", win,
+             f->max_level ? " AND e.level <= ?12" : ""); /* a viewer's role bound */
     if (f->search[0]) {
         nlogd_search *q = malloc(sizeof *q); /* 8 KiB: CivetWeb workers have 100 KiB stacks */
         char why[128];
@@ -1173,9 +1647,9 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
         const char *key = cat >= 0 ? "x.category = ?4 AND " : lg >= 0 ? "x.logger = ?5 AND " : "";
         snprintf(sql, sizeof sql,
                  "SELECT " COLS " FROM %s CROSS JOIN entries e ON e.id = x.id WHERE %sx.level = ?3"
-                 " AND x.id BETWEEN ?1 AND ?2%s%s ORDER BY x.id %s",
+                 " AND x.id BETWEEN ?1 AND ?2%s%s%s ORDER BY x.id %s",
                  ix, key, cat >= 0 && lg >= 0 ? " AND e.logger = ?5" : "",
-                 f->need_perf ? " AND e.perf IS NOT NULL" : "", dir);
+                 f->need_perf ? " AND e.perf IS NOT NULL" : "", win, dir);
         for (int li = 0; li < 8; li++) {
             int lv = nlog_level_from_index(li);
             if (f->only_level ? lv != f->only_level : lv < f->min_level)
@@ -1199,8 +1673,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
         streams[ns++].st = reader_stmt(r, sql, 9);
     } else {
         snprintf(sql, sizeof sql,
-                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?1 AND ?2%s ORDER BY e.id %s",
-                 f->need_perf ? " AND e.perf IS NOT NULL" : "", dir);
+                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?1 AND ?2%s%s ORDER BY e.id %s",
+                 f->need_perf ? " AND e.perf IS NOT NULL" : "", win, dir);
         streams[ns++].st = reader_stmt(r, sql, 0);
     }
     for (size_t i = 0; i < ns; i++) {
@@ -1219,8 +1693,12 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
             sqlite3_bind_int64(st, 4, cat);
         if (lg >= 0)
             sqlite3_bind_int64(st, 5, lg);
+        if (f->has_start)
+            sqlite3_bind_int64(st, 10, f->start_ns);
+        if (f->has_end)
+            sqlite3_bind_int64(st, 11, f->end_ns);
         if (f->max_level)
-            sqlite3_bind_int(st, 10, f->max_level);
+            sqlite3_bind_int(st, 12, f->max_level);
     }
     for (size_t i = 0; i < ns; i++) {
         int rc = sqlite3_step(streams[i].st);
@@ -1263,8 +1741,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
         e.id = best_id;
         e.ts_ns = sqlite3_column_int64(st, 1);
         e.level = sqlite3_column_int(st, 2);
-        e.category = name_of(s, r, sqlite3_column_int64(st, 3));
-        e.logger = name_of(s, r, sqlite3_column_int64(st, 4));
+        e.category = name_of(r, sqlite3_column_int64(st, 3), 0);
+        e.logger = name_of(r, sqlite3_column_int64(st, 4), 1);
         e.message = (const char *) sqlite3_column_blob(st, 5);
         e.message_len = (size_t) sqlite3_column_bytes(st, 5);
         if (!e.message)
@@ -1342,10 +1820,9 @@ static void subtract_counts(nlogd_store *s, nlogd_count *arr, size_t *n, const c
  * ix_level, pending ones (the tail and fts_pending, which are in no ix_*
  * table) by scanning them, so
  * the cost follows the number of such records, not of all records. */
-static nlog_status subtract_above(nlogd_store *s, reader *r, int max_level,
+static nlog_status subtract_above(nlogd_store *s, reader *r, int64_t tail, int max_level,
                                   nlogd_store_stats *out)
 {
-    int64_t tail = read_tail_from(r);
     sqlite3_stmt *st = reader_stmt(
         r,
         "SELECT c.name, l.name, n FROM ("
@@ -1372,6 +1849,59 @@ static nlog_status subtract_above(nlogd_store *s, reader *r, int max_level,
     return rc == SQLITE_DONE ? NLOG_OK : NLOG_EIO;
 }
 
+/* The oldest and newest timestamps: the rows near the smallest and the
+ * largest id (within the spill bound, every row that could be older than
+ * the first or newer than the last). With max_level, of the records at or
+ * below it only (a scan from each end that stops at the first such one). */
+static void stats_range(reader *r, int64_t spill, int max_level, nlogd_store_stats *out)
+{
+    const int lv = max_level ? max_level : INT32_MAX;
+    int64_t lo = 0, hi = 0;
+    int any = 0;
+    sqlite3_stmt *st = reader_stmt(r, "SELECT id FROM entries WHERE level <= ?1 ORDER BY id ASC "
+                                       "LIMIT 1", 0);
+    if (st)
+        sqlite3_bind_int(st, 1, lv);
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        lo = sqlite3_column_int64(st, 0);
+        any = 1;
+    }
+    if (st)
+        sqlite3_reset(st);
+    st = reader_stmt(r, "SELECT id FROM entries WHERE level <= ?1 ORDER BY id DESC LIMIT 1", 0);
+    if (st)
+        sqlite3_bind_int(st, 1, lv);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        hi = sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    if (!any)
+        return;
+    int64_t reach = sat_add(ID_SLOTS - 1, spill);
+    st = reader_stmt(r, "SELECT min(ts) FROM entries WHERE id BETWEEN ?1 AND ?2 AND level <= ?3",
+                     0);
+    if (st) {
+        sqlite3_bind_int(st, 3, lv);
+        sqlite3_bind_int64(st, 1, lo);
+        sqlite3_bind_int64(st, 2, sat_add(lo, reach));
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            out->has_range = 1;
+            out->oldest_ns = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_reset(st);
+    }
+    st = reader_stmt(r, "SELECT max(ts) FROM entries WHERE id BETWEEN ?1 AND ?2 AND level <= ?3",
+                     0);
+    if (st) {
+        sqlite3_bind_int(st, 3, lv);
+        sqlite3_bind_int64(st, 1, hi - reach > hi ? INT64_MIN : hi - reach);
+        sqlite3_bind_int64(st, 2, hi);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            out->newest_ns = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+}
+
 nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_stats *out)
 {
     return nlogd_store_stats_get_bounded(s, now_ns, 0, out);
@@ -1386,7 +1916,9 @@ nlog_status nlogd_store_stats_get_bounded(nlogd_store *s, int64_t now_ns, int ma
         return NLOG_EIO;
     nlog_status result = NLOG_OK;
     size_t ccap = 0, lcap = 0;
+    int64_t tail, spill;
     exec(r->db, "BEGIN");
+    read_meta(r, &tail, &spill);
     sqlite3_stmt *st = reader_stmt(r, "SELECT key, n FROM counts WHERE kind = 0", 0);
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         int li = nlog_level_index((nlog_level) sqlite3_column_int(st, 0));
@@ -1419,7 +1951,7 @@ nlog_status nlogd_store_stats_get_bounded(nlogd_store *s, int64_t now_ns, int ma
         sqlite3_reset(st);
     out->n_loggers_total = out->n_loggers;
     if (result == NLOG_OK && max_level)
-        result = subtract_above(s, r, max_level, out);
+        result = subtract_above(s, r, tail, max_level, out);
     out->n_loggers = out->n_loggers_total;
     if (out->categories)
         qsort(out->categories, out->n_categories, sizeof *out->categories, cmp_count);
@@ -1427,28 +1959,7 @@ nlog_status nlogd_store_stats_get_bounded(nlogd_store *s, int64_t now_ns, int ma
         qsort(out->loggers, out->n_loggers, sizeof *out->loggers, cmp_count);
     if (out->n_loggers > NLOGD_STATS_TOP)
         out->n_loggers = NLOGD_STATS_TOP;
-    /* the bound: the first and last records the caller may read (a scan
-     * from each end that stops at the first such record) */
-    st = reader_stmt(r, max_level ? "SELECT ts FROM entries WHERE level <= ?1 ORDER BY id ASC "
-                                    "LIMIT 1"
-                                  : "SELECT ts FROM entries ORDER BY id ASC LIMIT 1", 0);
-    if (st && max_level)
-        sqlite3_bind_int(st, 1, max_level);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        out->has_range = 1;
-        out->oldest_ns = sqlite3_column_int64(st, 0);
-    }
-    if (st)
-        sqlite3_reset(st);
-    st = reader_stmt(r, max_level ? "SELECT ts FROM entries WHERE level <= ?1 ORDER BY id DESC "
-                                    "LIMIT 1"
-                                  : "SELECT ts FROM entries ORDER BY id DESC LIMIT 1", 0);
-    if (st && max_level)
-        sqlite3_bind_int(st, 1, max_level);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        out->newest_ns = sqlite3_column_int64(st, 0);
-    if (st)
-        sqlite3_reset(st);
+    stats_range(r, spill, max_level, out);
     st = reader_stmt(r, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
                      0);
     if (st && sqlite3_step(st) == SQLITE_ROW)

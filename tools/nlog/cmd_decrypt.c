@@ -161,6 +161,8 @@ int tool_cmd_decrypt(int argc, char **argv)
     }
     char key[256];
     FILE *kf = fopen(key_path, "re");
+    if (kf) /* no stdio buffer: the key's only copy is `key`, which is wiped */
+        (void) setvbuf(kf, NULL, _IONBF, 0);
     size_t kn = kf ? fread(key, 1, sizeof key - 1, kf) : 0;
     if (!kf) {
         fprintf(stderr, "nlog decrypt: cannot open the key %s: %s\n", key_path, strerror(errno));

@@ -114,6 +114,11 @@ static void feed(nlog_security_detector *det, json_object *rec, json_object *ctx
         ev.custom_type = type;
     if (!parse_time(rec, "timestamp", &ev.timestamp_ns))
         return;
+    /* 0 asks the detectors for "now": a record stamped at the epoch would be
+     * judged at the time of the replay, as if it were live. 1 ns is the same
+     * microsecond, which is all the detectors look at. */
+    if (ev.timestamp_ns == 0)
+        ev.timestamp_ns = 1;
     if (nlog_security_severity_parse(str_member(ctx, "severity"), &ev.severity) != NLOG_OK)
         ev.severity = NLOG_SEC_SEVERITY_DEFAULT;
     const char *out = str_member(ctx, "outcome");

@@ -192,6 +192,11 @@ def group_api(a):
     r2 = srv.ingest(extra, batch_id="batch-1")
     check(r1["duplicate"] is False and r2["duplicate"] is True and r2["accepted"] == 1,
           "a retried batch id is recognised: %s %s" % (r1, r2))
+    # the same id with another body is a reused id: 409, nothing stored
+    other = [rec(base + datetime.timedelta(seconds=301), "INFO", "not a retry")]
+    r3 = srv.ingest(other, batch_id="batch-1", expect=409)
+    check(r3["error"]["code"] == "batch_id_reused" and "X-Batch-Id" in r3["error"]["message"],
+          "a reused batch id is named: %s" % r3)
     total = srv.total()
     check(total == 241, "stored once: total %d" % total)
 
@@ -523,6 +528,49 @@ def group_throttle(a):
     st = srv.get_json("/api/v2/logs/stats")
     check(st["total_entries"] == 2000 and st["ingest"]["throttled"] == 1,
           "nothing of the refused request stored: %s" % st["ingest"])
+    srv.stop()
+
+    # the byte budget: room for 10M records but 1 MB of them. The first batch
+    # (20,000 records, about 3 MB parsed) is taken because nothing waits and
+    # stays queued behind the test's write lock; the probe is refused by bytes.
+    with open(cfg, "w") as f:
+        f.write("server:\n  queue_records: 10000000\n  queue_max_bytes: 1MB\n")
+    srv = Nlogd(a.nlogd, a.work, name="bytes", config=cfg).start()
+    big_body = "".join(json.dumps(rec(base, "INFO", "bulk %d" % i)) + "\n"
+                       for i in range(20000))
+    lock = sqlite3.connect(srv.db, timeout=60, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+
+    def big():
+        res["big"] = srv.request("POST", "/api/v2/logs/entries", big_body)
+
+    t = threading.Thread(target=big)
+    t.start()
+    wait_for(lambda: srv.get_json("/health")["queue"]["records"] == 20000, "the batch queued",
+             timeout=60)
+    st, h, data = srv.request("POST", "/api/v2/logs/entries", json.dumps(rec(base)) + "\n")
+    err = error_of(data) if st != 202 else {"code": "", "message": ""}
+    check(st == 429 and "retry-after" in h and err["code"] == "queue_full"
+          and "of 1048576 bytes" in err["message"],
+          "429 with Retry-After while the queue's bytes are spent (got %d %s)" % (st, data[:300]))
+    lock.execute("ROLLBACK")
+    lock.close()
+    t.join()
+    check(res["big"][0] == 202, "the queued batch is stored once the store can write")
+    check(srv.total() == 20000, "nothing of the refused request stored")
+    srv.stop()
+
+    # a request whose records take more than server.max_request_memory: 413
+    with open(cfg, "w") as f:
+        f.write("server:\n  max_request_memory: 1MB\n")
+    srv = Nlogd(a.nlogd, a.work, name="memory", config=cfg).start()
+    body = "".join(json.dumps(rec(base, "INFO", "m %d" % i)) + "\n" for i in range(20000))
+    st, _, data = srv.request("POST", "/api/v2/logs/entries", body)
+    err = error_of(data)
+    check(st == 413 and err["code"] == "payload_too_large"
+          and "server.max_request_memory" in err["message"],
+          "413 naming server.max_request_memory (got %d %s)" % (st, data[:300]))
+    check(srv.total() == 0, "nothing of it stored")
     srv.stop()
 
 

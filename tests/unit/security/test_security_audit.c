@@ -142,12 +142,87 @@ static void the_library_audits_itself(void **state)
     sec_free_records(r);
 }
 
+/* Review item 2: the change that switches auditing off leaves an AUDIT
+ * record first, in the trail it switches off (sync and async, with
+ * audit_sync), and nothing after it. */
+static void turning_auditing_off_is_audited(void **state)
+{
+    (void) state;
+    for (int async = 0; async <= 1; async++) {
+        dir = tu_scratch(async ? "audit_off_async" : "audit_off_sync");
+        start(async, 1, 1);                                               /* logging.start */
+        assert_int_equal(nlog_audit("ann", "doc.read", "doc/1", NLOG_OUTCOME_SUCCESS, NULL, 0),
+                         NLOG_OK);
+        nlog_config c;
+        tu_config(&c, dir);
+        c.async = async;
+        c.audit_sync = 1;
+        c.audit_enabled = 0;
+        assert_int_equal(nlog_init(&c), NLOG_OK); /* audit.disable, then no trail */
+        assert_int_equal(nlog_audit("ann", "doc.read", "doc/2", NLOG_OUTCOME_SUCCESS, NULL, 0),
+                         NLOG_OK);
+        /* audit_sync: on disk before nlog_init() returned, without a flush */
+        size_t n;
+        json_object **r = sec_records(dir, "audit.log", &n);
+        assert_int_equal(n, 3);
+        for (size_t i = 0; i < n; i++)
+            assert_pci_fields(r[i]);
+        assert_string_equal(sec_str(r[0], "context.action"), "logging.start");
+        assert_string_equal(sec_str(r[1], "context.resource"), "doc/1");
+        assert_string_equal(sec_str(r[2], "context.action"), "audit.disable");
+        assert_string_equal(sec_str(r[2], "context.event_type"), "CONFIG_CHANGE");
+        assert_string_equal(sec_str(r[2], "context.outcome"), "success");
+        assert_string_equal(sec_str(r[2], "metadata.via"), "nlog_init");
+        assert_string_equal(sec_str(r[2], "metadata.audit"), "audit_enabled: false");
+        assert_non_null(strstr(sec_str(r[2], "metadata.changed_keys"), "audit_enabled"));
+        sec_free_records(r);
+        nlog_shutdown(); /* auditing is off: no logging.stop either */
+        r = sec_records(dir, "audit.log", &n);
+        assert_int_equal(n, 3);
+        sec_free_records(r);
+    }
+    /* audit_lifecycle off: the library's own entries stop; that is audited too */
+    dir = tu_scratch("audit_lifecycle_off");
+    start(0, 0, 1);
+    nlog_config c;
+    tu_config(&c, dir);
+    c.audit_lifecycle = 0;
+    assert_int_equal(nlog_init(&c), NLOG_OK);
+    assert_int_equal(nlog_set_level(NLOG_LEVEL_ERROR), NLOG_OK); /* not audited any more */
+    nlog_shutdown();
+    size_t n;
+    json_object **r = sec_records(dir, "audit.log", &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(sec_str(r[1], "context.action"), "audit.disable");
+    assert_string_equal(sec_str(r[1], "metadata.audit"), "audit_lifecycle: false");
+    assert_string_equal(sec_str(r[1], "metadata.changed_keys"), "audit_lifecycle");
+    sec_free_records(r);
+    /* turning it back on is an ordinary, audited start of the trail again */
+    dir = tu_scratch("audit_back_on");
+    nlog_config off;
+    tu_config(&off, dir);
+    off.audit_enabled = 0;
+    off.audit_lifecycle = 1;
+    assert_int_equal(nlog_init(&off), NLOG_OK);
+    tu_config(&c, dir);
+    c.audit_lifecycle = 1;
+    assert_int_equal(nlog_init(&c), NLOG_OK);
+    nlog_shutdown();
+    r = sec_records(dir, "audit.log", &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(sec_str(r[0], "context.action"), "config.change");
+    assert_non_null(strstr(sec_str(r[0], "metadata.changed_keys"), "audit_enabled"));
+    assert_string_equal(sec_str(r[1], "context.action"), "logging.stop");
+    sec_free_records(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(audit_records_carry_the_pci_fields),
         cmocka_unit_test(audit_sync_in_both_modes),
         cmocka_unit_test(the_library_audits_itself),
+        cmocka_unit_test(turning_auditing_off_is_audited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,10 +6,14 @@
  * is renewed after encryption_batch_records records, each record stays
  * decryptable on its own, and a child process after fork() never reuses its
  * parent's data key. */
+#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "sec_testutil.h"
+
+#include "core/pipeline.h"
+#include "security/redact.h"
 
 static char pub[NLOG_ENCRYPTION_KEY_B64_SIZE], sec[NLOG_ENCRYPTION_KEY_B64_SIZE];
 
@@ -237,6 +241,118 @@ static void a_forked_child_gets_its_own_data_key(void **state)
     sec_free_records(r);
 }
 
+/* Review item 6: _Fork() runs no atfork handler, so the library's pid cache
+ * still holds the parent's pid in the child. The child must still get a data
+ * key of its own: with the parent's, its next nonce would be the one the
+ * parent uses next (the same key and nonce for two plaintexts). The child
+ * reports the marker and the value it wrote through a pipe, the parent
+ * compares them with its own next record. */
+static void a_child_of_raw_fork_never_reuses_the_parents_nonces(void **state)
+{
+    (void) state;
+    const char *dir = tu_scratch("crypt_raw_fork");
+    start(dir, 0, 1000);
+    nlog_logger *lg = nlog_get_logger("pay");
+    NLOG_INFO(lg, "parent", NLOG_CTX("card", "p1"));
+    assert_int_equal(nlog_flush(), NLOG_OK);
+    pid_t pid = _Fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        NLOG_INFO(lg, "child", NLOG_CTX("card", "c1"));
+        (void) nlog_flush();
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    NLOG_INFO(lg, "parent", NLOG_CTX("card", "p2"));
+    nlog_shutdown();
+    size_t n;
+    json_object **r = sec_records(dir, "netlink.log", &n);
+    assert_int_equal(n, 3);
+    const char *child = NULL, *child_v = NULL, *p2 = NULL, *p2_v = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(sec_str(r[i], "message"), "child") == 0) {
+            child = sec_str(r[i], "metadata.nlog_encryption");
+            child_v = sec_str(r[i], "context.card");
+        } else if (i > 0) {
+            p2 = sec_str(r[i], "metadata.nlog_encryption");
+            p2_v = sec_str(r[i], "context.card");
+        }
+    }
+    assert_non_null(child);
+    assert_non_null(p2);
+    /* another data key (dk: the 16 hex digits after "1.<rk>.") */
+    assert_int_not_equal(memcmp(child + 19, p2 + 19, 16), 0);
+    /* and another nonce: the first 24 bytes of the value, base64 after "enc1:" */
+    assert_int_not_equal(memcmp(child_v + 5, p2_v + 5, 32), 0);
+    /* both decrypt */
+    nlog_decryptor *d;
+    assert_int_equal(nlog_decryptor_create(sec, &d), NLOG_OK);
+    char out[64];
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(open_field(d, r[i], "context", "card", out, sizeof out), NLOG_OK);
+        assert_true(strstr(out, "p1") || strstr(out, "c1") || strstr(out, "p2"));
+    }
+    nlog_decryptor_destroy(d);
+    sec_free_records(r);
+}
+
+/* Review item 8 (crash drain): a fatal-signal drain runs with
+ * nlog__pipeline_no_alloc set and must not allocate. A thread that never
+ * encrypted has no data key state: its encrypted fields are masked then,
+ * never written in clear and never the cause of a malloc() in a signal
+ * handler; a thread that has a key keeps encrypting. */
+static const nlog__record *drain_record;
+static nlog__redactor *drain_rd;
+static char drain_out[256];
+
+static void *drain_thread(void *arg)
+{
+    (void) arg;
+    nlog__record out;
+    const nlog__record *v = nlog__redact(drain_rd, drain_record, 1, &out);
+    for (size_t i = 0; i < v->n_fields; i++)
+        if (v->fields[i].key && strcmp(v->fields[i].key, "card") == 0)
+            snprintf(drain_out, sizeof drain_out, "%.*s", (int) v->fields[i].len, v->fields[i].v.s);
+    return NULL;
+}
+
+static void the_crash_drain_path_does_not_allocate_keys(void **state)
+{
+    (void) state;
+    nlog_config in, cfg;
+    nlog_error err;
+    tu_config(&in, NULL);
+    assert_int_equal(nlog_config_set(&in, "encrypt_fields", "card", &err), NLOG_OK);
+    snprintf(in.encryption_public_key, sizeof in.encryption_public_key, "%s", pub);
+    sec_resolved(&in, &cfg);
+    assert_int_equal(nlog__redactor_create(&cfg, 4096, &drain_rd), NLOG_OK);
+    nlog_field f[] = {NLOG_CTX("card", "4000-drain-secret")};
+    nlog__record r = {.time_ns = SEC_T0, .level = NLOG_LEVEL_INFO, .category = "app",
+                      .logger = "x", .logger_len = 1, .message = "m", .message_len = 1,
+                      .fields = f, .n_fields = 1};
+    drain_record = &r;
+    pthread_t t;
+    /* the batch workspace exists (the writer used it before the crash) */
+    assert_int_equal(pthread_create(&t, NULL, drain_thread, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(strncmp(drain_out, "enc1:", 5) == 0);
+    /* now a fresh thread drains: no key state may be made */
+    nlog__pipeline_no_alloc = 1;
+    assert_int_equal(pthread_create(&t, NULL, drain_thread, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    nlog__pipeline_no_alloc = 0;
+    assert_string_equal(drain_out, "***");
+    /* review item 8 (UBSan): a record time at the end of int64_t is no
+     * overflow in the associated data's microseconds */
+    r.time_ns = INT64_MIN;
+    assert_int_equal(pthread_create(&t, NULL, drain_thread, NULL), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_true(strncmp(drain_out, "enc1:", 5) == 0);
+    nlog__redactor_destroy(drain_rd);
+}
+
 static void without_a_key_encrypt_fields_are_masked(void **state)
 {
     (void) state;
@@ -268,6 +384,8 @@ int main(void)
         cmocka_unit_test(moved_altered_or_cut_values_fail),
         cmocka_unit_test(data_keys_rotate_per_batch_and_records_stand_alone),
         cmocka_unit_test(a_forked_child_gets_its_own_data_key),
+        cmocka_unit_test(a_child_of_raw_fork_never_reuses_the_parents_nonces),
+        cmocka_unit_test(the_crash_drain_path_does_not_allocate_keys),
         cmocka_unit_test(without_a_key_encrypt_fields_are_masked),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -416,6 +416,98 @@ static void live_detection_is_logged_with_evidence(void **state)
     sec_free_records(recs);
 }
 
+/* Review item 7: a rule grouped by, counting or sampling a masked field
+ * never carries the value into any output — not the detection record (its
+ * message, metadata.key, the sample fields), not the callback's evidence, not
+ * the JSON line replay prints — whatever the spelling of the key, and values
+ * masked by their content (a card number inside a value) show masked. */
+static void masked_group_values_never_reach_an_output(void **state)
+{
+    (void) state;
+    const char *dir = tu_scratch("detect_masked_group");
+    nlog_config c;
+    nlog_error err;
+    tu_config(&c, dir);
+    c.security_brute_force.threshold = 0;
+    c.security_targeted_brute_force.threshold = 0;
+    c.security_distributed_brute_force.threshold = 0;
+    c.security_password_spraying.threshold = 0;
+    assert_int_equal(nlog_config_set(&c, "security.rules",
+                                     "[{name: by_key, event_type: DATA_ACCESS, group_by: ApiKey, "
+                                     "threshold: 2},"
+                                     " {name: by_note, event_type: DATA_ACCESS, group_by: note, "
+                                     "threshold: 2},"
+                                     " {name: users_per_token, event_type: DATA_ACCESS, "
+                                     "group_by: ip_address, count_distinct: session_id, "
+                                     "threshold: 2}]",
+                                     &err),
+                     NLOG_OK);
+    assert_int_equal(nlog_init(&c), NLOG_OK);
+    sec_hits h = {0};
+    nlog_security_set_detection_callback(sec_collect, &h);
+    const char *sessions[] = {"sess-SECRET-one", "sess-SECRET-two"};
+    for (int i = 0; i < 2; i++) {
+        nlog_field det[] = {NLOG_META("ApiKey", "sk-SECRET-live-key"),
+                            NLOG_META("note", "card 4111 1111 1111 1111 on file")};
+        nlog_security_event ev = {.type = NLOG_SEC_DATA_ACCESS, .user_id = "u",
+                                  .ip_address = "198.51.100.7", .session_id = sessions[i],
+                                  .details = det, .n_details = 2,
+                                  .timestamp_ns = SEC_T0 + SEC_S(i)};
+        assert_int_equal(nlog_log_security_event(&ev), NLOG_OK);
+    }
+    nlog_security_set_detection_callback(NULL, NULL);
+    nlog_shutdown();
+    /* by_key and by_note fire (on "***" and on the masked note); users_per_token
+     * counts "***" once: one distinct value */
+    assert_int_equal(h.n, 2);
+    const char *secrets[] = {"sk-SECRET", "sess-SECRET", "4111 1111 1111 1111", "4111111111111111"};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < 4; i++)
+            if (strstr(h.line[k], secrets[i]))
+                fail_msg("evidence holds '%s': %s", secrets[i], h.line[k]);
+    assert_non_null(strstr(h.line[0], "\"key\":\"***\""));
+    assert_non_null(strstr(h.line[1], "\"key\":\"card *** on file\""));
+    const char *files[] = {"security.log", "netlink.log"};
+    for (size_t f = 0; f < 2; f++)
+        for (size_t i = 0; i < 4; i++)
+            if (sec_contains_file(tu_path(dir, files[f]), secrets[i]))
+                fail_msg("%s holds '%s'", files[f], secrets[i]);
+}
+
+/* Review item 8 (UBSan): times at the ends of int64_t — a forged or broken
+ * timestamp — with the longest window and cooldown (30 days) make no
+ * difference of times overflow (the ASan+UBSan stage halts on one): times
+ * are held within +-2^62 ns, and the rules still count them. */
+static void extreme_timestamps_do_not_overflow(void **state)
+{
+    (void) state;
+    base();
+    set("security.brute_force.window", "2592000");
+    set("security.brute_force.cooldown", "2592000");
+    set("security.success_after_failures.window", "2592000");
+    set("security.rules", "[{name: wide, event_type: LOGIN_FAILURE, group_by: user_id, "
+                          "count_distinct: ip_address, threshold: 3, window: 30d, cooldown: 30d}]");
+    nlog_security_detector *d = make();
+    sec_hits h = {0};
+    const int64_t times[] = {INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, -1, 1,
+                             INT64_MAX, INT64_MIN};
+    char ip[32];
+    size_t fired = 0;
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        snprintf(ip, sizeof ip, "10.0.0.%zu", i);
+        fired += feed(d, &h, NLOG_SEC_LOGIN_FAILURE, "mallory", "192.0.2.1", times[i]);
+        fired += feed(d, &h, NLOG_SEC_LOGIN_FAILURE, "mallory", ip, times[i]);
+        fired += feed(d, &h, NLOG_SEC_LOGIN_SUCCESS, "mallory", ip, times[i]);
+    }
+    assert_true(fired >= 1); /* the counts still work at the ends */
+    for (size_t k = 0; k < h.n && k < 64; k++)
+        assert_non_null(strstr(h.line[k], "\"time\":\""));
+    nlog_security_stats st = {.struct_size = sizeof st};
+    assert_int_equal(nlog_security_detector_stats(d, &st), NLOG_OK);
+    assert_int_equal(st.events, 3 * (sizeof times / sizeof times[0]));
+    nlog_security_detector_destroy(d);
+}
+
 static void detection_off_and_reconfiguration_keeps_state(void **state)
 {
     (void) state;
@@ -521,6 +613,8 @@ int main(void)
         cmocka_unit_test(custom_rule_match_distinct_and_sequence),
         cmocka_unit_test(masked_and_encrypted_fields_are_what_rules_see),
         cmocka_unit_test(live_detection_is_logged_with_evidence),
+        cmocka_unit_test(masked_group_values_never_reach_an_output),
+        cmocka_unit_test(extreme_timestamps_do_not_overflow),
         cmocka_unit_test(detection_off_and_reconfiguration_keeps_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,11 @@ static void key_names_match_by_components(void **state)
     const char *masked[] = {"password", "PASSWORD", "db_password", "userPassword", "X-Password",
                             "new.password.hint", "api_key", "x_api_key", "apiKey", "APIKey",
                             "Authorization", "session_id", "sessionId", "access_token",
-                            "refresh-token", "set-cookie", "cookie", "ssn", "client_secret"};
+                            "refresh-token", "set-cookie", "cookie", "ssn", "client_secret",
+                            /* review item 5: case and separators that got through before */
+                            "API_KEY", "api-key", "ApiKey", "APIKEY", "X-Api-Key", "CREDITCARD",
+                            "creditcard", "passWord", "pass_word", "ACCESSTOKEN",
+                            "AccessToken", "SESSIONID", "Session-Id", "PRIVATEKEY", "SetCookie"};
     for (size_t i = 0; i < sizeof masked / sizeof masked[0]; i++)
         if (key(masked[i]) != NLOG__KEY_MASK)
             fail_msg("'%s' should be masked", masked[i]);
@@ -86,7 +90,23 @@ static void card_numbers_and_bearer_tokens(void **state)
     /* not cards: Luhn fails, too short, part of a word or of a longer number */
     assert_string_equal(mask("order 4111111111111112"), "order 4111111111111112");
     assert_string_equal(mask("id 411111111111"), "id 411111111111");
-    assert_string_equal(mask("hash a4111111111111111b"), "hash a4111111111111111b");
+    assert_string_equal(mask("n 41111111111111111111111"), "n 41111111111111111111111");
+    /* review item 5: the spellings that got through before */
+    assert_string_equal(mask("hash a4111111111111111b"), "hash a***b"); /* joined to letters */
+    assert_string_equal(mask("cc4111111111111111exp0129"), "cc***exp0129");
+    assert_string_equal(mask("4111  1111  1111  1111"), "***");
+    assert_string_equal(mask("4111 - 1111 - 1111 - 1111"), "***");
+    assert_string_equal(mask("4111.1111.1111.1111"), "***");
+    assert_string_equal(mask("4111\t1111\t1111\t1111"), "***");
+    assert_string_equal(mask("4111    1111 1111 1111"), "4111    1111 1111 1111"); /* 4 blanks: no group */
+    assert_string_equal(mask("Bearer:abcdefgh12345"), "Bearer:***");
+    assert_string_equal(mask("bearer=abcdefgh12345"), "bearer=***");
+    assert_string_equal(mask("BEARER abcdefgh12345"), "BEARER ***");
+    assert_string_equal(mask("?auth=Bearer%20abcdefgh12345"), "?auth=Bearer%20***");
+    assert_string_equal(mask("?auth=Bearer+abcdefgh12345"), "?auth=Bearer+***");
+    assert_string_equal(mask("{\"Bearer\":\"abcdefgh12345\"}"), "{\"Bearer\":\"***\"}");
+    assert_string_equal(mask("Bearer\xc2\xa0" "abcdefgh12345"), "Bearer\xc2\xa0" "***");
+    assert_string_equal(mask("bearers abcdefgh12345"), "bearers abcdefgh12345");
     assert_string_equal(mask("n 41111111111111111111111"), "n 41111111111111111111111");
     assert_string_equal(mask("took 45 ms, 3 retries, 2024-01-15"), "took 45 ms, 3 retries, 2024-01-15");
     /* bearer tokens: the word stays, the token goes */
@@ -112,7 +132,10 @@ static void card_numbers_and_bearer_tokens(void **state)
 static const char *const secrets[] = {
     "hunter2-pw-value", "tok-9f8e7d6c5b4a", "4111111111111111", "5500 0000 0000 0004",
     "eyJhbGciOiJIUzI1NiJ9.SECRETBEARER", "sess-0123456789", "api-KEY-value-42",
-    "cookie-jar-value", "378282246310005", "pin-8642"};
+    "cookie-jar-value", "378282246310005", "pin-8642",
+    /* review item 5 */
+    "apikey-UPPER-77", "cc-joined-value", "pw-split-value", "4111  1111  1111  1111",
+    "4111.1111.1111.1111", "colon-bearer-tok", "encoded-bearer-tok"};
 
 static void log_everything(nlog_logger *lg)
 {
@@ -129,6 +152,12 @@ static void log_everything(nlog_logger *lg)
                  NLOG_META("card 4111111111111111", "in a key"),
                  NLOG_CTX("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.SECRETBEARER"),
                  NLOG_META("db_password", 12345678), NLOG_CTX("userPassword", true));
+    /* review item 5: spellings that got through before */
+    NLOG_WARNING(lg, "more fields", NLOG_CTX("APIKEY", "apikey-UPPER-77"),
+                 NLOG_META("CREDITCARD", "cc-joined-value"), NLOG_META("passWord", "pw-split-value"),
+                 NLOG_META("note2", "cards 4111  1111  1111  1111 and 4111.1111.1111.1111"),
+                 NLOG_META("hdr", "Bearer:colon-bearer-tok"),
+                 NLOG_META("url", "/x?auth=Bearer%20encoded-bearer-tok"));
     /* a security event and an audit record */
     nlog_field det[] = {NLOG_META("password", "hunter2-pw-value"),
                         NLOG_META("query", "card=4111111111111111")};

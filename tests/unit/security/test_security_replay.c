@@ -169,11 +169,46 @@ static void live_equals_replay_async(void **state)
     live_equals_replay(1);
 }
 
+/* Review item 8 (replay/live): a stored event stamped at the epoch
+ * (timestamp 0 µs) is replayed at that time, not taken for a live event of
+ * "now" (timestamp_ns 0 means "now" to the detectors). */
+static void events_at_the_epoch_replay_at_the_epoch(void **state)
+{
+    (void) state;
+    const char *nlog = tool();
+    if (!nlog)
+        skip();
+    const char *dir = tu_scratch("replay_epoch");
+    nlog_config c;
+    tu_config(&c, dir);
+    assert_int_equal(nlog_init(&c), NLOG_OK);
+    sec_hits h = {0};
+    nlog_security_set_detection_callback(sec_collect, &h);
+    for (int i = 1; i <= 5; i++) { /* 1..5 ns: all in the epoch's first microsecond */
+        nlog_security_event ev = {.type = NLOG_SEC_LOGIN_FAILURE, .user_id = "u",
+                                  .ip_address = "198.51.100.1", .timestamp_ns = i};
+        assert_int_equal(nlog_log_security_event(&ev), NLOG_OK);
+    }
+    nlog_security_set_detection_callback(NULL, NULL);
+    nlog_shutdown();
+    assert_int_equal(h.n, 1);
+    assert_non_null(strstr(h.line[0], "\"time\":\"1970-01-01T00:00:00.000000Z\""));
+    char cmd[8192], live[4096];
+    snprintf(live, sizeof live, "%s\n", h.line[0]);
+    snprintf(cmd, sizeof cmd, "env -u NETLINK_LOG_CONFIG '%s' security replay '%s' 2>/dev/null", nlog,
+             tu_path(dir, "security.log"));
+    char *replayed = run(cmd);
+    if (strcmp(live, replayed) != 0)
+        fail_msg("live:\n%s\nreplay:\n%s", live, replayed);
+    free(replayed);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(live_equals_replay_sync),
         cmocka_unit_test(live_equals_replay_async),
+        cmocka_unit_test(events_at_the_epoch_replay_at_the_epoch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -553,6 +553,419 @@ static void test_migrate_schema1(void **state)
     free(lag_recs);
 }
 
+/* ---- many records at one timestamp ------------------------------------------ */
+
+typedef struct tie_seen {
+    int64_t first_ts, last_ts;
+    int64_t prev_id;
+    size_t n, bad_order;
+    int ascending;
+    int64_t min_ts, max_ts;
+    int *msg_seen;             /* by message number "t<k>", when set */
+    size_t msg_cap;
+    int64_t last_id;
+} tie_seen;
+
+static int tie_collect(const nlogd_entry *e, void *user)
+{
+    tie_seen *t = user;
+    if (t->n == 0) {
+        t->first_ts = e->ts_ns;
+        t->min_ts = t->max_ts = e->ts_ns;
+    } else {
+        if (t->ascending ? e->id <= t->prev_id : e->id >= t->prev_id)
+            t->bad_order++;
+        if (t->ascending ? e->ts_ns < t->last_ts : e->ts_ns > t->last_ts)
+            t->bad_order++;
+    }
+    if (e->ts_ns < t->min_ts)
+        t->min_ts = e->ts_ns;
+    if (e->ts_ns > t->max_ts)
+        t->max_ts = e->ts_ns;
+    if (t->msg_seen && e->message[0] == 't') {
+        long k = atol(e->message + 1);
+        if (k >= 0 && (size_t) k < t->msg_cap)
+            t->msg_seen[k]++;
+    }
+    t->last_ts = e->ts_ns;
+    t->prev_id = e->id;
+    t->last_id = e->id;
+    t->n++;
+    return 0;
+}
+
+static tie_seen tie_window(nlogd_store *s, int64_t a, int64_t b, int asc, size_t limit)
+{
+    tie_seen t;
+    memset(&t, 0, sizeof t);
+    t.ascending = asc;
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = a;
+    f.end_ns = b;
+    f.ascending = asc;
+    int more;
+    assert_int_equal(nlogd_store_query(s, &f, limit, tie_collect, &t, &more), NLOG_OK);
+    if (t.n) {
+        assert_true(t.min_ts >= a);
+        assert_true(t.max_ts <= b);
+    }
+    assert_int_equal(t.bad_order, 0);
+    return t;
+}
+
+static void tie_append(nlogd_store *s, int64_t ts, size_t from, size_t n, int level)
+{
+    nlogd_record *recs = calloc(10000, sizeof *recs);
+    char (*msgs)[24] = calloc(10000, sizeof *msgs);
+    for (size_t done = 0; done < n;) {
+        size_t k = n - done < 10000 ? n - done : 10000;
+        for (size_t i = 0; i < k; i++) {
+            snprintf(msgs[i], sizeof msgs[i], "t%zu", from + done + i);
+            recs[i] = mk(ts, level, "api", "svc.t", msgs[i]);
+        }
+        append(s, recs, k, NULL);
+        done += k;
+    }
+    free(msgs);
+    free(recs);
+}
+
+/* Pages of `page` entries, each after the last id of the one before, over
+ * [a, b]: every record exactly once, in order. Returns how many. */
+static size_t tie_pages(nlogd_store *s, int64_t a, int64_t b, int asc, size_t page, size_t total)
+{
+    int *seen = calloc(total, sizeof *seen);
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = a;
+    f.end_ns = b;
+    f.ascending = asc;
+    size_t n = 0;
+    int more = 1;
+    int64_t prev = 0;
+    while (more) {
+        tie_seen t;
+        memset(&t, 0, sizeof t);
+        t.ascending = asc;
+        t.msg_seen = seen;
+        t.msg_cap = total;
+        assert_int_equal(nlogd_store_query(s, &f, page, tie_collect, &t, &more), NLOG_OK);
+        assert_int_equal(t.bad_order, 0);
+        if (n && t.n)
+            assert_true(asc ? t.first_ts >= prev : t.first_ts <= prev);
+        prev = t.last_ts;
+        n += t.n;
+        f.has_cursor = 1;
+        f.cursor_id = t.last_id;
+        if (!t.n)
+            break;
+    }
+    for (size_t i = 0; i < total; i++)
+        if (seen[i] != 1)
+            fail_msg("record t%zu listed %d times", i, seen[i]);
+    free(seen);
+    return n;
+}
+
+/* More than 1024 records in one microsecond: the 1025th and later take the
+ * ids after the microsecond's own, and windows, order and cursors stay
+ * exact — also with records of the next microsecond stored after them, and
+ * late records of the crowded microsecond after those. */
+static void test_ties_over_1024(void **state)
+{
+    (void) state;
+    const int64_t T = T0 + 123456789LL; /* not on a microsecond boundary */
+    const int64_t U = T + 1000;         /* the next microsecond */
+    nlogd_store *s = open_store("store_ties");
+    tie_append(s, T, 0, 3000, NLOG_LEVEL_INFO);
+    tie_append(s, U, 3000, 1000, NLOG_LEVEL_ERROR);
+    assert_int_equal(tie_window(s, T, T, 0, 0).n, 3000);
+    assert_int_equal(tie_window(s, U, U, 0, 0).n, 1000);
+    assert_int_equal(tie_window(s, T + 1, U, 0, 0).n, 1000); /* sub-microsecond bound */
+    assert_int_equal(tie_window(s, T, U - 1, 1, 0).n, 3000);
+    assert_int_equal(tie_window(s, T - 1000, T - 1, 0, 0).n, 0);
+    assert_int_equal(tie_window(s, U + 1, U + 5000, 0, 0).n, 0);
+    /* Late records of the crowded microsecond still sort before the next. */
+    tie_append(s, T, 4000, 500, NLOG_LEVEL_WARNING);
+    tie_seen all = tie_window(s, T, U, 0, 0); /* order checked: ts never rises */
+    assert_int_equal(all.n, 4500);
+    assert_int_equal(tie_window(s, T, T, 1, 0).n, 3500);
+    for (int asc = 0; asc < 2; asc++)
+        assert_int_equal(tie_pages(s, T, U, asc, 997, 4500), 4500);
+    /* Filters read the same ranges through the indexes once caught up. */
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = f.end_ns = T;
+    f.min_level = NLOG_LEVEL_WARNING;
+    static got g;
+    assert_int_equal(query(s, &f, 0, &g, NULL), 500);
+    memset(&f, 0, sizeof f);
+    f.has_start = f.has_end = 1;
+    f.start_ns = f.end_ns = U;
+    snprintf(f.search, sizeof f.search, "t3*");
+    assert_int_equal(query(s, &f, 0, &g, NULL), 1000);
+    /* Retention: "older than" a time deletes the crowded microsecond whole,
+     * spilled ids included; exactly at it, nothing of it. */
+    do
+        assert_int_equal(nlogd_store_maintain(s, T, &more), NLOG_OK);
+    while (more);
+    assert_int_equal(tie_window(s, T, T, 0, 0).n, 3500);
+    do
+        assert_int_equal(nlogd_store_maintain(s, T + 1, &more), NLOG_OK);
+    while (more);
+    assert_int_equal(tie_window(s, T, T, 0, 0).n, 0);
+    assert_int_equal(tie_window(s, U, U, 0, 0).n, 1000);
+    nlogd_store_stats st;
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.total, 1000);
+    assert_int_equal(st.oldest_ns, U);
+    assert_int_equal(st.newest_ns, U);
+    nlogd_store_stats_free(&st);
+    nlogd_store_close(s);
+}
+
+/* More than 2^20 records at one timestamp (the old probing gave up there
+ * and failed the whole commit). The writer never walks the records already
+ * stored at that time: after a restart (nothing cached), one more record
+ * at it costs at most two id look-ups. */
+static void test_ties_over_2_20(void **state)
+{
+    (void) state;
+    char why[256];
+    const int64_t T = T0 + 7000000000LL;
+    const size_t N = (1u << 20) + 3000;
+    const char *path = tu_path(tu_scratch("store_ties_big"), "t.db");
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    tie_append(s, T, 0, N, NLOG_LEVEL_INFO);
+    assert_int_equal(nlogd__store_id_probes(s), 0); /* one batch after another: cached */
+    nlogd_store_close(s);
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    tie_append(s, T, N, 1, NLOG_LEVEL_ERROR);
+    assert_true(nlogd__store_id_probes(s) <= 2);
+    tie_append(s, T + 1000, N + 1, 1, NLOG_LEVEL_ERROR); /* the next microsecond */
+    assert_true(nlogd__store_id_probes(s) <= 4);
+    tie_seen t = tie_window(s, T, T, 0, 0);
+    assert_int_equal(t.n, N + 1);
+    t = tie_window(s, T + 1000, T + 1000, 0, 0);
+    assert_int_equal(t.n, 1);
+    assert_int_equal(tie_window(s, T + 1, T + 999, 0, 0).n, 0);
+    /* Newest first: the next microsecond's record, then the latest at T. */
+    static got g;
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    assert_int_equal(query(s, &f, 2, &g, NULL), 2);
+    assert_string_equal(g.msgs[0], "t1051577"); /* N + 1 */
+    assert_string_equal(g.msgs[1], "t1051576"); /* N */
+    /* A page in the middle continues exactly after its cursor. */
+    f.has_cursor = 1;
+    f.cursor_id = g.ids[1];
+    assert_int_equal(query(s, &f, 3, &g, NULL), 3);
+    assert_string_equal(g.msgs[0], "t1051575");
+    assert_string_equal(g.msgs[2], "t1051573");
+    f.ascending = 1;
+    f.has_cursor = 0;
+    assert_int_equal(query(s, &f, 1, &g, NULL), 1);
+    assert_string_equal(g.msgs[0], "t0");
+    nlogd_store_close(s);
+}
+
+/* ---- the dedupe window, reused ids, names ----------------------------------- */
+
+#define HOUR_NS (3600LL * 1000000000LL)
+
+static nlogd_batch send_batch(nlogd_store *s, const char *id, uint64_t digest)
+{
+    static char msg[64];
+    static unsigned k;
+    snprintf(msg, sizeof msg, "batch %s %u", id, k++);
+    nlogd_record r = mk(T0, NLOG_LEVEL_INFO, "api", "svc", msg);
+    nlogd_batch b = {0};
+    b.recs = &r;
+    b.n = 1;
+    snprintf(b.batch_id, sizeof b.batch_id, "%s", id);
+    b.digest = digest;
+    nlogd_batch *bs[1] = {&b};
+    assert_int_equal(nlogd_store_append(s, bs, 1), NLOG_OK);
+    assert_int_equal(b.status, NLOG_OK);
+    b.recs = NULL;
+    return b;
+}
+
+static void forget_old_batches(nlogd_store *s)
+{
+    nlogd_maint m = {NLOGD_MAINT_BATCHES, 0, 0, 0};
+    unsigned did;
+    int more = 1;
+    while (more)
+        assert_int_equal(nlogd_store_maintain_ex(s, &m, &did, &more), NLOG_OK);
+}
+
+/* Batch ids are remembered for 24 hours of nlogd's running time: a retry
+ * (same body) within it is a duplicate, the same id with another body is a
+ * conflict (nothing stored, nothing dropped silently), and after it the id
+ * is forgotten (the table does not grow forever). Time while nlogd is
+ * stopped does not count. */
+static void test_batch_window(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_batches"), "t.db");
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    const int64_t t1 = T0;
+    nlogd__store_set_clock(s, t1, t1);
+    nlogd_batch b = send_batch(s, "a", 11);
+    assert_false(b.duplicate || b.conflict);
+    b = send_batch(s, "a", 11);
+    assert_true(b.duplicate && !b.conflict);
+    assert_int_equal(b.orig_accepted, 1);
+    b = send_batch(s, "a", 12); /* a counter that restarted: another body */
+    assert_true(b.conflict && !b.duplicate);
+    b = send_batch(s, "a", 0); /* no digest (as before schema 3): a duplicate */
+    assert_true(b.duplicate);
+    nlogd__store_set_clock(s, t1 + 23 * HOUR_NS, 0);
+    forget_old_batches(s);
+    assert_true(send_batch(s, "a", 11).duplicate);
+    nlogd__store_set_clock(s, t1 + 25 * HOUR_NS, 0);
+    forget_old_batches(s);
+    b = send_batch(s, "a", 11); /* forgotten: stored again */
+    assert_false(b.duplicate || b.conflict);
+    nlogd_store_stats st;
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.total, 2);
+    nlogd_store_stats_free(&st);
+    /* A batch stored just before a stop of two days is still remembered
+     * for a day of running time after the restart. */
+    const int64_t t2 = t1 + 30 * HOUR_NS;
+    nlogd__store_set_clock(s, t2, 0);
+    assert_false(send_batch(s, "b", 21).duplicate);
+    nlogd_store_close(s);
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    const int64_t restart = t2 + 48 * HOUR_NS;
+    nlogd__store_set_clock(s, restart + HOUR_NS, restart);
+    forget_old_batches(s);
+    assert_true(send_batch(s, "b", 21).duplicate);
+    assert_true(send_batch(s, "a", 11).duplicate); /* stored at t1 + 25 h, 5 h before b */
+    nlogd__store_set_clock(s, restart + 20 * HOUR_NS, 0);
+    forget_old_batches(s);
+    assert_false(send_batch(s, "a", 11).duplicate); /* 5 + 20 h of running time */
+    assert_true(send_batch(s, "b", 21).duplicate);
+    nlogd__store_set_clock(s, restart + 25 * HOUR_NS, 0);
+    forget_old_batches(s);
+    assert_false(send_batch(s, "b", 21).duplicate);
+    nlogd_store_close(s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM batches", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2); /* a and b, each stored once more */
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+typedef struct name_check {
+    size_t n, wrong;
+} name_check;
+
+/* Messages are "<logger> ...": the entry's logger must be that. */
+static int check_logger(const nlogd_entry *e, void *user)
+{
+    name_check *c = user;
+    size_t l = strlen(e->logger);
+    if (e->message_len <= l || memcmp(e->message, e->logger, l) != 0 || e->message[l] != ' ')
+        c->wrong++;
+    c->n++;
+    return 0;
+}
+
+static int64_t names_scalar(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Names whose records retention deleted are pruned, and their ids are
+ * never given to another name (a reader's cached id -> name stays right);
+ * more names than the writer's and the readers' caches hold still resolve
+ * to the right ids and names. */
+static void test_names_pruned_and_bounded(void **state)
+{
+    (void) state;
+    char why[256];
+    const char *path = tu_path(tu_scratch("store_names"), "t.db");
+    nlogd_store *s = NULL;
+    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+    enum { N = 20000 }; /* more than either cache */
+    nlogd_record *recs = calloc(N, sizeof *recs);
+    char (*lg)[16] = calloc(N, sizeof *lg), (*msg)[32] = calloc(N, sizeof *msg);
+    const int64_t old = T0 - 40 * 24 * HOUR_NS;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            snprintf(lg[i], sizeof lg[i], "old.%d", i);
+            snprintf(msg[i], sizeof msg[i], "%s r%d", lg[i], round);
+            recs[i] = mk(old + (int64_t) i * 1000, NLOG_LEVEL_INFO, "gone", lg[i], msg[i]);
+        }
+        append(s, recs, N, NULL);
+    }
+    nlogd_record keep = mk(T0, NLOG_LEVEL_INFO, "api", "kept", "kept r0");
+    append(s, &keep, 1, NULL);
+    nlogd_store_stats st;
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.n_loggers_total, N + 1);
+    for (size_t i = 0; i < st.n_loggers; i++)
+        assert_true(st.loggers[i].n == (strcmp(st.loggers[i].name, "kept") ? 2u : 1u));
+    nlogd_store_stats_free(&st);
+    name_check c = {0, 0};
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    int more;
+    assert_int_equal(nlogd_store_query(s, &f, 0, check_logger, &c, &more), NLOG_OK);
+    assert_int_equal(c.n, 2 * N + 1);
+    assert_int_equal(c.wrong, 0);
+    int64_t max_before = names_scalar(path, "SELECT max(id) FROM names");
+    /* Retention deletes the old records; their names go too. */
+    do
+        assert_int_equal(nlogd_store_maintain(s, T0 - 30 * 24 * HOUR_NS, &more), NLOG_OK);
+    while (more);
+    /* left: the category api and the logger kept */
+    assert_int_equal(names_scalar(path, "SELECT count(*) FROM names"), 2);
+    assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
+    assert_int_equal(st.total, 1);
+    assert_int_equal(st.n_loggers_total, 1);
+    assert_int_equal(st.n_categories, 1);
+    nlogd_store_stats_free(&st);
+    /* A name seen again gets a new id, after every id given before. */
+    nlogd_record again = mk(T0 + 1000, NLOG_LEVEL_INFO, "gone", "old.7", "old.7 again");
+    append(s, &again, 1, NULL);
+    assert_true(names_scalar(path, "SELECT min(id) FROM names WHERE kind = 1 AND name = 'old.7'") >
+                max_before);
+    c.n = c.wrong = 0;
+    assert_int_equal(nlogd_store_query(s, &f, 0, check_logger, &c, &more), NLOG_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.wrong, 0);
+    nlogd_store_close(s);
+    free(recs);
+    free(lg);
+    free(msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +975,10 @@ int main(void)
         cmocka_unit_test(test_queries_while_indexes_lag),
         cmocka_unit_test(test_kill9_while_indexes_lag),
         cmocka_unit_test(test_migrate_schema1),
+        cmocka_unit_test(test_ties_over_1024),
+        cmocka_unit_test(test_ties_over_2_20),
+        cmocka_unit_test(test_batch_window),
+        cmocka_unit_test(test_names_pruned_and_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
