@@ -104,7 +104,7 @@ static void *consumer(void *arg)
                     cr->order_ok = 0;
                 cr->last_id_per_producer[p] = e->id;
             }
-            cr->received++;
+            __atomic_fetch_add(&cr->received, 1, __ATOMIC_RELAXED); /* read while running */
             nlogd_live_entry_unref(e);
         }
         if (cr->toggle && ++rounds % 7 == 0) {
