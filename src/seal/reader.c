@@ -260,8 +260,12 @@ nlog__seal_read nlog__seal_reader_next(nlog__seal_reader *r, const char **ret_li
     for (;;) {
         if (r->out_at == r->out_len) {
             long n = refill(r);
-            if (n < 0)
+            if (n < 0) {
+                /* where the readable contents end: the line it was in, else
+                 * everything delivered (refill moved out_off past it) */
+                *ret_off = started || r->skipping ? r->line_off : r->out_off;
                 return NLOG__READ_ERROR;
+            }
             if (n == 0) {
                 if (r->skipping) {
                     r->skipping = 0;
@@ -299,6 +303,7 @@ nlog__seal_read nlog__seal_reader_next(nlog__seal_reader *r, const char **ret_li
             r->line_len = 0;
         } else if (line_append(r, s, take) != 0) {
             snprintf(r->err, sizeof r->err, "out of memory");
+            *ret_off = r->line_off;
             return NLOG__READ_ERROR;
         }
         r->out_at += take + (nl ? 1 : 0);

@@ -24,7 +24,9 @@ typedef enum nlog__seal_read {
     NLOG__READ_PARTIAL = 2, /* the last line, without a '\n' */
     NLOG__READ_LONG = 3,    /* a line longer than NLOG__SEAL_LINE_MAX was skipped (*ret_len:
                                its length) */
-    NLOG__READ_ERROR = -1   /* read or decompression error; why says which */
+    NLOG__READ_ERROR = -1   /* read or decompression error; why says which; *ret_off: where
+                               the readable contents end (the start of the line it broke
+                               off, in decompressed bytes) */
 } nlog__seal_read;
 
 /* Returns 0, or an errno with a message in why. */

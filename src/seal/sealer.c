@@ -365,13 +365,45 @@ fail:
     return st;
 }
 
+/* At close: the key of the epoch the last checkpoint closed must not outlive
+ * the process (the upkeep that would wipe it stops with it). Only once the
+ * state that replaced it is on disk (s->synced_gen), as in the upkeep; the
+ * writers' lock keeps another process from committing meanwhile. */
+static void wipe_closed_epoch(nlog__sealer *s)
+{
+    nlog__seal_meta *m = nlog__sealer_meta(s);
+    if (s->broken || !__atomic_load_n(&m->wipe_pending, __ATOMIC_ACQUIRE))
+        return;
+    int held = s->locked;
+    if (!held) {
+        int rc = wlock(s);
+        if (rc > 1)
+            return; /* the next writer's upkeep wipes it */
+        if (rc == 1)
+            nlog__sealer_sync(s); /* a writer died holding the lock */
+    }
+    if (!__atomic_load_n(&m->superseded, __ATOMIC_ACQUIRE) && m->wipe_pending &&
+        s->synced_gen >= m->wipe_gen) {
+        unsigned sel = nlog__sealer_sel(s);
+        sodium_memzero(&s->m->keys[(sel & 1) ^ 1u], sizeof s->m->keys[0]);
+        m->wipe_pending = 0;
+        (void) msync(s->m, sizeof *s->m, MS_SYNC);
+    }
+    if (!held)
+        wunlock(s);
+}
+
 void nlog__sealer_close(nlog__sealer *s)
 {
     if (!s)
         return;
     if (s->m) {
         /* Make what was written durable; the OFD lock goes with the fd. */
-        (void) msync(s->m, sizeof *s->m, MS_SYNC);
+        uint64_t gen = __atomic_load_n(&nlog__sealer_meta(s)->generation, __ATOMIC_ACQUIRE);
+        if (msync(s->m, sizeof *s->m, MS_SYNC) == 0) {
+            s->synced_gen = gen;
+            wipe_closed_epoch(s);
+        }
         detach(s);
     }
     if (s->wfd >= 0)
@@ -447,38 +479,14 @@ void nlog__sealer_unlock(nlog__sealer *s)
 
 /* ---- anchors and checkpoints ------------------------------------------------------ */
 
-/* The proof for epoch n: the checkpoints of epoch 0 and of each prefix of
- * n's bits, which vouch for the keys on the way from epoch 0 to n. */
-static size_t build_proof(const nlog__sealer *s, uint64_t n, uint8_t *out)
-{
-    if (n == 0)
-        return 0;
-    size_t len = 0;
-    uint64_t c = 0;
-    for (int b = 63; b >= 0; b--) {
-        if (!(n >> b & 1))
-            continue;
-        /* hop from c to c + 2^b with the checkpoint of epoch c */
-        const nlog__seal_proof_slot *p = &s->m->proof[nlog__seal_proof_level(c)];
-        nlog__seal_hdr h;
-        if (p->len < NLOG__SEAL_SIG_LEN ||
-            nlog__seal_hdr_decode(p->data, p->len - NLOG__SEAL_SIG_LEN, &h) !=
-                p->len - NLOG__SEAL_SIG_LEN ||
-            h.epoch != c)
-            return 0; /* cannot happen in a consistent state; the anchor gets no proof */
-        memcpy(out + len, p->data, p->len);
-        len += p->len;
-        c += (uint64_t) 1 << b;
-    }
-    return len;
-}
-
 static size_t render_anchor(nlog__sealer *s, const nlog__seal_head *w, const nlog__seal_keys *k,
                             char *o)
 {
     const nlog__seal_meta *m = nlog__sealer_meta(s);
     uint8_t *proof = malloc(NLOG__SEAL_PROOF_MAX * (NLOG__SEAL_HDR_MAX + NLOG__SEAL_SIG_LEN));
-    size_t plen = proof ? build_proof(s, k->epoch, proof) : 0;
+    size_t plen = proof ? nlog__seal_proof_build(s->m->proof, k->epoch, proof) : 0;
+    if (plen == (size_t) -1)
+        plen = 0; /* cannot happen in a consistent state; the anchor gets no proof */
     size_t n = nlog__seal_anchor_render(m->stream, m->name, k->epoch, w->first_uncovered, w->prev,
                                         m->gen, m->gen_len, proof, plen, m->trans, m->trans_len,
                                         o);

@@ -16,6 +16,43 @@ unsigned nlog__seal_proof_level(uint64_t e)
     return e == 0 ? NLOG__SEAL_DEPTH : (unsigned) __builtin_ctzll(e);
 }
 
+/* Appends the slot holding the checkpoint of epoch e; -1 if it does not. */
+static int put_slot(const nlog__seal_proof_slot *slots, uint64_t e, uint8_t *out, size_t *len)
+{
+    const nlog__seal_proof_slot *p = &slots[nlog__seal_proof_level(e)];
+    nlog__seal_hdr h;
+    if (p->len < NLOG__SEAL_SIG_LEN || p->len > sizeof p->data ||
+        nlog__seal_hdr_decode(p->data, p->len - NLOG__SEAL_SIG_LEN, &h) !=
+            p->len - NLOG__SEAL_SIG_LEN ||
+        h.epoch != e)
+        return -1;
+    memcpy(out + *len, p->data, p->len);
+    *len += p->len;
+    return 0;
+}
+
+size_t nlog__seal_proof_build(const nlog__seal_proof_slot *slots, uint64_t n, uint8_t *out)
+{
+    if (n == 0)
+        return 0;
+    const uint64_t before = n - 1;
+    size_t len = 0;
+    uint64_t c = 0;
+    /* hop from c to c + 2^b with the checkpoint of epoch c: the slot of c's
+     * level still holds c, as no later epoch up to n - 1 has that level */
+    for (int b = 63; b >= 0; b--) {
+        if (!(before >> b & 1))
+            continue;
+        if (put_slot(slots, c, out, &len) != 0)
+            return (size_t) -1;
+        c += (uint64_t) 1 << b;
+    }
+    /* c == n - 1: its own checkpoint, the hop to n */
+    if (put_slot(slots, c, out, &len) != 0)
+        return (size_t) -1;
+    return len;
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
     const char *c = p;

@@ -124,6 +124,16 @@ _Static_assert(sizeof(nlog__seal_head) <= 2048, "head slot");
 /* The proof level of epoch e: its number of trailing zero bits, 40 for 0. */
 unsigned nlog__seal_proof_level(uint64_t e);
 
+/* The proof of an anchor for epoch n >= 1, from slots[] (one per proof
+ * level, as in nlog__seal_file.proof): the checkpoints that lead from epoch 0
+ * to n - 1 (epoch 0, then one per set bit of n - 1, highest first), then the
+ * checkpoint of epoch n - 1 itself, which names the key of n and fixes where
+ * the anchor stands (its `first` and `prev`: docs/FORMAT.md, "Anchor").
+ * Writes headers || signatures to out (room for NLOG__SEAL_PROOF_MAX of
+ * them) and returns the length: 0 for n == 0, (size_t) -1 when a slot it
+ * needs is empty or holds another epoch. */
+size_t nlog__seal_proof_build(const nlog__seal_proof_slot *slots, uint64_t n, uint8_t *out);
+
 /* Creates a new state file at `path` (which must not exist; mode 0600) for
  * a stream whose genesis (encoding || master signature) is gen[0..gen_len),
  * with the key material of epoch 0. Written to a temporary name, fsync()ed

@@ -59,6 +59,9 @@ struct nlog__vlog {
     int prev_complete;       /* the previous file ended with a rotate checkpoint */
     int cut_file;            /* the current file ends with an incomplete line (not the last) */
     int prev_cut;
+    size_t prev_file_mal;    /* odd lines the previous file had after its last checkpoint */
+    uint64_t prev_file_mal_off; /* the offset of the last of them */
+    int missing_reported;    /* the checkpoint before the next one is missing, reported already */
 
     nlog__vproblem *probs;
     size_t n_probs, cap_probs;
@@ -95,8 +98,13 @@ struct nlog__vlog {
     int pend_full;
     vmal *mal;
     size_t n_mal, cap_mal;
+    /* odd lines beyond NLOG__VLOG_ODD_MAX since the last checkpoint: counted */
+    uint64_t odd_over, odd_over_plain, odd_over_off, odd_over_seq;
 
     uint64_t head_first;     /* the first stream starts at this seq (0: at its genesis) */
+    uint8_t head_stream[NLOG__SEAL_STREAM_LEN]; /* the first stream; only its cuts explain the head */
+    uint64_t head_prior_epoch;                  /* head_first > 0: the epoch before its anchor's */
+    uint8_t head_prior_hash[NLOG__SEAL_HASH_LEN]; /* ... and that checkpoint's chain hash */
     vcut *cuts;
     size_t n_cuts, cap_cuts;
 
@@ -114,6 +122,7 @@ struct nlog__vlog {
 
     int against_state;       /* 0 not met yet, 1 matched, -1 contradicted */
     int against_seen;        /* the exported checkpoint's stream is in this log */
+    int against_concerned;   /* the exported checkpoint is about this log (after finish) */
     int last_partial;        /* the log's last line is incomplete */
     uint64_t trailing_ended; /* records of streams that were replaced, never covered */
 
@@ -174,12 +183,6 @@ static int grow(void **p, size_t *cap, size_t need, size_t item)
     return 0;
 }
 
-static const char *b64id(const uint8_t *p, size_t n, char *out)
-{
-    out[nlog__b64_encode(p, n, out)] = '\0';
-    return out;
-}
-
 static void lose_trust(nlog__vlog *v)
 {
     v->trusted = 0;
@@ -187,6 +190,7 @@ static void lose_trust(nlog__vlog *v)
     v->n_pend = 0;
     v->suspect = 0;
     v->prev_known = 0;
+    v->missing_reported = 0;
 }
 
 /* Key certified for `epoch` at this point, or NULL. */
@@ -295,10 +299,21 @@ static void flush_malformed(nlog__vlog *v)
                     (unsigned long long) v->mal[i].len);
     }
     v->n_mal = 0;
+    if (v->odd_over) {
+        problem(v, v->odd_over_plain == v->odd_over ? NLOG_SEAL_UNSEALED : NLOG_SEAL_MALFORMED,
+                v->odd_over_seq, (int64_t) v->odd_over_off,
+                "%llu more lines in the sealed part are not sealed records (%llu without a "
+                "seal, %llu malformed), from this byte on; only the first %d are listed",
+                (unsigned long long) v->odd_over, (unsigned long long) v->odd_over_plain,
+                (unsigned long long) (v->odd_over - v->odd_over_plain), NLOG__VLOG_ODD_MAX);
+        v->odd_over = v->odd_over_plain = 0;
+    }
 }
 
 void nlog__vlog_file(nlog__vlog *v, const char *path, int last)
 {
+    v->prev_file_mal = v->n_mal;
+    v->prev_file_mal_off = v->n_mal ? v->mal[v->n_mal - 1].off : 0;
     if (v->n_files)
         flush_malformed(v);
     if (grow((void **) &v->files, &v->cap_files, v->n_files + 1, sizeof *v->files) != 0)
@@ -367,8 +382,16 @@ static void on_odd(nlog__vlog *v, uint64_t off, size_t len, int plain)
         v->sum.unsealed_leading++;
         return;
     }
-    if (grow((void **) &v->mal, &v->cap_mal, v->n_mal + 1, sizeof *v->mal) != 0)
+    if (v->n_mal >= NLOG__VLOG_ODD_MAX ||
+        grow((void **) &v->mal, &v->cap_mal, v->n_mal + 1, sizeof *v->mal) != 0) {
+        /* bounded memory: the rest is one problem, reported with the others */
+        if (!v->odd_over++) {
+            v->odd_over_off = off;
+            v->odd_over_seq = expected_seq(v);
+        }
+        v->odd_over_plain += plain != 0;
         return;
+    }
     v->mal[v->n_mal].off = off;
     v->mal[v->n_mal].len = len;
     v->mal[v->n_mal].seq = expected_seq(v);
@@ -536,7 +559,11 @@ static void apply_notes(nlog__vlog *v, const nlog__seal_extra *x)
                 v->mal[i] = v->mal[--v->n_mal];
                 break;
             }
-    if (x->has_cut)
+    /* A cut only explains the missing beginning of the stream the log starts
+     * with, and only up to its first anchor, whose place the signature of
+     * the epoch before it fixes (anchor_placed()): a key of a later epoch
+     * cannot move it. */
+    if (x->has_cut && memcmp(v->stream, v->head_stream, sizeof v->stream) == 0)
         add_cut(v, x->cut_first, x->cut_last);
 }
 
@@ -591,15 +618,11 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
         return;
     }
     const uint64_t fu = v->first_uncovered, e = c->hdr.epoch;
-    if (memcmp(c->hdr.stream, v->stream, sizeof v->stream) != 0) {
-        char id[32];
-        if (v->trusted)
-            problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
-                    "a checkpoint of another stream (%s) inside this one",
-                    b64id(c->hdr.stream, sizeof c->hdr.stream, id));
-        return;
-    }
-    const uint8_t *k = key_for(v, e);
+    /* Another stream's id inside this stream: one writer state writes one
+     * stream, so it is this stream's checkpoint damaged (or one spliced in):
+     * judged like a checkpoint that does not verify, by the next one. */
+    const int foreign = memcmp(c->hdr.stream, v->stream, sizeof v->stream) != 0;
+    const uint8_t *k = foreign ? NULL : key_for(v, e);
     int valid = k && nlog__seal_hdr_verify(&c->hdr, c->sig, k);
     /* A genuine key of a later epoch signing the range the next epoch should
      * cover is someone with a stolen state re-sealing the past: judged like
@@ -615,8 +638,9 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
             v->prev_known = 0;
         }
         v->suspect = 1;
-        v->suspect_kind = !k || e != v->epoch ? NLOG_SEAL_UNKNOWN_KEY_EPOCH
-                                              : NLOG_SEAL_CHECKPOINT_SIG;
+        v->suspect_kind = foreign                ? NLOG_SEAL_CHECKPOINT_SIG
+                          : !k || e != v->epoch ? NLOG_SEAL_UNKNOWN_KEY_EPOCH
+                                                : NLOG_SEAL_CHECKPOINT_SIG;
         v->suspect_epoch = e;
         v->suspect_first = c->hdr.first;
         v->suspect_last = c->hdr.last;
@@ -637,9 +661,19 @@ static void on_checkpoint(nlog__vlog *v, const char *line, size_t len, uint64_t 
         v->first_uncovered = c->hdr.first;
         goto accept;
     }
-    int reported = v->suspect;
+    int reported = v->suspect || v->missing_reported;
+    v->missing_reported = 0;
     judge_suspect(v, c);
-    if (!reported && c->hdr.first > fu) {
+    if (!reported && c->hdr.first > fu && v->n_mal) {
+        /* the odd line before this checkpoint is the missing one, damaged */
+        const vmal *m = &v->mal[--v->n_mal];
+        problem(v, NLOG_SEAL_MALFORMED, fu, (int64_t) m->off,
+                "a damaged line of %llu bytes stands where the checkpoint of epoch %llu "
+                "(records %llu..%llu) should be",
+                (unsigned long long) m->len, (unsigned long long) v->epoch,
+                (unsigned long long) fu, (unsigned long long) (c->hdr.first - 1));
+        reported = 1;
+    } else if (!reported && c->hdr.first > fu) {
         problem(v, NLOG_SEAL_CHAIN_BREAK, fu, (int64_t) off,
                 "no checkpoint covers records %llu..%llu: the checkpoint of epoch %llu is missing",
                 (unsigned long long) fu, (unsigned long long) (c->hdr.first - 1),
@@ -800,6 +834,47 @@ static int prove(const nlog__seal_anchor *a, uint8_t out[NLOG__SEAL_PK_LEN], cha
     return 1;
 }
 
+/* Whether the anchor stands where signed data put it. Its `first` and
+ * `prev` are not signed themselves: an anchor of epoch 0 starts at record 1
+ * from the genesis, and any other must carry, as the last step of its proof,
+ * the checkpoint of the epoch before (signed by that epoch's key, which
+ * prove() checked) and continue exactly it. Without this, whoever holds a
+ * later epoch's key could start a log anywhere in an epoch that is closed
+ * and re-seal the records from there on (docs/FORMAT.md, "Threat model"). */
+static int anchor_placed(const nlog__seal_anchor *a, char *why, size_t why_size)
+{
+    uint8_t h[32];
+    if (a->epoch == 0) {
+        nlog__seal_gen_hash(&a->gen, a->gen_sig, h);
+        if (a->first != 1 || memcmp(h, a->prev, 32) != 0) {
+            snprintf(why, why_size, "an anchor of epoch 0 must start at record 1 from the "
+                                    "genesis");
+            return 0;
+        }
+        return 1;
+    }
+    const size_t n = a->n_proof;
+    const nlog__seal_hdr *p = n ? &a->proof[n - 1] : NULL;
+    if (!p || p->epoch != a->epoch - 1) {
+        snprintf(why, why_size,
+                 "the proof of an anchor for epoch %llu must end with the checkpoint of epoch "
+                 "%llu",
+                 (unsigned long long) a->epoch, (unsigned long long) (a->epoch - 1));
+        return 0;
+    }
+    nlog__seal_hdr_hash(p, a->proof_sig[n - 1], h);
+    if (a->first != p->last + 1 || memcmp(h, a->prev, 32) != 0) {
+        snprintf(why, why_size,
+                 "the anchor claims to start at record %llu, but the signed checkpoint of "
+                 "epoch %llu it continues ends at record %llu%s",
+                 (unsigned long long) a->first, (unsigned long long) p->epoch,
+                 (unsigned long long) p->last,
+                 a->first == p->last + 1 ? " (and its prev is not that checkpoint's hash)" : "");
+        return 0;
+    }
+    return 1;
+}
+
 /* Makes the anchor's stream and key the current ones. `keep`: it continues
  * the stream (keys certified earlier stay known). */
 static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk, int keep)
@@ -838,6 +913,68 @@ static void adopt_anchor(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_
         store_slot(v, &a->proof[i], a->proof_sig[i]);
 }
 
+/* Whether the anchor opens the next file of the stream right after a range
+ * whose checkpoint the previous file should have ended with, but which did not
+ * verify (the suspect), is damaged (an odd line) or is gone: the anchor's proof
+ * ends with that very checkpoint, genuine, covering from the first uncovered
+ * record on. */
+static int continues_range(const nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk)
+{
+    if (!v->trusted || !v->first_line || v->n_files < 2 || v->prev_complete || a->epoch == 0 ||
+        a->first <= v->first_uncovered || !a->n_proof)
+        return 0; /* a rotate checkpoint ended the previous file: a segment is missing */
+    const nlog__seal_hdr *p = &a->proof[a->n_proof - 1]; /* epoch a->epoch - 1 */
+    const uint8_t *k = key_for(v, a->epoch);
+    return a->epoch == (v->suspect ? v->epoch : v->epoch + 1) && p->first == v->first_uncovered &&
+           (!k || memcmp(k, pk, NLOG__SEAL_PK_LEN) == 0);
+}
+
+/* Goes on in the next file as if the missing or bad checkpoint stood at the
+ * end of the previous one: its records stay pending, and the next checkpoint,
+ * which repeats their tags, checks them one by one (and judges the suspect). */
+static void bridge(nlog__vlog *v, const nlog__seal_anchor *a, const uint8_t *pk)
+{
+    const uint64_t fu = v->first_uncovered, missing = a->epoch - 1, max_seq = v->max_seq;
+    const size_t n_pend = v->n_pend;
+    const int suspect = v->suspect;
+    if (v->prev_cut) {
+        problem(v, NLOG_SEAL_TRUNCATED, expected_seq(v), 0,
+                "the previous file %s was cut short before the checkpoint of epoch %llu that "
+                "ended it (records %llu..%llu)",
+                v->n_files > 1 ? v->files[v->n_files - 2] : "", (unsigned long long) missing,
+                (unsigned long long) fu, (unsigned long long) (a->first - 1));
+    } else if (!suspect && !v->prev_file_mal) {
+        problem(v, NLOG_SEAL_CHAIN_BREAK, fu, 0,
+                "the checkpoint of epoch %llu (records %llu..%llu) that ended the previous file "
+                "%s is missing",
+                (unsigned long long) missing, (unsigned long long) fu,
+                (unsigned long long) (a->first - 1),
+                v->n_files > 1 ? v->files[v->n_files - 2] : "");
+    } /* else: the suspect is judged by the next checkpoint; an odd line in its
+       * place was reported as MALFORMED or UNSEALED */
+    adopt_anchor(v, a, pk, 1);
+    v->first_uncovered = fu;
+    v->n_pend = n_pend;
+    v->suspect = suspect;
+    v->missing_reported = 1;
+    v->last_valid = 0;
+    if (max_seq > v->max_seq)
+        v->max_seq = max_seq;
+}
+
+/* Whether the log called `log` (a file family, "DIR/" in front when several
+ * directories hold one of that name; a lone compressed file keeps its .zst
+ * or .gz) is the one a genesis names. */
+static int names_log(const char *log, const char *name)
+{
+    const char *base = strrchr(log, '/');
+    base = base ? base + 1 : log;
+    size_t n = strlen(name);
+    if (strncmp(base, name, n) != 0)
+        return 0;
+    return base[n] == '\0' || strcmp(base + n, ".zst") == 0 || strcmp(base + n, ".gz") == 0;
+}
+
 static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
 {
     char why[256];
@@ -860,14 +997,8 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
         snprintf(why, sizeof why, "the master's signature on the stream's genesis is invalid");
     } else if (!prove(a, pk, why, sizeof why)) {
         bad = NLOG_SEAL_CHECKPOINT_SIG;
-    } else if (a->epoch == 0) {
-        uint8_t gh[32];
-        nlog__seal_gen_hash(&a->gen, a->gen_sig, gh);
-        if (a->first != 1 || memcmp(gh, a->prev, 32) != 0) {
-            bad = NLOG_SEAL_CHAIN_BREAK;
-            snprintf(why, sizeof why, "an anchor of epoch 0 must start at record 1 from the "
-                                      "genesis");
-        }
+    } else if (!anchor_placed(a, why, sizeof why)) {
+        bad = NLOG_SEAL_CHAIN_BREAK;
     }
     if (bad != NLOG_SEAL_OK) {
         /* the records it would vouch for: from the stream's start for an
@@ -875,19 +1006,45 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
         uint64_t at = a->epoch == 0 ? 1 : same ? v->first_uncovered : a->first;
         if (!same || v->trusted)
             problem(v, bad, at, (int64_t) off, "anchor: %s", why);
-        if (!same)
+        /* A bad anchor inside a stream does not start another one (its
+         * stream id may be what is damaged): the stream's next good anchor
+         * brings trust back without a second report. */
+        if (!v->have_stream) {
             v->sum.streams++;
+            memcpy(v->stream, a->stream, sizeof v->stream);
+        }
         v->have_stream = 1;
-        memcpy(v->stream, a->stream, sizeof v->stream);
         lose_trust(v);
         return;
     }
+    if (same && continues_range(v, a, pk)) {
+        bridge(v, a, pk);
+        return;
+    }
     if (same) {
+        /* a checkpoint that did not verify before this anchor: no later one
+         * of its range follows, so it is judged now, before what the anchor
+         * says about the file boundary */
+        if (v->trusted && v->suspect)
+            judge_suspect(v, NULL);
         if (a->first != v->first_uncovered || a->epoch != v->epoch ||
             memcmp(a->prev, v->prev, 32) != 0 ||
             (v->trusted && key_for(v, a->epoch) && memcmp(pk, key_for(v, a->epoch), 32) != 0)) {
             if (!v->trusted) {
                 /* trust comes back here; what was lost was reported */
+            } else if (v->first_line && v->n_files > 1 && !v->prev_complete && !v->prev_cut &&
+                       v->prev_file_mal &&
+                       a->first > v->first_uncovered) {
+                size_t cur = v->cur;
+                v->cur = v->n_files - 2;
+                problem(v, NLOG_SEAL_MALFORMED, v->first_uncovered,
+                        (int64_t) v->prev_file_mal_off,
+                        "records %llu..%llu are not covered: the previous file %s ends with "
+                        "damaged lines where their checkpoints should be",
+                        (unsigned long long) v->first_uncovered,
+                        (unsigned long long) (a->first - 1),
+                        v->files[v->n_files - 2]);
+                v->cur = cur;
             } else if (a->first > v->first_uncovered || a->epoch > v->epoch) {
                 nlog_seal_kind kind = !v->first_line     ? NLOG_SEAL_CHAIN_BREAK
                                       : v->prev_complete ? NLOG_SEAL_MISSING_SEGMENT
@@ -947,10 +1104,24 @@ static void on_anchor(nlog__vlog *v, const char *line, size_t len, uint64_t off)
                     "a new stream starts here at record %llu (epoch %llu): its beginning is "
                     "missing",
                     (unsigned long long) a->first, (unsigned long long) a->epoch);
-    } else if (a->epoch != 0) {
-        v->head_first = a->first; /* explained by retention, or partial input: decided at the end */
+    } else {
+        memcpy(v->head_stream, a->stream, sizeof v->head_stream);
+        if (a->epoch != 0) {
+            /* explained by retention, or partial input: decided at the end */
+            v->head_first = a->first;
+            v->head_prior_epoch = a->epoch - 1;
+            memcpy(v->head_prior_hash, a->prev, sizeof v->head_prior_hash);
+        }
     }
     v->sum.streams++;
+    /* The genesis, signed by the master, names the log the stream belongs to:
+     * another log's stream under this name (netlink.log's records served as
+     * audit.log) verifies on its own, so it is said here. */
+    if (!names_log(v->name, a->gen.name))
+        problem(v, NLOG_SEAL_CHAIN_BREAK, a->first, (int64_t) off,
+                "this stream belongs to the log %s (its signed genesis says so), not to %s: "
+                "the file was renamed or substituted",
+                a->gen.name, v->name);
     adopt_anchor(v, a, pk, 0);
 }
 
@@ -1127,12 +1298,27 @@ void nlog__vlog_finish(nlog__vlog *v)
         problem(v, NLOG_SEAL_UNSEALED, 0, -1, "no sealed stream in this log (no anchor line)");
     }
     int relevant = v->against && (v->against_seen || strcmp(v->against->name, v->name) == 0);
+    v->against_concerned = relevant;
     if (relevant && v->against_state == 0) {
         const nlog__seal_hdr *f = &v->against->hdr;
         int same = v->have_stream && memcmp(v->against->stream, v->stream, 16) == 0;
         uint64_t next = v->max_seq + 1;
-        if (same && v->sum.retention_last >= f->last) {
-            /* deleted by retention since: nothing to compare */
+        if (same && v->head_first > 1 && f->epoch <= v->head_prior_epoch) {
+            /* The log starts after the export, at an anchor that continues the
+             * checkpoint of epoch head_prior_epoch (signed, in its proof). */
+            if (f->epoch == v->head_prior_epoch &&
+                memcmp(v->head_prior_hash, v->against->hash, 32) != 0) {
+                v->cur = 0;
+                problem(v, NLOG_SEAL_ROLLBACK, v->head_first, 0,
+                        "the log starts after a checkpoint of epoch %llu that differs from the "
+                        "exported one",
+                        (unsigned long long) f->epoch);
+            } else if (f->epoch < v->head_prior_epoch) {
+                /* the exported range lies before the log's start: deleted by a
+                 * retention record signed in this log (reported with its range),
+                 * or a MISSING_SEGMENT reported above; nothing was compared */
+                relevant = 0;
+            }
         } else if (!same || v->epoch <= f->epoch || next <= f->last) {
             v->cur = v->n_files ? v->n_files - 1 : 0;
             int cut = v->last_partial || v->cut_file;
@@ -1183,33 +1369,17 @@ void nlog__vlog_against_absent(nlog__vlog *v)
         qsort(v->probs, v->n_probs, sizeof *v->probs, cmp_problem);
 }
 
+int nlog__vlog_against_concerned(const nlog__vlog *v)
+{
+    return v->against_concerned;
+}
+
 const char *nlog__vlog_name(const nlog__vlog *v)
 {
     return v->name;
 }
 
 /* ---- exported checkpoints ---------------------------------------------------------- */
-
-static size_t export_proof(const nlog__vlog *v, uint64_t n, uint8_t *out)
-{
-    size_t len = 0;
-    uint64_t c = 0;
-    for (int b = 63; b >= 0 && n; b--) {
-        if (!(n >> b & 1))
-            continue;
-        const nlog__seal_proof_slot *p = &v->slots[nlog__seal_proof_level(c)];
-        nlog__seal_hdr h;
-        if (p->len < NLOG__SEAL_SIG_LEN ||
-            nlog__seal_hdr_decode(p->data, p->len - NLOG__SEAL_SIG_LEN, &h) !=
-                p->len - NLOG__SEAL_SIG_LEN ||
-            h.epoch != c)
-            return (size_t) -1;
-        memcpy(out + len, p->data, p->len);
-        len += p->len;
-        c += (uint64_t) 1 << b;
-    }
-    return len;
-}
 
 int nlog__vlog_export(const nlog__vlog *v, const char *path, char *why, size_t why_size)
 {
@@ -1225,9 +1395,10 @@ int nlog__vlog_export(const nlog__vlog *v, const char *path, char *why, size_t w
     int err = 0;
     if (!proof || !buf) {
         err = ENOMEM;
+        snprintf(why, why_size, "%s: out of memory", v->name);
         goto out;
     }
-    size_t pl = export_proof(v, h->epoch, proof);
+    size_t pl = nlog__seal_proof_build(v->slots, h->epoch, proof);
     if (pl == (size_t) -1) {
         snprintf(why, why_size, "%s: the proof of epoch %llu is incomplete", v->name,
                  (unsigned long long) h->epoch);
@@ -1245,6 +1416,7 @@ int nlog__vlog_export(const nlog__vlog *v, const char *path, char *why, size_t w
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         err = errno;
+        snprintf(why, why_size, "cannot write %s: %s", path, strerror(err));
         goto out;
     }
     size_t done = 0;
@@ -1292,21 +1464,29 @@ int nlog__vagainst_parse(const char *data, size_t len, const nlog__vkeys *keys,
         snprintf(why, why_size, "out of memory");
         return -1;
     }
-    char w[256];
+    char w[256] = "";
     int rc = -1;
     uint64_t seq;
     nlog__seal_anchor *a = v->an;
     nlog__seal_ckpt *c = v->ck;
     uint8_t pk[NLOG__SEAL_PK_LEN];
-    if (nlog__seal_line_classify(data, n1, &seq) != NLOG__LINE_ANCHOR ||
-        nlog__seal_anchor_parse(data, n1, a, w, sizeof w) != 0) {
+    if (nlog__seal_line_classify(data, n1, &seq) != NLOG__LINE_ANCHOR) {
         snprintf(why, why_size, "line 1 is not an anchor line");
-    } else if (nlog__seal_line_classify(l2, n2, &seq) != NLOG__LINE_CHECKPOINT ||
-               nlog__seal_ckpt_parse(l2, n2, c, w, sizeof w) != 0) {
-        snprintf(why, why_size, "line 2 is not a checkpoint line (%s)", w);
-    } else if (!master_trusted(v, a, w, sizeof w) || !nlog__seal_gen_verify(&a->gen, a->gen_sig) ||
-               !prove(a, pk, w, sizeof w)) {
+    } else if (nlog__seal_anchor_parse(data, n1, a, w, sizeof w) != 0) {
+        snprintf(why, why_size, "line 1 is not a valid anchor line (%s)", w);
+    } else if (nlog__seal_line_classify(l2, n2, &seq) != NLOG__LINE_CHECKPOINT) {
+        snprintf(why, why_size, "line 2 is not a checkpoint line");
+    } else if (nlog__seal_ckpt_parse(l2, n2, c, w, sizeof w) != 0) {
+        snprintf(why, why_size, "line 2 is not a valid checkpoint line (%s)", w);
+    } else if (!master_trusted(v, a, w, sizeof w)) {
         snprintf(why, why_size, "it does not verify with the given key(s): %s", w);
+    } else if (!nlog__seal_gen_verify(&a->gen, a->gen_sig)) {
+        snprintf(why, why_size, "it does not verify with the given key(s): the master's "
+                                "signature on the stream's genesis is invalid");
+    } else if (!prove(a, pk, w, sizeof w)) {
+        snprintf(why, why_size, "it does not verify with the given key(s): %s", w);
+    } else if (!anchor_placed(a, w, sizeof w)) {
+        snprintf(why, why_size, "its anchor: %s", w);
     } else if (memcmp(c->hdr.stream, a->stream, 16) != 0 || c->hdr.epoch != a->epoch ||
                c->hdr.first != a->first || memcmp(c->hdr.prev, a->prev, 32) != 0 ||
                !nlog__seal_hdr_verify(&c->hdr, c->sig, pk)) {

@@ -13,8 +13,9 @@
  * "Verification", lists which kind is reported when.
  *
  * The engine reads no files itself (verify_api.c and the fuzz target feed
- * it), keeps bounded memory (at most NLOG__VLOG_PENDING_MAX pending records
- * and max_problems problems), and never trusts a length from the input.
+ * it), keeps bounded memory (at most NLOG__VLOG_PENDING_MAX pending records,
+ * NLOG__VLOG_ODD_MAX odd lines and max_problems problems), and never trusts a
+ * length from the input.
  * Tested by: tests/unit/seal/test_seal_verify.c, test_seal_attacks.c;
  * fuzzed by tests/fuzz/fuzz_seal_verify.c */
 #ifndef NLOG_SEAL_VERIFY_H
@@ -31,6 +32,9 @@
 #include "seal/wire.h"
 
 #define NLOG__VLOG_PENDING_MAX 100000 /* records without a checkpoint that are kept */
+/* Odd lines (unsealed, malformed) kept one by one until the next checkpoint,
+ * which may name up to 8 as crash fragments; more are one counted problem. */
+#define NLOG__VLOG_ODD_MAX 1000
 
 /* The trusted master public keys. */
 typedef struct nlog__vkeys {
@@ -94,6 +98,10 @@ const char *nlog__vlog_name(const nlog__vlog *v);
 /* The exported checkpoint concerns none of the inputs and this is the only
  * log: it was replaced altogether (ROLLBACK). After finish. */
 void nlog__vlog_against_absent(nlog__vlog *v);
+/* The exported checkpoint is about this log (its stream or its name), even
+ * if it could not be compared (it lies in a range deleted by retention).
+ * After finish. */
+int nlog__vlog_against_concerned(const nlog__vlog *v);
 
 /* Writes the last verified checkpoint with its proof (see seal.h). Returns
  * 0, ESTATE-like -1 when there is none or the log has problems (why says),

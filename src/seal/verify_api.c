@@ -350,7 +350,7 @@ nlog_status nlog_seal_verify(const nlog_seal_verify_opts *opts, const char *cons
     if (st == NLOG_OK && r->against) {
         int found = 0;
         for (size_t i = 0; i < r->n_logs; i++)
-            found |= nlog__vlog_summary(r->logs[i])->against_checked;
+            found |= nlog__vlog_against_concerned(r->logs[i]);
         if (!found && r->n_logs == 1) {
             nlog__vlog_against_absent(r->logs[0]);
         } else if (!found) {

@@ -6,7 +6,8 @@
  *
  * Exit status: 0 every log verified; 1 a log failed verification; 2 usage
  * error; 3 nothing could be verified (unreadable input, invalid key or
- * exported checkpoint file).
+ * exported checkpoint file) or an export could not be written (a log with no
+ * checkpoint yet is skipped, with a note on stderr).
  * Tested by: tests/integration/seal/cli_seal.sh */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +27,8 @@ static const char usage_text[] =
     "  --key PUB                 a trusted public key (seal.pub); repeatable\n"
     "  --json                    one JSON object on stdout instead of text\n"
     "  --export-checkpoint F     after a successful verification, write the last\n"
-    "                            checkpoint of the log to F (F.<log> for several logs)\n"
+    "                            checkpoint of the log to F (F.<log> for several logs,\n"
+    "                            '/' in <log> as '_'; logs without one are skipped)\n"
     "  --against F               the logs must still extend the exported checkpoint F\n"
     "                            (detects truncation and rollback to an older copy)\n"
     "  --partial                 the inputs need not start at the log's beginning\n"
@@ -35,6 +37,13 @@ static const char usage_text[] =
     "Exit status: 0 verified, 1 verification failed, 2 usage error, 3 cannot verify.\n";
 
 #define MAX_KEYS 16
+
+/* The characters a log name keeps in an export's file name suffix. */
+static int sane_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '-' || c == '_';
+}
 #define MAX_PATHS 4096
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -316,19 +325,34 @@ int tool_cmd_verify(int argc, char **argv)
     if (export_path && rc == 0) {
         size_t n = nlog_seal_report_n_logs(report);
         for (size_t i = 0; i < n; i++) {
+            const char *name = nlog_seal_report_log(report, i)->name;
             char p[4096];
-            if (n == 1)
+            if (n == 1) {
                 snprintf(p, sizeof p, "%s", export_path);
-            else
-                snprintf(p, sizeof p, "%s.%s", export_path, nlog_seal_report_log(report, i)->name);
-            if (nlog_seal_report_export_checkpoint(report, i, p) != NLOG_OK) {
+            } else {
+                /* F.<log>; with several directories a log's name holds a '/',
+                 * which must not make the export land in another directory */
+                int k = snprintf(p, sizeof p, "%s.", export_path);
+                for (const char *c = name; *c && k >= 0 && (size_t) k + 1 < sizeof p; c++)
+                    p[k++] = sane_name_char(*c) ? *c : '_';
+                if (k >= 0 && (size_t) k < sizeof p)
+                    p[k] = '\0';
+            }
+            nlog_status es = nlog_seal_report_export_checkpoint(report, i, p);
+            if (es == NLOG_ESTATE) {
+                /* a log that has no checkpoint yet (only trailing records):
+                 * nothing to export for it, which is not a failure */
+                fprintf(stderr, "nlog verify: %s: nothing exported for this log\n",
+                        nlog_errmsg());
+                continue;
+            }
+            if (es != NLOG_OK) {
                 snprintf(export_err, sizeof export_err, "%s", nlog_errmsg());
                 rc = 3;
                 break;
             }
             if (!json && !quiet)
-                printf("exported the last checkpoint of %s to %s\n",
-                       nlog_seal_report_log(report, i)->name, p);
+                printf("exported the last checkpoint of %s to %s\n", name, p);
         }
     } else if (export_path) {
         snprintf(export_err, sizeof export_err, "verification failed: no checkpoint exported");

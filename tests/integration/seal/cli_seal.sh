@@ -97,6 +97,29 @@ has_out "\"kind\":\"MAC_MISMATCH\",\"seq\":$bad"
 run 1 "$nlog" verify --key "$keys/seal.pub" --export-checkpoint "$tmp/none" "$logs/netlink.log"
 has_err "no checkpoint exported"
 [ ! -e "$tmp/none" ] || fail "a checkpoint was exported from a log that failed"
+# export from a directory where one log has no checkpoint yet: skipped, said so, exit 0
+mkdir -p "$tmp/exp1" "$tmp/exp2"
+cp "$tmp/netlink.orig" "$tmp/exp1/netlink.log"
+head -n 2 "$logs/audit.log" >"$tmp/exp1/audit.log"   # its anchor and first record only
+run 0 "$nlog" verify --key "$keys/seal.pub" --export-checkpoint "$tmp/e1" "$tmp/exp1"
+has_out "exported the last checkpoint of netlink.log to $tmp/e1.netlink.log"
+has_err "audit.log"
+has_err "nothing exported for this log"
+[ -s "$tmp/e1.netlink.log" ] || fail "no export for netlink.log"
+[ ! -e "$tmp/e1.audit.log" ] || fail "an export for a log without a checkpoint"
+run 0 "$nlog" verify --key "$keys/seal.pub" --against "$tmp/e1.netlink.log" "$tmp/exp1/netlink.log"
+# several directories: the log names hold a '/', the export names do not
+cp "$tmp/netlink.orig" "$tmp/exp2/netlink.log"
+run 0 "$nlog" verify --key "$keys/seal.pub" --export-checkpoint "$tmp/e2" "$tmp/exp1" "$tmp/exp2"
+n_e2=$(find "$tmp" -maxdepth 1 -name 'e2.*netlink.log' -type f | wc -l)
+[ "$n_e2" -eq 2 ] || fail "want 2 exports e2.*netlink.log in $tmp, found $n_e2"
+[ -z "$(find "$tmp" -mindepth 2 -name 'netlink.log' -newer "$tmp/e1.netlink.log" -path '*e2*')" ] ||
+    fail "an export went into a subdirectory"
+# a real write error is exit 3
+run 3 "$nlog" verify --key "$keys/seal.pub" --export-checkpoint "$tmp/no/such/dir/f" \
+    "$tmp/exp1/netlink.log"
+has_err "cannot write"
+
 # truncated into the sealed part, against the exported checkpoint
 head -c 1500 "$tmp/netlink.orig" >"$logs/netlink.log"
 run 1 "$nlog" verify --key "$keys/seal.pub" --against "$tmp/ckpt" "$logs/netlink.log"

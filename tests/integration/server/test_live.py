@@ -1066,14 +1066,18 @@ def group_tls(a):
     check(st == 200 and json.loads(data)["status"] == "ok", "HTTPS round trip")
     log = open(os.path.join(a.work, "nlogd.log")).read()
     check("https://127.0.0.1" in log, "nlogd says https")
-    # plain HTTP to the TLS port is not served as if it were fine
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
-        c.request("GET", "/health")
-        st2 = c.getresponse().status
-    except Exception:  # noqa: BLE001
-        st2 = None
-    check(st2 != 200, "plain HTTP on the TLS port gets no answer: %s" % st2)
+    # plain HTTP to the TLS port is not served as if it were fine. Not under ASan: after
+    # CivetWeb's failed handshake (Debian's libcivetweb and libssl, not instrumented) the
+    # worker's exit trips ASan's own thread teardown (CHECK failed in FakeStack::Destroy,
+    # nlogd aborts at SIGTERM, 5 runs in 6); the same path is clean under valgrind.
+    if "address" not in os.environ.get("NLOG_TEST_SANITIZE", ""):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=10)
+            c.request("GET", "/health")
+            st2 = c.getresponse().status
+        except Exception:  # noqa: BLE001
+            st2 = None
+        check(st2 != 200, "plain HTTP on the TLS port gets no answer: %s" % st2)
 
     async def go():
         async with connect(srv, "level=WARNING") as w:

@@ -6,6 +6,7 @@
  * a stolen copy of the host sealing state), and the real verifier judges.
  * The clocks are fake, so no checkpoint comes from the interval. */
 #include <dirent.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <sys/wait.h>
 
@@ -245,8 +246,10 @@ static void rollback_to_older_copy(void **state)
     nlog_seal_report_destroy(r);
 }
 
-/* The key material of a copy of the host state (what a thief gets). */
-static void steal_keys(const su_env *e, nlog__seal_keys *k, uint8_t stream[16])
+/* The key material of a copy of the host state (what a thief gets): the
+ * current slot in *k, the other one in *other. */
+static void steal_keys(const su_env *e, nlog__seal_keys *k, nlog__seal_keys *other,
+                       uint8_t stream[16])
 {
     char p[4400];
     snprintf(p, sizeof p, "%s/.seal/netlink.log.seal", e->dir);
@@ -255,6 +258,7 @@ static void steal_keys(const su_env *e, nlog__seal_keys *k, uint8_t stream[16])
     assert_int_equal(nlog__seal_state_map(p, &fd, &m), 0);
     unsigned sel = m->meta.m.sel;
     *k = m->keys[sel & 1].k;
+    *other = m->keys[(sel & 1) ^ 1].k;
     memcpy(stream, m->meta.m.stream, 16);
     nlog__seal_state_unmap(fd, m);
 }
@@ -306,14 +310,40 @@ static void stolen_state(void **state)
     (void) state;
     su_env e;
     make_log(&e, "stolen", 22);
-    nlog__seal_keys *keys = malloc(sizeof *keys);
+    nlog__seal_keys *keys = malloc(sizeof *keys), *other = malloc(sizeof *other);
     uint8_t stream[16];
-    steal_keys(&e, keys, stream);
+    steal_keys(&e, keys, other, stream);
     assert_int_equal(keys->epoch, 6); /* epochs 0..5 are closed: their keys are gone */
     uint8_t pk[32];
     assert_int_not_equal(nlog__seal_tree_key(keys, 2, pk, NULL), 0);
 
     su_lines L = su_read(log_path(&e));
+    /* Whatever either slot still holds cannot re-seal record 21, sealed by
+     * the close checkpoint (epoch 5) just before nlog_shutdown(). */
+    const nlog__seal_keys *slot[2] = {keys, other};
+    int usable = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!nlog__seal_tree_valid(slot[i]))
+            continue;
+        usable++;
+        su_lines M = su_read(log_path(&e));
+        su_edit(&M, (size_t) su_find(&M, 21), "\"n\":21", "\"n\":66");
+        reseal(&M, 21, slot[i], slot[i]->epoch);
+        char forged[4400];
+        snprintf(forged, sizeof forged, "%s/forged%d", e.base, i);
+        assert_int_equal(mkdir(forged, 0750), 0);
+        su_write(tu_path(forged, "netlink.log"), &M);
+        su_free(&M);
+        nlog_seal_report *r = su_verify(&e, forged);
+        if (nlog_seal_report_ok(r))
+            fail_msg("record 21 re-sealed with the slot of epoch %llu verifies",
+                     (unsigned long long) slot[i]->epoch);
+        assert_true(su_has(r, NLOG_SEAL_MAC_MISMATCH, 21) ||
+                    su_has(r, NLOG_SEAL_UNKNOWN_KEY_EPOCH, 21) ||
+                    su_has(r, NLOG_SEAL_CHECKPOINT_SIG, 21));
+        nlog_seal_report_destroy(r);
+    }
+    assert_int_equal(usable, 1); /* the closed epoch's slot was wiped at close */
     su_edit(&L, (size_t) su_find(&L, 10), "\"n\":10", "\"n\":99");
     reseal(&L, 10, keys, 2); /* claims to be epoch 2's checkpoint */
     su_write(log_path(&e), &L);
@@ -349,6 +379,7 @@ static void stolen_state(void **state)
     assert_true(su_has(r, NLOG_SEAL_UNKNOWN_KEY_EPOCH, 13)); /* and epoch 6 follows epoch 2 */
     nlog_seal_report_destroy(r);
     free(keys);
+    free(other);
 }
 
 /* 8. Delete a checkpoint line; delete a middle rotated segment; deletion by
@@ -460,20 +491,20 @@ static void clock_steps(void **state)
     nlog_seal_report_destroy(r);
 }
 
-/* Verifies a two-file log held in memory with the verifier's engine (the
+/* Verifies a log of n files held in memory with the verifier's engine (the
  * same code nlog_seal_verify runs, minus the file system). Returns the
- * number of problems and the first one's kind and sequence number. */
-static size_t verify_mem(const nlog__vkeys *keys, const char *seg, size_t seg_len,
-                         const char *act, size_t act_len, nlog_seal_kind *kind, uint64_t *seq)
+ * number of problems and the first one's kind, sequence number and file. */
+static size_t verify_mem(const nlog__vkeys *keys, const char *const *data, const size_t *lens,
+                         size_t n_files, nlog_seal_kind *kind, uint64_t *seq, size_t *file)
 {
     nlog__vlog *v = nlog__vlog_create("netlink.log", keys, NULL, 0, 4);
     assert_non_null(v);
-    const char *data[2] = {seg, act};
-    size_t lens[2] = {seg_len, act_len};
-    for (int f = 0; f < 2; f++) {
+    for (size_t f = 0; f < n_files; f++) {
         nlog__seal_reader *rd;
         assert_int_equal(nlog__seal_reader_open_mem(data[f], lens[f], &rd), 0);
-        nlog__vlog_file(v, f ? "netlink.log" : "segment", f == 1);
+        char name[32];
+        snprintf(name, sizeof name, "file%zu", f);
+        nlog__vlog_file(v, name, f + 1 == n_files);
         for (;;) {
             const char *line;
             size_t len;
@@ -494,14 +525,75 @@ static size_t verify_mem(const nlog__vkeys *keys, const char *seg, size_t seg_le
     if (n) {
         *kind = nlog__vlog_problem(v, 0)->kind;
         *seq = nlog__vlog_problem(v, 0)->seq;
+        *file = nlog__vlog_problem(v, 0)->file;
     }
     nlog__vlog_destroy(v);
     return n;
 }
 
+/* What a flip at byte i of a file is expected to be reported as: the line
+ * it falls in (its newline included) and, for a record, its number. */
+typedef struct flip_region {
+    int what;          /* 'r' record, 'c' checkpoint, 'a' anchor */
+    uint64_t seq;      /* of a record */
+} flip_region;
+
+static flip_region region_of(const char *buf, size_t len, size_t i)
+{
+    size_t start = i;
+    while (start && buf[start - 1] != '\n')
+        start--;
+    /* (a newline belongs to the line it ends: start stops after the previous one) */
+    const char *nl = memchr(buf + start, '\n', len - start);
+    size_t end = nl ? (size_t) (nl - buf) : len;
+    flip_region r = {0, 0};
+    if (strncmp(buf + start, "{\"nlog_seal\":\"checkpoint\"", 25) == 0)
+        r.what = 'c';
+    else if (strncmp(buf + start, "{\"nlog_seal\":\"anchor\"", 21) == 0)
+        r.what = 'a';
+    else {
+        r.what = 'r';
+        const char *m = NULL;
+        for (size_t k = start; k + 8 <= end; k++)
+            if (memcmp(buf + k, ",\"seal\":", 8) == 0)
+                m = buf + k;
+        assert_non_null(m);
+        r.seq = strtoull(m + 8, NULL, 10);
+    }
+    return r;
+}
+
+/* The number of the sealed record on the line holding byte i, or 0. */
+static uint64_t record_seq(const char *buf, size_t len, size_t i)
+{
+    size_t start = i;
+    while (start && buf[start - 1] != '\n')
+        start--;
+    const char *nl = memchr(buf + start, '\n', len - start);
+    size_t end = nl ? (size_t) (nl - buf) : len;
+    uint64_t s = 0;
+    return nlog__seal_line_classify(buf + start, end - start, &s) == NLOG__LINE_RECORD ? s : 0;
+}
+
+/* Whether the line holding byte i of buf is still sealed record `seq`. */
+static int still_record(const char *buf, size_t len, size_t i, uint64_t seq)
+{
+    size_t start = i;
+    while (start && buf[start - 1] != '\n')
+        start--;
+    const char *nl = memchr(buf + start, '\n', len - start);
+    size_t end = nl ? (size_t) (nl - buf) : len;
+    uint64_t s = 0;
+    return buf[i] != '\n' &&
+           nlog__seal_line_classify(buf + start, end - start, &s) == NLOG__LINE_RECORD && s == seq;
+}
+
 /* 1. Every single-bit flip of every byte of a sealed segment is detected,
- * and located in it (at one of its records 1..3, or at 4 where the next file
- * no longer joins it). */
+ * and reported where it is: a record's bytes as MAC_MISMATCH at that record
+ * (its seal member or newline: some problem at that record), a checkpoint's
+ * as CHECKPOINT_SIG or MALFORMED, an anchor's as a problem of the file it
+ * opens. Both the first segment and a later one, whose anchor carries a
+ * proof, are flipped. */
 static void exhaustive_bit_flips(void **state)
 {
     (void) state;
@@ -512,24 +604,36 @@ static void exhaustive_bit_flips(void **state)
     su_records(1, 3);
     tu_clock_advance(3600 * SU_SEC);
     su_records(4, 5);
+    tu_clock_advance(3600 * SU_SEC);
+    su_records(6, 7);
     nlog_shutdown();
-    char seg[256] = "";
+    char segs[2][256];
+    size_t n_segs = 0;
     DIR *d = opendir(e.dir);
     struct dirent *de;
     while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, "netlink-", 8) == 0)
-            snprintf(seg, sizeof seg, "%s", de->d_name);
+        if (strncmp(de->d_name, "netlink-", 8) == 0 && n_segs < 2)
+            snprintf(segs[n_segs++], sizeof segs[0], "%s", de->d_name);
     closedir(d);
-    assert_true(seg[0]);
+    assert_int_equal(n_segs, 2);
+    if (strcmp(segs[0], segs[1]) > 0) {
+        char t[256];
+        memcpy(t, segs[0], sizeof t);
+        memcpy(segs[0], segs[1], sizeof t);
+        memcpy(segs[1], t, sizeof t);
+    }
     nlog_seal_report *r = su_verify(&e, NULL);
     su_assert_ok(r);
     nlog_seal_report_destroy(r);
-    char path[4800];
-    snprintf(path, sizeof path, "%s/%s", e.dir, seg);
-    size_t len, act_len;
-    char *orig = tu_read_file(path, &len), *act = tu_read_file(log_path(&e), &act_len);
-    assert_non_null(orig);
-    assert_non_null(act);
+    char *orig[3];
+    size_t lens[3];
+    for (int f = 0; f < 3; f++) {
+        char path[4800];
+        snprintf(path, sizeof path, "%s/%s", e.dir, f < 2 ? segs[f] : "netlink.log");
+        assert_non_null(orig[f] = tu_read_file(path, &lens[f]));
+    }
+    assert_true(su_is_anchor(orig[1]) && su_num(orig[1], "epoch") > 0);
+    assert_true(strstr(orig[1], "\"proof\":\"\"") == NULL); /* a later segment: with a proof */
     uint8_t pk[1][32];
     assert_int_equal(nlog__seal_keyfile_read(e.pub, "nlog-seal-public-key", pk[0], 32,
                                              (char[128]){0}, 128),
@@ -537,37 +641,313 @@ static void exhaustive_bit_flips(void **state)
     nlog__vkeys keys = {(const uint8_t(*)[32]) pk, 1};
     nlog_seal_kind kind = NLOG_SEAL_OK;
     uint64_t seq = 0;
-    assert_int_equal(verify_mem(&keys, orig, len, act, act_len, &kind, &seq), 0);
+    size_t file = 0;
+    const char *data[3] = {orig[0], orig[1], orig[2]};
+    assert_int_equal(verify_mem(&keys, data, lens, 3, &kind, &seq, &file), 0);
 
-    char *buf = malloc(len);
-    unsigned long undetected = 0, elsewhere = 0, flips = 0, per_kind[NLOG_SEAL_KIND_COUNT] = {0};
-    for (size_t i = 0; i < len; i++) {
-        for (int b = 0; b < 8; b++) {
-            memcpy(buf, orig, len);
-            buf[i] ^= (char) (1 << b);
-            flips++;
-            if (!verify_mem(&keys, buf, len, act, act_len, &kind, &seq)) {
-                if (undetected++ < 5)
-                    print_message("undetected: byte %zu bit %d ('%c')\n", i, b, orig[i]);
-                continue;
+    unsigned long undetected = 0, misplaced = 0, flips = 0, per_kind[NLOG_SEAL_KIND_COUNT] = {0};
+    unsigned long mac_expected = 0, mac_got = 0; /* flips that leave record k a record k */
+    for (int f = 0; f < 2; f++) {
+        char *buf = malloc(lens[f]);
+        assert_non_null(buf);
+        data[f] = buf;
+        for (size_t i = 0; i < lens[f]; i++) {
+            flip_region g = region_of(orig[f], lens[f], i);
+            for (int b = f == 0 ? (int) (i % 8) : 0; b < (f == 0 ? (int) (i % 8) + 1 : 8); b++) {
+                memcpy(buf, orig[f], lens[f]);
+                buf[i] ^= (char) (1 << b);
+                flips++;
+                if (!verify_mem(&keys, data, lens, 3, &kind, &seq, &file)) {
+                    if (undetected++ < 5)
+                        print_message("undetected: file %d byte %zu bit %d ('%c')\n", f, i, b,
+                                      orig[f][i]);
+                    continue;
+                }
+                per_kind[kind]++;
+                int ok;
+                if (g.what == 'r' && orig[f][i] == '\n') /* joins it to the next line */
+                    ok = seq <= g.seq;
+                else if (g.what == 'r') {
+                    uint64_t now = record_seq(buf, lens[f], i);
+                    ok = seq == (now && now < g.seq ? now : g.seq);
+                    if (still_record(buf, lens[f], i, g.seq))
+                        mac_expected++, mac_got += kind == NLOG_SEAL_MAC_MISMATCH;
+                }
+                else if (g.what == 'c' && i + 1 == lens[f]) /* its newline: a torn file */
+                    ok = kind == NLOG_SEAL_TRUNCATED;
+                else if (g.what == 'c')
+                    ok = file == (size_t) f &&
+                         (kind == NLOG_SEAL_CHECKPOINT_SIG || kind == NLOG_SEAL_MALFORMED ||
+                          kind == NLOG_SEAL_UNSEALED || kind == NLOG_SEAL_UNKNOWN_KEY_EPOCH);
+                else
+                    ok = file == (size_t) f;
+                if (!ok && misplaced++ < 10)
+                    print_message("file %d byte %zu bit %d (%c line, seq %llu): %s at seq %llu "
+                                  "of file %zu\n",
+                                  f, i, b, g.what, (unsigned long long) g.seq,
+                                  nlog_seal_kind_name(kind), (unsigned long long) seq, file);
             }
-            per_kind[kind]++;
-            if (seq > 4 && elsewhere++ < 5)
-                print_message("byte %zu bit %d: %s at seq %llu\n", i, b,
-                              nlog_seal_kind_name(kind), (unsigned long long) seq);
         }
+        data[f] = orig[f];
+        free(buf);
     }
-    print_message("bit flips: %lu over %zu bytes, undetected %lu; first problem kinds:", flips,
-                  len, undetected);
+    print_message("bit flips: %lu over %zu + %zu bytes, undetected %lu, misplaced %lu; first "
+                  "problem kinds:",
+                  flips, lens[0], lens[1], undetected, misplaced);
     for (int k = 1; k < NLOG_SEAL_KIND_COUNT; k++)
         if (per_kind[k])
             print_message(" %s %lu", nlog_seal_kind_name((nlog_seal_kind) k), per_kind[k]);
-    print_message("\n");
+    print_message("\n  flips that leave a record line sealed with its number: %lu, reported as "
+                  "MAC_MISMATCH at it: %lu\n",
+                  mac_expected, mac_got);
     assert_int_equal(undetected, 0);
-    assert_int_equal(elsewhere, 0);
+    assert_int_equal(misplaced, 0);
+    assert_int_equal(mac_got, mac_expected);
+    for (int f = 0; f < 3; f++)
+        free(orig[f]);
+}
+
+/* A segment's rotate checkpoint that does not verify is that, not a cut
+ * file: the next file's anchor continues the range it covered, whose records
+ * are still checked one by one against the tags the next checkpoint repeats. */
+static void bad_rotate_checkpoint(void **state)
+{
+    (void) state;
+    su_env e;
+    su_env_init(&e, "bad_rotate");
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(&e, 2, "rotate", "hourly", NULL);
+    su_records(1, 3); /* checkpoint 0 covers 1..2, the rotate checkpoint 1 covers 3 */
+    tu_clock_advance(3600 * SU_SEC);
+    su_records(4, 5);
+    nlog_shutdown();
+    char seg[256] = "", path[4800];
+    DIR *d = opendir(e.dir);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, "netlink-", 8) == 0)
+            snprintf(seg, sizeof seg, "%s", de->d_name);
+    closedir(d);
+    assert_true(seg[0]);
+    snprintf(path, sizeof path, "%s/%s", e.dir, seg);
+    su_lines L = su_read(path);
+    size_t last = L.n - 1;
+    assert_true(su_is_ckpt(L.l[last]) && strstr(L.l[last], "\"reason\":\"rotate\""));
+    char *sig = strstr(L.l[last], "\"sig\":\"");
+    assert_non_null(sig);
+    sig[7] = sig[7] == 'A' ? 'B' : 'A';
+    su_write(path, &L);
+
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_CHECKPOINT_SIG, 3);
+    for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++)
+        assert_int_not_equal(su_problem(r, i)->kind, NLOG_SEAL_TRUNCATED);
+    assert_int_equal(su_log(r, "netlink.log")->sealed_records, 5);
+    nlog_seal_report_destroy(r);
+
+    /* and record 3, which only that checkpoint sealed, edited too */
+    su_edit(&L, (size_t) su_find(&L, 3), "\"n\":3", "\"n\":8");
+    su_write(path, &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 3);
+    assert_true(su_has(r, NLOG_SEAL_CHECKPOINT_SIG, 3));
+    for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++)
+        assert_int_not_equal(su_problem(r, i)->kind, NLOG_SEAL_TRUNCATED);
+    nlog_seal_report_destroy(r);
+
+    /* the rotate checkpoint deleted: missing, and record 3 still checked */
+    su_delete(&L, last);
+    su_write(path, &L);
+    r = su_verify(&e, NULL);
+    su_assert_first(r, NLOG_SEAL_MAC_MISMATCH, 3);
+    assert_true(su_has(r, NLOG_SEAL_CHAIN_BREAK, 3));
+    nlog_seal_report_destroy(r);
+    su_free(&L);
+}
+
+/* The records of netlink.log served as audit.log: every signature holds, but
+ * the genesis names netlink.log. */
+static void stream_of_another_log(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "renamed", 6);
+    char audit[4400];
+    snprintf(audit, sizeof audit, "%s/audit.log", e.dir);
+    su_copy_file(log_path(&e), audit);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    assert_false(nlog_seal_report_ok(r));
+    assert_int_equal(su_log(r, "netlink.log")->problems, 0);
+    assert_int_equal(su_log(r, "audit.log")->problems, 1);
+    const nlog_seal_problem *p = NULL;
+    for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++)
+        if (strcmp(nlog_seal_report_problem(r, i)->log, "audit.log") == 0)
+            p = nlog_seal_report_problem(r, i);
+    assert_non_null(p);
+    assert_int_equal(p->kind, NLOG_SEAL_CHAIN_BREAK);
+    assert_int_equal(p->seq, 1);
+    assert_non_null(strstr(p->message, "belongs to the log netlink.log"));
+    nlog_seal_report_destroy(r);
+}
+
+/* Leaves garbage where the next call's locals will be, so that an error
+ * text left unset shows as such. */
+static void __attribute__((noinline)) dirty_stack(void)
+{
+    volatile char junk[16384];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (char) 0xa5;
+}
+
+static void assert_clean_text(const char *why, const char *want)
+{
+    for (const char *c = why; *c; c++)
+        if ((unsigned char) *c < 0x20 || (unsigned char) *c > 0x7e)
+            fail_msg("error text with byte 0x%02x: %s", (unsigned char) *c, why);
+    if (!strstr(why, want))
+        fail_msg("error text \"%s\" lacks \"%s\"", why, want);
+}
+
+/* An exported checkpoint that is not valid says why, on every path. */
+static void exported_checkpoint_errors(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "export_errors", 6);
+    char exp[4400];
+    snprintf(exp, sizeof exp, "%s/exported", e.base);
+    nlog_seal_report *r = su_verify(&e, NULL);
+    su_assert_ok(r);
+    assert_int_equal(nlog_seal_report_export_checkpoint(r, 0, exp), NLOG_OK);
+    nlog_seal_report_destroy(r);
+    su_lines X = su_read(exp);
+    assert_int_equal(X.n, 2);
+    uint8_t pk[1][32];
+    assert_int_equal(nlog__seal_keyfile_read(e.pub, "nlog-seal-public-key", pk[0], 32,
+                                             (char[128]){0}, 128),
+                     0);
+    nlog__vkeys keys = {(const uint8_t(*)[32]) pk, 1};
+    nlog__vagainst *ag = malloc(sizeof *ag);
+    char *text = malloc(3 * NLOG__SEAL_CTRL_MAX), why[512];
+    assert_true(ag && text);
+
+    /* as exported: valid */
+    int n = snprintf(text, 3 * NLOG__SEAL_CTRL_MAX, "%s\n%s\n", X.l[0], X.l[1]);
+    assert_int_equal(nlog__vagainst_parse(text, (size_t) n, &keys, ag, why, sizeof why), 0);
+
+    /* line 2 not a checkpoint at all */
+    n = snprintf(text, 3 * NLOG__SEAL_CTRL_MAX, "%s\n{\"a\":1}\n", X.l[0]);
+    dirty_stack();
+    assert_int_equal(nlog__vagainst_parse(text, (size_t) n, &keys, ag, why, sizeof why), -1);
+    assert_clean_text(why, "line 2 is not a checkpoint line");
+
+    /* the master's signature on the genesis damaged */
+    nlog__seal_anchor *a = malloc(sizeof *a);
+    uint8_t *gen = malloc(4096), *proof = malloc(NLOG__SEAL_PROOF_MAX *
+                                                 (NLOG__SEAL_HDR_MAX + NLOG__SEAL_SIG_LEN));
+    char *line = malloc(NLOG__SEAL_CTRL_MAX);
+    assert_true(a && gen && proof && line);
+    assert_int_equal(nlog__seal_anchor_parse(X.l[0], strlen(X.l[0]), a, why, sizeof why), 0);
+    size_t gl = nlog__seal_gen_encode(&a->gen, gen);
+    memcpy(gen + gl, a->gen_sig, 64);
+    gen[gl + 5] ^= 1;
+    gl += 64;
+    size_t pl = 0;
+    for (size_t i = 0; i < a->n_proof; i++) {
+        pl += nlog__seal_hdr_encode(&a->proof[i], proof + pl);
+        memcpy(proof + pl, a->proof_sig[i], 64);
+        pl += 64;
+    }
+    size_t ll = nlog__seal_anchor_render(a->stream, a->name, a->epoch, a->first, a->prev, gen, gl,
+                                         proof, pl, NULL, 0, line);
+    n = snprintf(text, 3 * NLOG__SEAL_CTRL_MAX, "%.*s%s\n", (int) ll, line, X.l[1]);
+    dirty_stack();
+    assert_int_equal(nlog__vagainst_parse(text, (size_t) n, &keys, ag, why, sizeof why), -1);
+    assert_clean_text(why, "genesis is invalid");
+
+    free(a);
+    free(gen);
+    free(proof);
+    free(line);
+    free(ag);
+    free(text);
+    su_free(&X);
+}
+
+/* Lines that are not sealed records, in the sealed part, by the hundred
+ * thousand: the verifier keeps the first NLOG__VLOG_ODD_MAX one by one and
+ * counts the rest as one problem, in bounded memory. */
+static void many_odd_lines_bounded(void **state)
+{
+    (void) state;
+    su_env e;
+    make_log(&e, "odd_lines", 2); /* anchor, 1, 2, close checkpoint */
+    su_lines L = su_read(log_path(&e));
+    assert_int_equal(L.n, 4);
+    const size_t n_odd = 200000;
+    size_t cap = strlen(L.l[0]) + strlen(L.l[1]) + strlen(L.l[2]) + strlen(L.l[3]) + 4 +
+                 2 * n_odd + 4096;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    size_t len = 0;
+    for (size_t i = 0; i < 4; i++) {
+        if (i == 2)
+            for (size_t k = 0; k < n_odd; k++) {
+                buf[len++] = 'x';
+                buf[len++] = '\n';
+            }
+        len += (size_t) snprintf(buf + len, cap - len, "%s\n", L.l[i]);
+    }
+    uint8_t pk[1][32];
+    assert_int_equal(nlog__seal_keyfile_read(e.pub, "nlog-seal-public-key", pk[0], 32,
+                                             (char[128]){0}, 128),
+                     0);
+    nlog__vkeys keys = {(const uint8_t(*)[32]) pk, 1};
+    nlog__vlog *v = nlog__vlog_create("netlink.log", &keys, NULL, 0, 2000);
+    assert_non_null(v);
+    nlog__seal_reader *rd;
+    assert_int_equal(nlog__seal_reader_open_mem(buf, len, &rd), 0);
+    nlog__vlog_file(v, "netlink.log", 1);
+    size_t peak = 0, before = 0;
+    for (size_t lines = 0;; lines++) {
+        const char *line;
+        size_t n;
+        uint64_t off;
+        nlog__seal_read rc = nlog__seal_reader_next(rd, &line, &n, &off);
+        if (rc == NLOG__READ_EOF)
+            break;
+        nlog__vlog_line(v, rc, line, n, off);
+        struct mallinfo2 mi;
+        if (lines == 1) { /* the anchor and record 1 in */
+            mi = mallinfo2();
+            before = mi.uordblks + mi.hblkhd;
+        }
+        if (lines == n_odd + 1) { /* all odd lines in, before record 2 and the checkpoint */
+            mi = mallinfo2();
+            peak = mi.uordblks + mi.hblkhd > before ? mi.uordblks + mi.hblkhd - before : 0;
+        }
+    }
+    nlog__seal_reader_close(rd);
+    nlog__vlog_finish(v);
+    const nlog_seal_log_summary *sum = nlog__vlog_summary(v);
+    print_message("odd lines: %zu, heap grew by %zu bytes, problems %llu\n", n_odd, peak,
+                  (unsigned long long) sum->problems);
+    assert_true(peak < 256 * 1024); /* unbounded, it was 32 bytes a line: 6.4 MB */
+    assert_int_equal(sum->problems, NLOG__VLOG_ODD_MAX + 1);
+    assert_int_equal(sum->sealed_records, 2);
+    int aggregated = 0;
+    for (size_t i = 0; i < nlog__vlog_n_problems(v); i++) {
+        const nlog__vproblem *p = nlog__vlog_problem(v, i);
+        assert_int_equal(p->seq, 2); /* the record expected there */
+        if (strstr(p->message, "199000 more lines")) {
+            aggregated = 1;
+            assert_int_equal(p->kind, NLOG_SEAL_UNSEALED);
+        }
+    }
+    assert_true(aggregated);
+    nlog__vlog_destroy(v);
     free(buf);
-    free(orig);
-    free(act);
+    su_free(&L);
 }
 
 /* 11 (the rest is in tests/fuzz/fuzz_seal_verify.c): malformed files are
@@ -620,6 +1000,10 @@ int main(void)
         cmocka_unit_test(another_hosts_key),
         cmocka_unit_test(clock_steps),
         cmocka_unit_test(exhaustive_bit_flips),
+        cmocka_unit_test(bad_rotate_checkpoint),
+        cmocka_unit_test(many_odd_lines_bounded),
+        cmocka_unit_test(exported_checkpoint_errors),
+        cmocka_unit_test(stream_of_another_log),
         cmocka_unit_test(malformed_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

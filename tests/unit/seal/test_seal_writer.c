@@ -16,6 +16,7 @@
 #include "seal/state.h"
 #include "seal/timer.h"
 #include "seal/wire.h"
+#include "seal/reader.h"
 #include "seal_util.h"
 #include "sink/retention.h"
 
@@ -127,6 +128,80 @@ static void interval_checkpoints(void **state)
         nlog_shutdown();
     }
     nlog__seal_timer_test_pause(0);
+}
+
+/* A compressed segment cut short: TRUNCATED, at the decompressed offset
+ * where its readable lines end (the end of the last complete one). */
+static void damaged_segment(const su_env *e, const char *seg)
+{
+    char path[4800];
+    snprintf(path, sizeof path, "%s/%s", e->dir, seg);
+    size_t len;
+    char *data = tu_read_file(path, &len);
+    assert_non_null(data);
+    size_t cut = len * 9 / 10;
+    uint64_t want = 0;
+    nlog__seal_reader *rd;
+    assert_int_equal(nlog__seal_reader_open_mem(data, cut, &rd), 0);
+    for (;;) {
+        const char *line;
+        size_t n;
+        uint64_t off = 0;
+        nlog__seal_read rc = nlog__seal_reader_next(rd, &line, &n, &off);
+        if (rc != NLOG__READ_LINE) {
+            assert_int_equal(rc, NLOG__READ_ERROR);
+            assert_int_equal(off, want);
+            break;
+        }
+        want = off + n + 1;
+    }
+    nlog__seal_reader_close(rd);
+    assert_true(want > 0);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, cut, f), cut);
+    assert_int_equal(fclose(f), 0);
+    free(data);
+    nlog_seal_report *r = su_verify(e, NULL);
+    assert_false(nlog_seal_report_ok(r));
+    int found = 0;
+    for (size_t i = 0; i < nlog_seal_report_n_problems(r); i++) {
+        const nlog_seal_problem *p = nlog_seal_report_problem(r, i);
+        if (p->kind == NLOG_SEAL_TRUNCATED && strstr(p->file, seg)) {
+            assert_int_equal(p->offset, (int64_t) want);
+            found = 1;
+        }
+    }
+    if (!found)
+        su_print(r);
+    assert_true(found);
+    nlog_seal_report_destroy(r);
+}
+
+static void damaged_compressed_segments(void **state)
+{
+    (void) state;
+    for (int a = 0; a < 2; a++) {
+        su_env e;
+        su_env_init(&e, a ? "damaged_gzip" : "damaged_zstd");
+        tu_clock_fake(T0, 1000 * SU_SEC);
+        su_init(&e, 1000, "rotate", "hourly", "compression_enabled", "true", "compression",
+                a ? "gzip" : "zstd", NULL);
+        su_records(1, 700); /* more than one zstd block (128 KiB) */
+        tu_clock_advance(3600 * SU_SEC);
+        su_records(701, 702);
+        nlog__maint_test_wait_idle();
+        nlog_shutdown();
+        char seg[256] = "";
+        DIR *d = opendir(e.dir);
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL)
+            if (strncmp(de->d_name, "netlink-", 8) == 0)
+                snprintf(seg, sizeof seg, "%s", de->d_name);
+        closedir(d);
+        assert_non_null(strstr(seg, a ? ".gz" : ".zst"));
+        damaged_segment(&e, seg);
+    }
 }
 
 static void rotation_and_compressed_segments(void **state)
@@ -662,7 +737,17 @@ static void old_key_slots_are_wiped(void **state)
     assert_memory_equal(&m->keys[(sel & 1) ^ 1], zero, sizeof zero);
     assert_true(nlog__seal_tree_valid(&m->keys[sel & 1].k));
     nlog__seal_state_unmap(fd, m);
+    /* The close checkpoint closes an epoch too, and no upkeep runs after
+     * nlog_shutdown(): closing itself wipes the slot. */
+    su_records(5, 6);
     nlog_shutdown();
+    assert_int_equal(nlog__seal_state_map(p, &fd, &m), 0);
+    sel = m->meta.m.sel;
+    assert_int_equal(m->keys[sel & 1].k.epoch, 2);
+    assert_memory_equal(&m->keys[(sel & 1) ^ 1], zero, sizeof zero);
+    assert_int_equal(m->meta.m.wipe_pending, 0);
+    assert_true(nlog__seal_tree_valid(&m->keys[sel & 1].k));
+    nlog__seal_state_unmap(fd, m);
 }
 
 int main(void)
@@ -671,6 +756,7 @@ int main(void)
         cmocka_unit_test(checkpoints_by_count_and_at_close),
         cmocka_unit_test(interval_checkpoints),
         cmocka_unit_test(rotation_and_compressed_segments),
+        cmocka_unit_test(damaged_compressed_segments),
         cmocka_unit_test(no_state_writes_unsealed_and_says_so),
         cmocka_unit_test(text_main_file_is_not_sealed),
         cmocka_unit_test(state_belongs_to_one_directory),
