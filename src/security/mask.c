@@ -259,6 +259,7 @@ static int card_at(const char *s, size_t len, size_t i, size_t *ret_a, size_t *r
     enum { GROUPS = 24 };
     size_t ga[GROUPS], gb[GROUPS], ng = 0, total = 0;
     size_t p = i;
+    int dotted = 0;
     for (;;) {
         size_t a = p;
         while (p < len && is_digit((unsigned char) s[p]))
@@ -275,6 +276,7 @@ static int card_at(const char *s, size_t len, size_t i, size_t *ret_a, size_t *r
         while (q < len && q - p < 3 && card_sep((unsigned char) s[q]))
             q++;
         if (q > p && q < len && is_digit((unsigned char) s[q]) && total <= 64) {
+            dotted |= memchr(s + p, '.', q - p) != NULL;
             p = q;
             continue;
         }
@@ -285,6 +287,16 @@ static int card_at(const char *s, size_t len, size_t i, size_t *ret_a, size_t *r
      * card; one joined to more digits is a longer number */
     if (total < 13 || (p < len && is_digit((unsigned char) s[p])))
         return 0;
+    /* Dots make decimals ("2.8319259999999998", one Luhn-valid in ten of
+     * them) and versions as often as cards: a dotted run is a card only
+     * when written in groups as cards are ("4111.1111.1111.1111"). */
+    if (dotted) {
+        if (ng < 3)
+            return 0;
+        for (size_t g = 0; g < ng; g++)
+            if (gb[g] - ga[g] > 6)
+                return 0;
+    }
     char digits[20];
     /* Every window of whole groups, leftmost first, longest first. */
     for (size_t g0 = 0; g0 < ng; g0++) {
