@@ -149,7 +149,7 @@ static void server_start(const char *db)
         FILE *f = freopen(log, "a", stderr);
         (void) f;
         execl(nlogd_path, nlogd_path, "--listen", "127.0.0.1:0", "--database", db, "--port-file",
-              pf, "--threads", "16", "--retention-days", "0", (char *) NULL);
+              pf, "--threads", "24", "--retention-days", "0", (char *) NULL);
         _exit(127);
     }
     for (int i = 0; i < 1000; i++) {
