@@ -564,6 +564,15 @@ static nlog_status render_checkpoint(nlog__sealer *s, nlog__seal_head *w,
         x.n_cut_files = cut->n_cut_files;
         memcpy(x.cut_files, cut->cut_files, sizeof x.cut_files);
     }
+    if (!x.has_cut && reason == NLOG__SEAL_R_REKEY && w->retained_from > w->cut_origin) {
+        /* The stream's last word on retention, in its last file: the cut
+         * that said it may sit in an older segment, and the stream that
+         * replaces this one writes its later cuts from retained_from on,
+         * not cumulatively (cut.c). */
+        x.has_cut = 1;
+        x.cut_first = w->cut_origin;
+        x.cut_last = w->retained_from - 1;
+    }
     char extra[NLOG__SEAL_EXTRA_MAX];
     size_t xl = nlog__seal_extra_render(&x, extra);
     if (xl)

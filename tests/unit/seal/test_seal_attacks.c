@@ -15,6 +15,7 @@
 #include "seal/keyfile.h"
 #include "seal/verify.h"
 #include "seal/line.h"
+#include "seal/reader.h"
 #include "seal/state.h"
 #include "seal/timer.h"
 #include "seal/tree.h"
@@ -458,7 +459,7 @@ static void delete_checkpoint_and_segments(void **state)
  * writes hours 4-6. Segments: A0 A1 A2 A3 B4 B5, then the active file. With
  * `keep` files kept, retention deletes A0..A2 while A3 stays, so the log
  * starts inside stream A, which no longer writes: B signs A's cuts. */
-static void rekeyed_log(su_env *e, const char *name, const char *keep)
+static void rekeyed_log(su_env *e, const char *name, const char *keep, int hours)
 {
     su_env_init(e, name);
     char keys2[4400], src[4500], dst[4500];
@@ -466,7 +467,7 @@ static void rekeyed_log(su_env *e, const char *name, const char *keep)
     tu_clock_fake(T0, 1000 * SU_SEC);
     su_init(e, 4, "rotate", "hourly", "retention_max_age_days", "0", "retention_max_files", keep,
             "compression_enabled", "true", NULL);
-    for (hour = 0; hour < 7; hour++) {
+    for (hour = 0; hour < hours; hour++) {
         if (hour == 4) {
             const char *names[1] = {"netlink.log"};
             assert_int_equal(nlog_seal_keygen(keys2, names, 1, e->keys), NLOG_OK);
@@ -503,7 +504,7 @@ static void retention_after_rekey(void **state)
     char segs[8][256];
     /* by retention: B's checkpoints name stream A and records 1..9 */
     su_env k;
-    rekeyed_log(&k, "rekey_retention", "3");
+    rekeyed_log(&k, "rekey_retention", "3", 7);
     assert_int_equal(segments_of(&k, segs, 8), 3); /* A3 B4 B5 */
     nlog_seal_report *r = su_verify(&k, NULL);
     su_assert_ok(r);
@@ -525,7 +526,7 @@ static void retention_after_rekey(void **state)
 
     /* the same deletion by hand: nothing explains records 1..9 */
     su_env h;
-    rekeyed_log(&h, "rekey_by_hand", "0");
+    rekeyed_log(&h, "rekey_by_hand", "0", 7);
     int n = segments_of(&h, segs, 8);
     assert_int_equal(n, 6);
     r = su_verify(&h, NULL);
@@ -542,12 +543,40 @@ static void retention_after_rekey(void **state)
     /* a gap that retention did not make stays one: A2 (7..9) gone by hand
      * while A0, A1 remain */
     su_env g;
-    rekeyed_log(&g, "rekey_gap", "0");
+    rekeyed_log(&g, "rekey_gap", "0", 7);
     assert_int_equal(segments_of(&g, segs, 8), 6);
     assert_int_equal(unlink(tu_path(g.dir, segs[2])), 0);
     r = su_verify(&g, NULL);
     su_assert_first(r, NLOG_SEAL_MISSING_SEGMENT, 7);
     assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    nlog_seal_report_destroy(r);
+
+    /* retention before and after the key change: A deletes A0 itself (hour 3),
+     * its rekey checkpoint repeats that cut (1..3), B cuts 4..6 and 7..9 */
+    su_env b;
+    rekeyed_log(&b, "rekey_both", "2", 6);
+    assert_int_equal(segments_of(&b, segs, 8), 2); /* A3 B4 */
+    nlog__seal_reader *rd; /* the segment is compressed */
+    char why[256];
+    assert_int_equal(nlog__seal_reader_open(tu_path(b.dir, segs[0]), &rd, why, sizeof why), 0);
+    const char *line;
+    size_t len;
+    uint64_t off;
+    named = 0;
+    while (nlog__seal_reader_next(rd, &line, &len, &off) == NLOG__READ_LINE) {
+        char *t = strndup(line, len);
+        assert_non_null(t);
+        if (su_is_ckpt(t) && strstr(t, "\"reason\":\"rekey\"") &&
+            strstr(t, "\"cut\":{\"first\":1,\"last\":3,\"files\":[]}"))
+            named++;
+        free(t);
+    }
+    nlog__seal_reader_close(rd);
+    assert_int_equal(named, 1);
+    r = su_verify(&b, NULL);
+    su_assert_ok(r);
+    assert_int_equal(su_log(r, "netlink.log")->retention_first, 1);
+    assert_int_equal(su_log(r, "netlink.log")->retention_last, 9);
     nlog_seal_report_destroy(r);
 }
 
