@@ -103,7 +103,7 @@ static void *producer(void *arg)
         }
         if (n) {
             int hl = snprintf(req, 512,
-                              "POST /api/v2/logs/entries HTTP/1.1\r\nHost: b\r\nContent-Type: "
+                              "POST /api/v2/logs/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
                               "application/x-ndjson\r\nContent-Length: %zu\r\n\r\n",
                               len);
             memcpy(req + hl, body, len);
@@ -343,7 +343,7 @@ int main(int argc, char **argv)
     conn *cs = calloc((size_t) clients, sizeof *cs);
     for (int i = 0; i < clients; i++) {
         cs[i].fd = dial();
-        const char *hs = "GET /api/v2/logs/stream?level=TRACE HTTP/1.1\r\nHost: b\r\n"
+        const char *hs = "GET /api/v2/logs/stream?level=TRACE HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                          "Sec-WebSocket-Version: 13\r\n\r\n";

@@ -210,6 +210,9 @@ typedef struct nlog_config {
     int server_stream_idle_timeout_ms;         /* silence after which a client is closed */
     int server_stream_replay_records;          /* recent entries kept for resume_from */
     int server_stream_resume_max;              /* entries replayed per resume, at most */
+    char server_allowed_origins[NLOG_CONFIG_URL_MAX]; /* "" = only nlogd's own origin;
+                                                  else "http[s]://HOST[:PORT],..." that may
+                                                  also open the live stream */
     char server_api_key[260];                  /* "" = none; sent as Authorization: Bearer
                                                   by the remote output and nlog (secret) */
 } nlog_config;

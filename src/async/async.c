@@ -254,14 +254,7 @@ static int all_empty(producer **list, size_t n)
 static void *writer_main(void *arg)
 {
     (void) arg;
-    /* Asynchronous signals belong to the application's threads. */
-    sigset_t all;
-    sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGFPE);
-    sigdelset(&all, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    nlog__block_async_signals();
 
     nlog_field *fields = malloc(NLOG_FIELDS_MAX * sizeof *fields);
     producer **list = NULL;

@@ -105,6 +105,58 @@ int nlog__cfg_check_listen(const char *s, size_t len, char *why, size_t why_size
     return 0;
 }
 
+/* One origin as a browser sends it: http[s]://HOST[:PORT], no path. */
+static int origin_ok(const char *s, size_t len)
+{
+    size_t p = starts(s, len, "http://") ? 7 : starts(s, len, "https://") ? 8 : 0;
+    if (!p || p == len)
+        return 0;
+    size_t h = p;
+    if (s[p] == '[') { /* an IPv6 literal */
+        p++;
+        while (p < len && (s[p] == ':' || (s[p] >= '0' && s[p] <= '9') ||
+                           (s[p] >= 'a' && s[p] <= 'f') || (s[p] >= 'A' && s[p] <= 'F')))
+            p++;
+        if (p == len || s[p] != ']' || p == h + 1)
+            return 0;
+        p++;
+    } else {
+        while (p < len && (s[p] == '.' || s[p] == '-' || (s[p] >= '0' && s[p] <= '9') ||
+                           (s[p] >= 'a' && s[p] <= 'z') || (s[p] >= 'A' && s[p] <= 'Z')))
+            p++;
+        if (p == h)
+            return 0;
+    }
+    if (p == len)
+        return 1;
+    return s[p] == ':' && port_ok(s + p + 1, len - p - 1, 1);
+}
+
+int nlog__cfg_check_origins(const char *s, size_t len, char *why, size_t why_size)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && s[j] != ',')
+            j++;
+        size_t a = i, b = j;
+        while (a < b && s[a] == ' ')
+            a++;
+        while (b > a && s[b - 1] == ' ')
+            b--;
+        if (!origin_ok(s + a, b - a)) {
+            if (why && why_size)
+                snprintf(why, why_size, "entry '%.*s' is not an origin",
+                         (int) (b - a > 80 ? 80 : b - a), s + a);
+            return -1;
+        }
+        i = j + 1;
+        if (j + 1 == len)
+            return fail(why, why_size, "an empty entry after the last comma");
+    }
+    return 0;
+}
+
 int nlog__cfg_check_opt_path(const char *s, size_t len, char *why, size_t why_size)
 {
     (void) s;

@@ -249,6 +249,8 @@ int nlog__cfg_check_api_key(const char *s, size_t len, char *why, size_t why_siz
 int nlog__cfg_check_url(const char *s, size_t len, char *why, size_t why_size);
 int nlog__cfg_check_listen(const char *s, size_t len, char *why, size_t why_size);
 int nlog__cfg_check_opt_path(const char *s, size_t len, char *why, size_t why_size);
+/* A comma-separated list of http[s]://HOST[:PORT] origins (empty: none). */
+int nlog__cfg_check_origins(const char *s, size_t len, char *why, size_t why_size);
 
 /* profile.c --------------------------------------------------------------- */
 

@@ -359,6 +359,11 @@ const nlog__cfg_key nlog__cfg_keys[] = {
      PROFILES(NULL, NULL, NULL, NULL),
      .help = "nlogd: requests per second per API key (bursts of one second's worth); beyond, "
              "429; 0 for no limit"},
+    {.name = "server.allowed_origins", .type = NLOG__CFG_STRING, MEMBER(server_allowed_origins),
+     .def = "", PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_origins,
+     .accepted = "empty for none, or a comma-separated list of origins http[s]://HOST[:PORT] "
+                 "(as a browser sends them, no path), at most 511 bytes",
+     .help = "nlogd: web origins besides nlogd's own that may open the live stream"},
     {.name = "server_api_key", .type = NLOG__CFG_STRING, MEMBER(server_api_key), .def = "",
      PROFILES(NULL, NULL, NULL, NULL), .check = nlog__cfg_check_api_key, .secret = 1,
      .accepted = "empty for none, or an nlogd API key: 16 to 256 of A-Z a-z 0-9 - . _ ~ + / =",

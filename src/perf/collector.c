@@ -7,7 +7,6 @@
  * object over to the thread: once it is set, no one else touches it.
  * Tested by: tests/unit/perf/test_sysmetrics.c */
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,13 +50,7 @@ static void destroy(nlog__collector *c, int sync_objects)
 static void *collector_main(void *arg)
 {
     nlog__collector *c = arg;
-    sigset_t all;
-    sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGFPE);
-    sigdelset(&all, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    nlog__block_async_signals();
     nlog__perf_mark_own_thread();
     pthread_mutex_lock(&c->lock);
     while (!c->stop) {

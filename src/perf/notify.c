@@ -15,7 +15,6 @@
  * Tested by: tests/unit/perf/test_notify.c */
 #include <curl/curl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,13 +205,7 @@ static void *notify_main(void *arg)
 {
     int ch = (int) (intptr_t) arg;
     chan *c = &N.ch[ch];
-    sigset_t all;
-    sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGFPE);
-    sigdelset(&all, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    nlog__block_async_signals();
     nlog__perf_mark_own_thread();
     pthread_mutex_lock(&N.lock);
     for (;;) {

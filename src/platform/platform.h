@@ -87,6 +87,13 @@ int64_t nlog__thread_id(void);
 /* The process id, refreshed in the child after fork(). */
 int64_t nlog__process_id(void);
 
+/* Blocks every asynchronous signal in the calling thread, for the library's
+ * own threads (writer, maintenance, collectors, timers): signals such as
+ * SIGTERM or SIGCHLD belong to the application's threads, and a handler must
+ * never run on a thread that may hold library locks. The synchronous fault
+ * signals (SEGV, BUS, FPE, ILL) stay open so the crash drain sees them. */
+void nlog__block_async_signals(void);
+
 
 
 /* System calls that tests replace to inject faults (short writes, ENOSPC,

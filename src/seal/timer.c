@@ -12,7 +12,6 @@
  * sealer's mutex, so no pass and no control write is half done in the
  * child; the child has no thread. */
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,13 +108,7 @@ static void deadline_in(struct timespec *ts, int64_t ns)
 static void *timer_main(void *arg)
 {
     (void) arg;
-    sigset_t all;
-    sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGFPE);
-    sigdelset(&all, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    nlog__block_async_signals();
     pthread_mutex_lock(&T.lock);
     while (!T.stop) {
         if (T.paused) {

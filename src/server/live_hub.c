@@ -39,6 +39,8 @@ struct nlogd_live_client {
     size_t n_noted, cap_noted;
     nlogd_live_entry **replay;        /* memory replay prepared by attach */
     size_t n_replay;
+    unsigned char acks[NLOGD_ACKS_MAX]; /* answers for the sender to write, in order */
+    size_t n_acks;
 };
 
 struct nlogd_hub {
@@ -59,12 +61,19 @@ struct nlogd_hub {
     pthread_t thread;
     uint64_t published, sent, dropped, connections, refused; /* atomics */
     int attached;                     /* atomic: clients attached now */
-    int64_t last_seen_ns;             /* atomic: CLOCK_MONOTONIC a client was last attached */
+    int64_t last_seen_ns;             /* atomic: h->now() when a client was last attached */
+    int64_t idle_ns;                  /* see IDLE_RING_NS; set once before use */
+    int64_t (*now)(void);             /* monotonic ns; replaced by tests */
+    int idle_evicted;                 /* under lock: the ring was emptied for an idle hole */
+    uint64_t lost;                    /* under lock: entries the hook could not encode, to be
+                                         announced to every client as dropped */
 };
 
 /* With nobody streaming for this long, the hook stops encoding entries:
- * ingest then pays nothing for the live stream, and a resume that late is
- * answered from the store. */
+ * ingest then pays nothing for the live stream. The first batch it skips
+ * empties the ring, so the ring never holds entries from before a hole: a
+ * resume_from that old finds nothing in memory and is answered from the
+ * store, which has everything. */
 #define IDLE_RING_NS (600LL * 1000000000LL)
 
 static int64_t mono(void)
@@ -209,12 +218,30 @@ static void evict_oldest(nlogd_hub *h)
     h->tail++;
 }
 
+/* The hook skips a batch while idle: the first skip empties the ring, so
+ * the hole it leaves is never bridged by a memory replay. Positions not
+ * yet dispatched are abandoned too: no client was attached to want them. */
+static void idle_skip(nlogd_hub *h)
+{
+    pthread_mutex_lock(&h->lock);
+    if (!h->idle_evicted) {
+        while (h->tail < h->head)
+            evict_oldest(h);
+        if (h->dispatched < h->head)
+            h->dispatched = h->head;
+        h->idle_evicted = 1;
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
 void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
 {
     nlogd_hub *h = hub;
     if (__atomic_load_n(&h->attached, __ATOMIC_ACQUIRE) == 0 &&
-        mono() - __atomic_load_n(&h->last_seen_ns, __ATOMIC_RELAXED) > IDLE_RING_NS)
+        h->now() - __atomic_load_n(&h->last_seen_ns, __ATOMIC_RELAXED) > h->idle_ns) {
+        idle_skip(h);
         return;
+    }
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
         if (batches[i]->status == NLOG_OK && !batches[i]->duplicate)
@@ -222,8 +249,13 @@ void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
     if (!total)
         return;
     nlogd_live_entry **fresh = malloc(total * sizeof *fresh);
-    if (!fresh)
+    if (!fresh) {
+        pthread_mutex_lock(&h->lock);
+        h->lost += total; /* out of memory: not silent, every client hears of the gap */
+        pthread_cond_signal(&h->wake);
+        pthread_mutex_unlock(&h->lock);
         return;
+    }
     nlogd_buf tmp;
     nlogd_buf_init(&tmp, 64u << 20);
     size_t m = 0;
@@ -238,6 +270,8 @@ void nlogd_hub_publish(void *hub, nlogd_batch *const *batches, size_t n)
     }
     nlogd_buf_free(&tmp);
     pthread_mutex_lock(&h->lock);
+    h->idle_evicted = 0;
+    h->lost += total - m; /* an entry that could not be encoded or allocated */
     for (size_t i = 0; i < m; i++) {
         nlogd_live_entry *e = fresh[i];
         if (h->head - h->tail == h->cap)
@@ -277,7 +311,7 @@ static void *dispatcher(void *arg)
         return NULL;
     for (;;) {
         pthread_mutex_lock(&h->lock);
-        while (!h->stop && h->dispatched == h->head)
+        while (!h->stop && h->dispatched == h->head && !h->lost)
             pthread_cond_wait(&h->wake, &h->lock);
         if (h->stop) {
             pthread_mutex_unlock(&h->lock);
@@ -289,6 +323,8 @@ static void *dispatcher(void *arg)
             lapped = h->tail - h->dispatched;
             h->dispatched = h->tail;
         }
+        lapped += h->lost;
+        h->lost = 0;
         size_t k = 0;
         while (k < CHUNK && h->dispatched + k < h->head) {
             chunk[k] = ref(h->ring[(h->dispatched + k) % h->cap]);
@@ -334,6 +370,8 @@ int nlogd_hub_start(nlogd_server *srv, nlogd_hub **ret)
     h->cap = h->replay_window > RING_MIN ? h->replay_window : RING_MIN;
     h->max_clients = (size_t) srv->cfg.server_stream_max_clients;
     h->queue_entries = (size_t) srv->cfg.server_stream_queue_entries;
+    h->now = mono;
+    h->idle_ns = IDLE_RING_NS;
     /* the ring fills from the start: a client may connect at any moment */
     h->last_seen_ns = mono();
     h->ring = calloc(h->cap, sizeof *h->ring);
@@ -443,7 +481,7 @@ nlogd_live_client *nlogd_hub_attach(nlogd_hub *h, nlogd_live_filter *f, int max_
     }
     h->clients[h->n_clients++] = c;
     __atomic_add_fetch(&h->attached, 1, __ATOMIC_ACQ_REL);
-    __atomic_store_n(&h->last_seen_ns, mono(), __ATOMIC_RELAXED);
+    __atomic_store_n(&h->last_seen_ns, h->now(), __ATOMIC_RELAXED);
     pthread_mutex_unlock(&h->clients_lock);
     return c;
 }
@@ -456,7 +494,7 @@ void nlogd_hub_detach(nlogd_hub *h, nlogd_live_client *c)
     for (size_t i = 0; i < h->n_clients; i++)
         if (h->clients[i] == c) {
             h->clients[i] = h->clients[--h->n_clients];
-            __atomic_store_n(&h->last_seen_ns, mono(), __ATOMIC_RELAXED);
+            __atomic_store_n(&h->last_seen_ns, h->now(), __ATOMIC_RELAXED);
             __atomic_sub_fetch(&h->attached, 1, __ATOMIC_ACQ_REL);
             break;
         }
@@ -490,6 +528,39 @@ void nlogd_hub_get_filter(nlogd_live_client *c, nlogd_live_filter *out)
     *out = c->filter;
     out->search = NULL;
     pthread_mutex_unlock(&c->lock);
+}
+
+int nlogd_hub_set_filter_ack(nlogd_live_client *c, nlogd_live_filter *f)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->n_acks == NLOGD_ACKS_MAX) {
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
+    nlogd_live_filter old = c->filter;
+    c->filter = *f;
+    memset(f, 0, sizeof *f);
+    c->acks[c->n_acks++] = NLOGD_ACK_FILTER;
+    c->kicked = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    nlogd_live_filter_clear(&old);
+    return 0;
+}
+
+int nlogd_hub_set_paused_ack(nlogd_live_client *c, int paused)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->n_acks == NLOGD_ACKS_MAX) {
+        pthread_mutex_unlock(&c->lock);
+        return -1;
+    }
+    c->paused = paused;
+    c->acks[c->n_acks++] = paused ? NLOGD_ACK_PAUSED : NLOGD_ACK_RESUMED;
+    c->kicked = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    return 0;
 }
 
 void nlogd_hub_set_paused(nlogd_live_client *c, int paused)
@@ -526,6 +597,13 @@ static int noted(const nlogd_live_client *c, int64_t id)
 
 size_t nlogd_hub_take(nlogd_live_client *c, nlogd_live_item *items, size_t max, int timeout_ms)
 {
+    return nlogd_hub_take_acks(c, items, max, timeout_ms, NULL, NULL, NULL);
+}
+
+size_t nlogd_hub_take_acks(nlogd_live_client *c, nlogd_live_item *items, size_t max,
+                           int timeout_ms, unsigned char *acks, size_t *ret_n_acks,
+                           nlogd_live_filter *ack_filter)
+{
     size_t n = 0;
     pthread_mutex_lock(&c->lock);
     if (!c->kicked && (c->paused || (c->qlen == 0 && c->pending_drop == 0)) && timeout_ms > 0) {
@@ -539,6 +617,16 @@ size_t nlogd_hub_take(nlogd_live_client *c, nlogd_live_item *items, size_t max, 
                 break;
     }
     c->kicked = 0;
+    if (acks) {
+        /* the answers and the entries are taken under one lock: the answers
+         * are written first, and every entry after them passed the filter
+         * (or pause) they answer */
+        memcpy(acks, c->acks, c->n_acks);
+        *ret_n_acks = c->n_acks;
+        c->n_acks = 0;
+        *ack_filter = c->filter;
+        ack_filter->search = NULL;
+    }
     if (c->paused) {
         pthread_mutex_unlock(&c->lock);
         return 0;
@@ -619,6 +707,13 @@ int nlogd_hub_match_stored(nlogd_live_client *c, const nlogd_entry *se)
     int ok = nlogd_live_match(&c->filter, c->max_level, &e);
     pthread_mutex_unlock(&c->lock);
     return ok;
+}
+
+void nlogd_hub_set_idle(nlogd_hub *h, int64_t idle_ns, int64_t (*now)(void))
+{
+    h->idle_ns = idle_ns;
+    h->now = now ? now : mono;
+    __atomic_store_n(&h->last_seen_ns, h->now(), __ATOMIC_RELAXED);
 }
 
 void nlogd_hub_stats_get(nlogd_hub *h, nlogd_hub_stats *out)

@@ -9,7 +9,9 @@
  *   format plus "seq") and appends it to the ring. It never blocks on a
  *   client: the ring drops its oldest entries when it is full. When no
  *   client has been attached for 10 minutes it does nothing at all, so
- *   ingest pays for the stream only while someone watches.
+ *   ingest pays for the stream only while someone watches; the first batch
+ *   it skips empties the ring, so a later resume_from from before that
+ *   hole is replayed from the store, never from a stale ring.
  * - The dispatcher thread matches each new entry against every client's
  *   filter (and role: a viewer never gets SECURITY or AUDIT records) and
  *   appends a reference to the client's queue. A full queue does not wait:
@@ -106,6 +108,15 @@ void nlogd_hub_set_filter(nlogd_live_client *c, nlogd_live_filter *f);
 /* Copies the filter's texts for an answer (level, category, logger, search). */
 void nlogd_hub_get_filter(nlogd_live_client *c, nlogd_live_filter *out_texts);
 void nlogd_hub_set_paused(nlogd_live_client *c, int paused);
+
+/* Answers to client messages that must not overtake entries: queued here,
+ * written by the sender in order with the entries (nlogd_hub_take_acks). */
+enum { NLOGD_ACK_FILTER = 1, NLOGD_ACK_PAUSED, NLOGD_ACK_RESUMED };
+#define NLOGD_ACKS_MAX 32
+/* nlogd_hub_set_filter / nlogd_hub_set_paused, queueing the answer for the
+ * sender. -1 (nothing changed) when NLOGD_ACKS_MAX answers are waiting. */
+int nlogd_hub_set_filter_ack(nlogd_live_client *c, nlogd_live_filter *f);
+int nlogd_hub_set_paused_ack(nlogd_live_client *c, int paused);
 /* Wakes the client's sender (something to send besides entries). */
 void nlogd_hub_kick(nlogd_live_client *c);
 
@@ -114,6 +125,12 @@ void nlogd_hub_kick(nlogd_live_client *c);
  * current filter are skipped here (released and not returned), so a new
  * filter holds from the next entry on. Returns the count. */
 size_t nlogd_hub_take(nlogd_live_client *c, nlogd_live_item *items, size_t max, int timeout_ms);
+/* The same, also taking the queued answers (*ret_n_acks of them, into acks
+ * of NLOGD_ACKS_MAX) and the filter in force (texts only, search NULL) for a
+ * filter answer. The caller writes the answers before the items. */
+size_t nlogd_hub_take_acks(nlogd_live_client *c, nlogd_live_item *items, size_t max,
+                           int timeout_ms, unsigned char *acks, size_t *ret_n_acks,
+                           nlogd_live_filter *ack_filter);
 /* The memory replay prepared by attach, in order; *ret_n entries, each a
  * reference the caller releases. The array is the caller's to free(). */
 nlogd_live_entry **nlogd_hub_replay_ring(nlogd_live_client *c, size_t *ret_n);
@@ -128,6 +145,11 @@ int nlogd_hub_match_stored(nlogd_live_client *c, const nlogd_entry *e);
 /* Encodes a stored entry as a stream message into b (for the store replay). */
 int nlogd_live_encode(nlogd_buf *b, const nlogd_entry *e);
 
+/* Replaces the idle time after which the hook stops filling the ring
+ * (default 10 minutes) and the monotonic clock (ns) it is measured with
+ * (NULL = CLOCK_MONOTONIC), and restarts the idle time from now. For tests;
+ * call before anything is published. */
+void nlogd_hub_set_idle(nlogd_hub *h, int64_t idle_ns, int64_t (*now)(void));
 void nlogd_hub_stats_get(nlogd_hub *h, nlogd_hub_stats *out);
 void nlogd_hub_count_connection(nlogd_hub *h, int refused);
 /* Adds the stream's and access control's lines to /metrics (metrics_live.c). */

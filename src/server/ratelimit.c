@@ -1,7 +1,9 @@
 /* ratelimit.c: token buckets per key name (see ratelimit.h), in an open
- * addressing table (FNV-1a, linear probing). Buckets are never removed:
- * their number is bounded by the key names that exist (a removed key's
- * bucket stays, which costs 100 bytes).
+ * addressing table (FNV-1a, linear probing). Buckets are never emptied (so
+ * no probe chain breaks); when the table is full, a new name takes over a
+ * bucket idle for a second or more, which holds a full second's worth of
+ * tokens and so is the same as no bucket at all. A full table with no idle
+ * bucket limits the new name: running out of room never lifts the limit.
  * Tested by: tests/unit/server/test_server_auth.c */
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +38,7 @@ int nlogd_rate_take(nlogd_ratelimit *rl, const char *name, int64_t now_ns)
     int wait = 0;
     pthread_mutex_lock(&rl->lock);
     uint32_t i = fnv(name) % NLOGD_RATE_KEYS;
-    nlogd_rate_bucket *b = NULL;
+    nlogd_rate_bucket *b = NULL, *idle = NULL;
     for (uint32_t probe = 0; probe < NLOGD_RATE_KEYS; probe++) {
         nlogd_rate_bucket *s = &rl->slots[(i + probe) % NLOGD_RATE_KEYS];
         if (!s->name[0]) {
@@ -50,8 +52,18 @@ int nlogd_rate_take(nlogd_ratelimit *rl, const char *name, int64_t now_ns)
             b = s;
             break;
         }
+        if (!idle && now_ns - s->last_ns >= 1000000000LL)
+            idle = s;
     }
-    if (b) {
+    if (!b && idle) {
+        snprintf(idle->name, sizeof idle->name, "%s", name);
+        idle->tokens = rl->rate;
+        idle->last_ns = now_ns;
+        b = idle;
+    }
+    if (!b) {
+        wait = 1; /* no room and nobody idle: limited, not waved through */
+    } else {
         double dt = (double) (now_ns - b->last_ns) / 1e9;
         if (dt > 0) {
             b->tokens += dt * rl->rate;

@@ -3,7 +3,9 @@
  * worth, so a key may burst to `rate` requests and then keeps to `rate` per
  * second. Beyond it the request is answered 429 with Retry-After.
  * Memory is bounded: at most NLOGD_RATE_KEYS buckets (a key file holds at
- * most 1024 keys); a full table refuses nobody (the key is not limited).
+ * most 1024 keys, but keys come and go at run time); when they are all in
+ * use, a bucket idle for a second is recycled, and with none idle the new
+ * name is limited (never let through unlimited).
  * Thread-safety: any thread; one mutex. */
 #ifndef NLOGD_RATELIMIT_H
 #define NLOGD_RATELIMIT_H

@@ -12,7 +12,9 @@
  * cost does not grow with the number of records, but it does with the
  * number of distinct categories and loggers (the store reads every name's
  * total to find the largest). The answer itself is bounded: at most
- * NLOGD_STATS_TOP names of each kind. */
+ * NLOGD_STATS_TOP names of each kind. For a role with a level bound (viewer)
+ * every figure leaves the records above it out: by_level lacks SECURITY and
+ * AUDIT, and total, rates, range and names are counted without them. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@
 
 #include "server/http/router.h"
 #include "server/qparams.h"
+#include "server/roles.h"
 
 static void counts(nlogd_buf *b, const char *name, const nlogd_count *c, size_t n)
 {
@@ -47,8 +50,11 @@ void nlogd_rest_stats(nlogd_req *req)
         return;
     }
     free(q);
+    /* a viewer's answer is built without SECURITY and AUDIT records: not
+     * their counts, their share of the rates, nor the names only they use */
+    const int max_level = nlogd_role_max_level(req->role);
     nlogd_store_stats st;
-    if (nlogd_store_stats_get(srv->store, nlogd_now_ns(), &st) != NLOG_OK) {
+    if (nlogd_store_stats_get_bounded(srv->store, nlogd_now_ns(), max_level, &st) != NLOG_OK) {
         nlogd_store_stats_free(&st);
         nlogd_fail(&e, 503, "store_unavailable", "", "the store could not be read; retry later");
         nlogd_reply_retry(req, &e, 5);
@@ -57,10 +63,13 @@ void nlogd_rest_stats(nlogd_req *req)
     nlogd_buf b;
     nlogd_buf_init(&b, 16u << 20);
     nlogd_buf_printf(&b, "{\"total_entries\":%llu,\"by_level\":{", (unsigned long long) st.total);
-    for (int i = 0; i < 8; i++)
-        nlogd_buf_printf(&b, "%s\"%s\":%llu", i ? "," : "",
-                         nlog_level_name(nlog_level_from_index(i)),
+    for (int i = 0; i < 8; i++) {
+        nlog_level lv = nlog_level_from_index(i);
+        if (max_level && (int) lv > max_level)
+            continue;
+        nlogd_buf_printf(&b, "%s\"%s\":%llu", i ? "," : "", nlog_level_name(lv),
                          (unsigned long long) st.by_level[i]);
+    }
     nlogd_buf_addc(&b, '}');
     /* The store lists every category (most records first) but only the
      * NLOGD_STATS_TOP largest loggers; both are cut to that here. */

@@ -178,6 +178,12 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
 
 /* Any thread. The caller frees out->categories and out->loggers. */
 nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_stats *out);
+/* The same for a caller bound to levels <= max_level (0 = none, else
+ * NLOG_LEVEL_CRITICAL: the viewer's bound, the one the rates histogram
+ * keeps apart): the records above it are left out of every figure, and a
+ * category or logger that only they have is not listed. */
+nlog_status nlogd_store_stats_get_bounded(nlogd_store *s, int64_t now_ns, int max_level,
+                                          nlogd_store_stats *out);
 void nlogd_store_stats_free(nlogd_store_stats *st);
 
 /* A watched file's position (watch.c), persisted in the store. */

@@ -299,6 +299,7 @@ struct nlogd_store {
     pthread_mutex_t hlock;          /* guards the histogram */
     int64_t hist_sec[HIST_SECONDS];
     uint64_t hist_n[HIST_SECONDS];
+    uint64_t hist_hi[HIST_SECONDS];  /* of hist_n: levels above CRITICAL (a viewer's bound) */
 };
 
 static int exec(sqlite3 *db, const char *sql)
@@ -344,7 +345,7 @@ static int64_t store_now(const nlogd_store *s)
     return s->clock_ns ? s->clock_ns : now_real_ns();
 }
 
-static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, int64_t now_s)
+static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, uint64_t hi, int64_t now_s)
 {
     int64_t sec = floor_div(ts_ns, 1000000000LL);
     if (sec <= now_s - HIST_SECONDS || sec > now_s + 60)
@@ -353,8 +354,10 @@ static void hist_add(nlogd_store *s, int64_t ts_ns, uint64_t n, int64_t now_s)
     if (s->hist_sec[slot] != sec) {
         s->hist_sec[slot] = sec;
         s->hist_n[slot] = 0;
+        s->hist_hi[slot] = 0;
     }
     s->hist_n[slot] += n;
+    s->hist_hi[slot] += hi;
 }
 
 /* The matcher for not-yet-indexed rows: nlogd_match(message, query). The
@@ -447,14 +450,16 @@ static void load_hist(nlogd_store *s)
     int64_t now_s = store_now(s) / 1000000000LL;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->w,
-                           "SELECT ts / 1000000000, count(*) FROM entries WHERE id >= ? "
-                           "GROUP BY 1",
+                           "SELECT ts / 1000000000, count(*), sum(level > ?2) FROM entries "
+                           "WHERE id >= ?1 GROUP BY 1",
                            -1, &st, NULL) != SQLITE_OK)
         return;
     sqlite3_bind_int64(st, 1, id_floor((now_s - HIST_SECONDS) * 1000000000LL));
+    sqlite3_bind_int(st, 2, NLOG_LEVEL_CRITICAL);
     while (sqlite3_step(st) == SQLITE_ROW)
         hist_add(s, sqlite3_column_int64(st, 0) * 1000000000LL,
-                 (uint64_t) sqlite3_column_int64(st, 1), now_s);
+                 (uint64_t) sqlite3_column_int64(st, 1), (uint64_t) sqlite3_column_int64(st, 2),
+                 now_s);
     sqlite3_finalize(st);
 }
 
@@ -1011,7 +1016,8 @@ nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size
             continue;
         added += batches[i]->n;
         for (size_t k = 0; k < batches[i]->n; k++)
-            hist_add(s, batches[i]->recs[k].ts_ns, 1, now_s);
+            hist_add(s, batches[i]->recs[k].ts_ns, 1,
+                     batches[i]->recs[k].level > NLOG_LEVEL_CRITICAL, now_s);
     }
     pthread_mutex_unlock(&s->hlock);
     __atomic_fetch_add(&s->fts_lag, added, __ATOMIC_RELAXED);
@@ -1792,21 +1798,79 @@ static int push_count(nlogd_count **arr, size_t *n, size_t *cap, const char *nam
     return 0;
 }
 
+/* Subtracts from *arr the records above max_level, per name (cnt[k] for the
+ * name id), and drops names left with none: a name seen only in records
+ * the caller may not read is not shown either. */
+static void subtract_counts(nlogd_store *s, nlogd_count *arr, size_t *n, const char *name,
+                            uint64_t above)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(arr[i].name, name) == 0) {
+            arr[i].n = arr[i].n > above ? arr[i].n - above : 0;
+            if (arr[i].n == 0) {
+                memmove(&arr[i], &arr[i + 1], (*n - i - 1) * sizeof *arr);
+                (*n)--;
+            }
+            return;
+        }
+    (void) s;
+}
+
+/* The records above max_level by category and logger: indexed rows through
+ * ix_level, pending ones (the tail and fts_pending, which are in no ix_*
+ * table) by scanning them, so
+ * the cost follows the number of such records, not of all records. */
+static nlog_status subtract_above(nlogd_store *s, reader *r, int64_t tail, int max_level,
+                                  nlogd_store_stats *out)
+{
+    sqlite3_stmt *st = reader_stmt(
+        r,
+        "SELECT c.name, l.name, n FROM ("
+        " SELECT e.category AS cat, e.logger AS lg, count(*) AS n FROM ix_level x"
+        "  JOIN entries e ON e.id = x.id WHERE x.level > ?1 AND x.id < ?2 GROUP BY 1, 2"
+        " UNION ALL SELECT category, logger, count(*) FROM entries"
+        "  WHERE id >= ?2 AND level > ?1 GROUP BY 1, 2"
+        " UNION ALL SELECT e.category, e.logger, count(*) FROM fts_pending p"
+        "  JOIN entries e ON e.id = p.id WHERE e.level > ?1 AND e.id < ?2"
+        "  GROUP BY 1, 2)"
+        " JOIN names c ON c.id = cat JOIN names l ON l.id = lg",
+        0);
+    if (!st)
+        return NLOG_EIO;
+    sqlite3_bind_int(st, 1, max_level);
+    sqlite3_bind_int64(st, 2, tail);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint64_t n = (uint64_t) sqlite3_column_int64(st, 2);
+        subtract_counts(s, out->categories, &out->n_categories, col_text(st, 0), n);
+        subtract_counts(s, out->loggers, &out->n_loggers_total, col_text(st, 1), n);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? NLOG_OK : NLOG_EIO;
+}
+
 /* The oldest and newest timestamps: the rows near the smallest and the
  * largest id (within the spill bound, every row that could be older than
- * the first or newer than the last). */
-static void stats_range(reader *r, int64_t spill, nlogd_store_stats *out)
+ * the first or newer than the last). With max_level, of the records at or
+ * below it only (a scan from each end that stops at the first such one). */
+static void stats_range(reader *r, int64_t spill, int max_level, nlogd_store_stats *out)
 {
+    const int lv = max_level ? max_level : INT32_MAX;
     int64_t lo = 0, hi = 0;
     int any = 0;
-    sqlite3_stmt *st = reader_stmt(r, "SELECT id FROM entries ORDER BY id ASC LIMIT 1", 0);
+    sqlite3_stmt *st = reader_stmt(r, "SELECT id FROM entries WHERE level <= ?1 ORDER BY id ASC "
+                                       "LIMIT 1", 0);
+    if (st)
+        sqlite3_bind_int(st, 1, lv);
     if (st && sqlite3_step(st) == SQLITE_ROW) {
         lo = sqlite3_column_int64(st, 0);
         any = 1;
     }
     if (st)
         sqlite3_reset(st);
-    st = reader_stmt(r, "SELECT id FROM entries ORDER BY id DESC LIMIT 1", 0);
+    st = reader_stmt(r, "SELECT id FROM entries WHERE level <= ?1 ORDER BY id DESC LIMIT 1", 0);
+    if (st)
+        sqlite3_bind_int(st, 1, lv);
     if (st && sqlite3_step(st) == SQLITE_ROW)
         hi = sqlite3_column_int64(st, 0);
     if (st)
@@ -1814,8 +1878,10 @@ static void stats_range(reader *r, int64_t spill, nlogd_store_stats *out)
     if (!any)
         return;
     int64_t reach = sat_add(ID_SLOTS - 1, spill);
-    st = reader_stmt(r, "SELECT min(ts) FROM entries WHERE id BETWEEN ?1 AND ?2", 0);
+    st = reader_stmt(r, "SELECT min(ts) FROM entries WHERE id BETWEEN ?1 AND ?2 AND level <= ?3",
+                     0);
     if (st) {
+        sqlite3_bind_int(st, 3, lv);
         sqlite3_bind_int64(st, 1, lo);
         sqlite3_bind_int64(st, 2, sat_add(lo, reach));
         if (sqlite3_step(st) == SQLITE_ROW) {
@@ -1824,8 +1890,10 @@ static void stats_range(reader *r, int64_t spill, nlogd_store_stats *out)
         }
         sqlite3_reset(st);
     }
-    st = reader_stmt(r, "SELECT max(ts) FROM entries WHERE id BETWEEN ?1 AND ?2", 0);
+    st = reader_stmt(r, "SELECT max(ts) FROM entries WHERE id BETWEEN ?1 AND ?2 AND level <= ?3",
+                     0);
     if (st) {
+        sqlite3_bind_int(st, 3, lv);
         sqlite3_bind_int64(st, 1, hi - reach > hi ? INT64_MIN : hi - reach);
         sqlite3_bind_int64(st, 2, hi);
         if (sqlite3_step(st) == SQLITE_ROW)
@@ -1835,6 +1903,12 @@ static void stats_range(reader *r, int64_t spill, nlogd_store_stats *out)
 }
 
 nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_stats *out)
+{
+    return nlogd_store_stats_get_bounded(s, now_ns, 0, out);
+}
+
+nlog_status nlogd_store_stats_get_bounded(nlogd_store *s, int64_t now_ns, int max_level,
+                                          nlogd_store_stats *out)
 {
     memset(out, 0, sizeof *out);
     reader *r = reader_take(s);
@@ -1849,6 +1923,8 @@ nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_st
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         int li = nlog_level_index((nlog_level) sqlite3_column_int(st, 0));
         int64_t n = sqlite3_column_int64(st, 1);
+        if (max_level && sqlite3_column_int(st, 0) > max_level)
+            continue;
         if (li >= 0 && n > 0) {
             out->by_level[li] = (uint64_t) n;
             out->total += (uint64_t) n;
@@ -1873,14 +1949,17 @@ nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_st
     }
     if (st)
         sqlite3_reset(st);
+    out->n_loggers_total = out->n_loggers;
+    if (result == NLOG_OK && max_level)
+        result = subtract_above(s, r, tail, max_level, out);
+    out->n_loggers = out->n_loggers_total;
     if (out->categories)
         qsort(out->categories, out->n_categories, sizeof *out->categories, cmp_count);
     if (out->loggers)
         qsort(out->loggers, out->n_loggers, sizeof *out->loggers, cmp_count);
-    out->n_loggers_total = out->n_loggers;
     if (out->n_loggers > NLOGD_STATS_TOP)
         out->n_loggers = NLOGD_STATS_TOP;
-    stats_range(r, spill, out);
+    stats_range(r, spill, max_level, out);
     st = reader_stmt(r, "SELECT page_count * page_size FROM pragma_page_count, pragma_page_size",
                      0);
     if (st && sqlite3_step(st) == SQLITE_ROW)
@@ -1901,9 +1980,10 @@ nlog_status nlogd_store_stats_get(nlogd_store *s, int64_t now_ns, nlogd_store_st
         int64_t age = now_s - s->hist_sec[i];
         if (s->hist_n[i] == 0 || age < 0 || age >= HIST_SECONDS)
             continue;
-        out->last_hour += s->hist_n[i];
+        uint64_t n = s->hist_n[i] - (max_level ? s->hist_hi[i] : 0);
+        out->last_hour += n;
         if (age < 60)
-            out->last_minute += s->hist_n[i];
+            out->last_minute += n;
     }
     pthread_mutex_unlock(&s->hlock);
     return result;

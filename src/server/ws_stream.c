@@ -18,6 +18,7 @@
 #include <nlog/level.h>
 
 #include "server/buf.h"
+#include "server/http/origin.h"
 #include "server/http/router.h"
 #include "server/live_hub.h"
 #include "server/qparams.h"
@@ -25,7 +26,11 @@
 #include "server/ws_client_msg.h"
 #include "server/ws_stream.h"
 
-#define AUTH_WAIT_MS 10000   /* a first-message auth must come within this */
+#define AUTH_WAIT_MS 3000    /* a first-message auth must come within this */
+/* Connections waiting for a first-message auth, at most: each holds a
+ * CivetWeb worker and a sender thread until the auth message or the
+ * timeout, so unauthenticated peers may not hold many. */
+#define PREAUTH_MAX 4
 #define TAKE_MAX 256         /* items per take */
 #define FLUSH_BYTES 65536    /* write when this much is buffered */
 #define SENDER_STACK (256u << 10)
@@ -47,6 +52,7 @@ typedef struct wsconn {
     int sender_started;
     pthread_t sender;
     int closing;                 /* atomic: a close was sent or the peer left */
+    int preauth;                 /* atomic: counted in nlogd_ws.preauth */
     int64_t last_rx_ns;          /* atomic, CLOCK_MONOTONIC */
     struct wsconn *next;
 } wsconn;
@@ -55,11 +61,19 @@ typedef struct nlogd_ws {
     pthread_mutex_t lock;        /* the list of connections */
     wsconn *conns;
     int stopping;                /* atomic */
+    int preauth;                 /* atomic: connections waiting for an auth message */
 } nlogd_ws;
 
 static nlogd_ws *ws_of(nlogd_server *srv)
 {
     return (nlogd_ws *) srv->ws;
+}
+
+/* Ends a connection's wait for its auth message (once). */
+static void preauth_done(wsconn *w)
+{
+    if (__atomic_exchange_n(&w->preauth, 0, __ATOMIC_ACQ_REL))
+        __atomic_sub_fetch(&ws_of(w->srv)->preauth, 1, __ATOMIC_ACQ_REL);
 }
 
 static int64_t mono_ns(void)
@@ -371,10 +385,14 @@ static int wait_auth(wsconn *w)
             break;
     int ok = w->authed;
     pthread_mutex_unlock(&w->lock);
-    if (!ok && !is_closing(w))
+    if (!ok && !is_closing(w)) {
+        nlogd_count(w->srv, auth_refused, 1);
+        nlogd_security_event(w->srv->selflog, "AUTH_FAILURE", "MEDIUM", NULL, w->ip, "WS",
+                             "/api/v2/logs/stream", 401, "no auth message in time");
         close_with(w, 4401, "unauthorized",
                    "no API key: send it as Authorization: Bearer KEY, as ?api_key=KEY, or as "
-                   "the first message {\"type\":\"auth\",\"api_key\":\"KEY\"} within 10 s");
+                   "the first message {\"type\":\"auth\",\"api_key\":\"KEY\"} within 3 s");
+    }
     return ok;
 }
 
@@ -386,10 +404,13 @@ static void *sender_main(void *arg)
         return NULL;
     int hit = 0;
     pthread_mutex_lock(&w->lock);
-    int paused = w->paused;
     nlogd_live_client *c = nlogd_hub_attach(srv->hub, &w->filter, nlogd_role_max_level(w->role),
                                             w->has_resume, w->resume_from, &hit);
     w->client = c;
+    /* a pause that came before the attach holds from the first entry; set
+     * under w->lock, so a resume that follows is applied after it */
+    if (c && w->paused)
+        nlogd_hub_set_paused(c, 1);
     pthread_mutex_unlock(&w->lock);
     if (!c) {
         nlogd_live_filter_clear(&w->filter);
@@ -402,8 +423,6 @@ static void *sender_main(void *arg)
         return NULL;
     }
     nlogd_hub_count_connection(srv->hub, 0);
-    if (paused)
-        nlogd_hub_set_paused(c, 1);
     send_hello(w);
     if (w->has_resume) {
         if (hit)
@@ -416,11 +435,30 @@ static void *sender_main(void *arg)
     const int64_t ping_ns = idle_ns / 3;
     int64_t last_ping = mono_ns();
     nlogd_live_item *items = malloc(TAKE_MAX * sizeof *items);
+    nlogd_live_filter *af = malloc(sizeof *af);
+    unsigned char acks[NLOGD_ACKS_MAX];
     nlogd_buf out;
     nlogd_buf_init(&out, 64u << 20);
-    while (items && !is_closing(w)) {
-        size_t n = nlogd_hub_take(c, items, TAKE_MAX, 250);
+    while (items && af && !is_closing(w)) {
+        size_t n_acks = 0;
+        size_t n = nlogd_hub_take_acks(c, items, TAKE_MAX, 250, acks, &n_acks, af);
         size_t sent = 0;
+        /* answers first: the entries below were taken after them */
+        for (size_t i = 0; i < n_acks; i++) {
+            if (acks[i] == NLOGD_ACK_FILTER) {
+                nlogd_buf m;
+                nlogd_buf_init(&m, 8192);
+                nlogd_buf_adds(&m, "{\"type\":\"filter\",\"filter\":");
+                filter_json(&m, af);
+                nlogd_buf_addc(&m, '}');
+                frame(&out, 1, m.data, m.len);
+                nlogd_buf_free(&m);
+            } else if (acks[i] == NLOGD_ACK_PAUSED) {
+                frame(&out, 1, "{\"type\":\"paused\"}", 17);
+            } else {
+                frame(&out, 1, "{\"type\":\"resumed\"}", 18);
+            }
+        }
         for (size_t i = 0; i < n; i++) {
             if (items[i].dropped_before) {
                 char d[64];
@@ -460,6 +498,7 @@ static void *sender_main(void *arg)
     }
     nlogd_buf_free(&out);
     free(items);
+    free(af);
     return NULL;
 }
 
@@ -518,6 +557,21 @@ static int parse_seq(const char *v, size_t len, int64_t *ret, nlogd_err *e)
     return 0;
 }
 
+/* Whether a role's level bound refuses a filter's level (a viewer asking
+ * for SECURITY or AUDIT), recording the refusal as every 403 is. */
+static int level_refused(nlogd_server *srv, nlogd_role r, const char *caller, const char *ip,
+                         int min_level)
+{
+    int max = nlogd_role_max_level(r);
+    if (!max || min_level <= max)
+        return 0;
+    nlogd_count(srv, auth_forbidden, 1);
+    nlogd_security_event(srv->selflog, "ACCESS_DENIED", "MEDIUM", caller, ip, "WS",
+                         "/api/v2/logs/stream", 403,
+                         "role may not read SECURITY or AUDIT records");
+    return 1;
+}
+
 static int on_connect(const struct mg_connection *cconn, void *cbdata)
 {
     nlogd_server *srv = cbdata;
@@ -535,6 +589,20 @@ static int on_connect(const struct mg_connection *cconn, void *cbdata)
                         : "nlogd is stopping",
                     NULL);
         return 1;
+    }
+    {
+        char why[512];
+        const char *reason = "";
+        if (nlogd_origin_check(mg_get_header(cconn, "Host"), mg_get_header(cconn, "Origin"),
+                               ri->is_ssl, nlogd_keys_enabled(&srv->keys),
+                               srv->cfg.server_allowed_origins, why, sizeof why, &reason) != 0) {
+            nlogd_count(srv, auth_forbidden, 1);
+            nlogd_count(srv, http_4xx, 1);
+            nlogd_security_event(srv->selflog, "ACCESS_DENIED", "HIGH", NULL, ri->remote_addr,
+                                 "GET", ri->local_uri ? ri->local_uri : "", 403, reason);
+            http_refuse(conn, 403, "forbidden_origin", "", why, NULL);
+            return 1;
+        }
     }
     nlogd_qparams *q = malloc(sizeof *q);
     nlogd_err e;
@@ -607,7 +675,30 @@ static int on_connect(const struct mg_connection *cconn, void *cbdata)
         snprintf(w->caller, sizeof w->caller, "anonymous");
         w->authed = 1;
     } else if (have_key == 0) {
-        w->need_auth = 1; /* the first message must be {"type":"auth"} */
+        /* the first message must be {"type":"auth"}: until it comes, the
+         * connection counts against PREAUTH_MAX and, with the attached
+         * clients, against server.stream_max_clients */
+        nlogd_ws *ws = ws_of(srv);
+        nlogd_hub_stats hs;
+        nlogd_hub_stats_get(srv->hub, &hs);
+        int n = __atomic_add_fetch(&ws->preauth, 1, __ATOMIC_ACQ_REL);
+        if (n > PREAUTH_MAX ||
+            hs.clients + (size_t) n > (size_t) srv->cfg.server_stream_max_clients) {
+            __atomic_sub_fetch(&ws->preauth, 1, __ATOMIC_ACQ_REL);
+            char m[300];
+            snprintf(m, sizeof m, "too many stream connections waiting for their auth message "
+                                  "(%d at most, and with the %zu connected clients at most "
+                                  "server.stream_max_clients = %d); send the key as "
+                                  "Authorization: Bearer KEY or ?api_key=KEY, or retry later",
+                     PREAUTH_MAX, hs.clients, srv->cfg.server_stream_max_clients);
+            nlogd_hub_count_connection(srv->hub, 1);
+            nlogd_count(srv, http_5xx, 1);
+            http_refuse(conn, 503, "too_many_clients", "", m, "Retry-After: 3\r\n");
+            free_conn(w);
+            return 1;
+        }
+        w->preauth = 1;
+        w->need_auth = 1;
     } else {
         nlogd_role r = have_key > 0 ? nlogd_keys_check(&srv->keys, key, klen, w->caller,
                                                        sizeof w->caller)
@@ -634,6 +725,16 @@ static int on_connect(const struct mg_connection *cconn, void *cbdata)
             nlogd_security_event(srv->selflog, "ACCESS_DENIED", "MEDIUM", w->caller, w->ip, "GET",
                                  path, 403, "role may not read the stream");
             http_refuse(conn, 403, "forbidden", "", m, NULL);
+            free_conn(w);
+            return 1;
+        }
+        if (level_refused(srv, r, w->caller, w->ip, w->filter.min_level)) {
+            char m[256];
+            snprintf(m, sizeof m, "level: the key '%s' has the role %s, which never reads "
+                                  "SECURITY or AUDIT records; accepted: TRACE to CRITICAL",
+                     w->caller, nlogd_role_name(r));
+            nlogd_count(srv, http_4xx, 1);
+            http_refuse(conn, 403, "forbidden", "level", m, NULL);
             free_conn(w);
             return 1;
         }
@@ -680,9 +781,25 @@ static void on_ready(struct mg_connection *conn, void *cbdata)
     pthread_attr_destroy(&a);
 }
 
-static void apply_filter(wsconn *w, const nlogd_ws_msg *m)
+/* 0 when set (the caller answers), 1 when set and the sender answers, <0
+ * when refused (the error was sent, nothing changed). */
+static int apply_filter(wsconn *w, const nlogd_ws_msg *m)
 {
     nlogd_live_filter cur, nf;
+    pthread_mutex_lock(&w->lock);
+    nlogd_role role = w->role;
+    char caller[sizeof w->caller];
+    snprintf(caller, sizeof caller, "%s", w->caller);
+    pthread_mutex_unlock(&w->lock);
+    if (m->has_level && level_refused(w->srv, role, caller, w->ip, m->level)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "filter.level: the key '%s' has the role %s, which never reads "
+                                  "SECURITY or AUDIT records; accepted: TRACE to CRITICAL; the "
+                                  "filter is unchanged",
+                 caller, nlogd_role_name(role));
+        send_error(w, "forbidden", msg);
+        return -1;
+    }
     pthread_mutex_lock(&w->lock);
     if (w->client)
         nlogd_hub_get_filter(w->client, &cur);
@@ -696,20 +813,28 @@ static void apply_filter(wsconn *w, const nlogd_ws_msg *m)
     snprintf(sf.category, sizeof sf.category, "%s", m->has_category ? m->category : cur.category);
     snprintf(sf.logger, sizeof sf.logger, "%s", m->has_logger ? m->logger : cur.logger);
     snprintf(sf.search, sizeof sf.search, "%s", m->has_search ? m->search : cur.search_text);
+    int rc = 0;
     if (nlogd_live_filter_from(&nf, &sf) == 0) {
         if (w->client) {
-            nlogd_hub_set_filter(w->client, &nf);
+            /* the sender answers, after the entries it took under the old filter */
+            rc = nlogd_hub_set_filter_ack(w->client, &nf) == 0 ? 1 : -2;
+            nlogd_live_filter_clear(&nf);
         } else {
             nlogd_live_filter_clear(&w->filter);
             w->filter = nf;
         }
     }
     pthread_mutex_unlock(&w->lock);
+    if (rc == -2)
+        send_error(w, "busy", "too many messages are waiting for their answer; the filter is "
+                              "unchanged; wait for the answers before sending more");
+    return rc;
 }
 
 static void on_auth(wsconn *w, const nlogd_ws_msg *m)
 {
     nlogd_server *srv = w->srv;
+    preauth_done(w);
     char name[NLOGD_KEY_NAME_MAX + 1] = "";
     nlogd_role r = nlogd_keys_check(&srv->keys, m->api_key, m->api_key_len, name, sizeof name);
     if (r == NLOGD_ROLE_NONE) {
@@ -727,6 +852,30 @@ static void on_auth(wsconn *w, const nlogd_ws_msg *m)
         nlogd_security_event(srv->selflog, "ACCESS_DENIED", "MEDIUM", name, w->ip, "WS",
                              "/api/v2/logs/stream", 403, "role may not read the stream");
         close_with(w, 4403, "forbidden", msg);
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    int min_level = w->filter.min_level;
+    pthread_mutex_unlock(&w->lock);
+    if (level_refused(srv, r, name, w->ip, min_level)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "level: the key '%s' has the role %s, which never reads "
+                                  "SECURITY or AUDIT records; accepted: TRACE to CRITICAL",
+                 name, nlogd_role_name(r));
+        close_with(w, 4403, "forbidden", msg);
+        return;
+    }
+    /* the auth message is a request like any other: the key's rate applies */
+    int wait = nlogd_rate_take(srv->rate, name, mono_ns());
+    if (wait) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "the key '%s' made more than %d requests in a second "
+                                  "(server.rate_limit); retry after %d s",
+                 name, srv->cfg.server_rate_limit, wait);
+        nlogd_count(srv, rate_limited, 1);
+        nlogd_security_event(srv->selflog, "RATE_LIMITED", "LOW", name, w->ip, "WS",
+                             "/api/v2/logs/stream", 429, "rate limit (auth message)");
+        close_with(w, 4429, "rate_limited", msg);
         return;
     }
     pthread_mutex_lock(&w->lock);
@@ -785,10 +934,13 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
     int need_auth = w->need_auth && !w->authed;
     pthread_mutex_unlock(&w->lock);
     if (nlogd_ws_msg_parse(data, len, m, &e) != 0) {
-        if (need_auth)
+        if (need_auth) {
+            nlogd_count(srv, auth_refused, 1);
+            nlogd_security_event(srv->selflog, "AUTH_FAILURE", "MEDIUM", NULL, w->ip, "WS",
+                                 "/api/v2/logs/stream", 401, "malformed first message");
             close_with(w, 4401, "unauthorized", "the first message must be "
                                                 "{\"type\":\"auth\",\"api_key\":\"KEY\"}");
-        else
+        } else
             send_error(w, e.code, e.message);
     } else if (need_auth && m->type != NLOGD_WSMSG_AUTH) {
         nlogd_count(srv, auth_refused, 1);
@@ -805,19 +957,32 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
                 send_error(w, "invalid_message", "already authenticated");
             break;
         case NLOGD_WSMSG_UPDATE_FILTER:
-            apply_filter(w, m);
-            send_filter(w, "filter");
+            if (apply_filter(w, m) == 0)
+                send_filter(w, "filter"); /* not attached yet: no entry to overtake */
             break;
         case NLOGD_WSMSG_PAUSE:
         case NLOGD_WSMSG_RESUME: {
             int p = m->type == NLOGD_WSMSG_PAUSE;
+            int queued = 0, busy = 0;
             pthread_mutex_lock(&w->lock);
-            w->paused = p;
-            if (w->client)
-                nlogd_hub_set_paused(w->client, p);
+            if (w->client) {
+                /* the sender answers, after the entries it took before the pause */
+                if (nlogd_hub_set_paused_ack(w->client, p) == 0) {
+                    w->paused = p;
+                    queued = 1;
+                } else {
+                    busy = 1;
+                }
+            } else {
+                w->paused = p;
+            }
             pthread_mutex_unlock(&w->lock);
-            send_text(w, p ? "{\"type\":\"paused\"}" : "{\"type\":\"resumed\"}",
-                      p ? 17 : 18);
+            if (busy)
+                send_error(w, "busy", "too many messages are waiting for their answer; nothing "
+                                      "changed; wait for the answers before sending more");
+            else if (!queued)
+                send_text(w, p ? "{\"type\":\"paused\"}" : "{\"type\":\"resumed\"}",
+                          p ? 17 : 18);
             break;
         }
         case NLOGD_WSMSG_PING:
@@ -837,6 +1002,7 @@ static void on_close(const struct mg_connection *conn, void *cbdata)
     if (!w)
         return;
     mg_set_user_connection_data(conn, NULL);
+    preauth_done(w);
     __atomic_store_n(&w->closing, 1, __ATOMIC_RELEASE);
     pthread_mutex_lock(&w->lock);
     pthread_cond_broadcast(&w->cond);

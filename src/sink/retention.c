@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,13 +307,7 @@ static void deadline_in(struct timespec *ts, int64_t ns)
 static void *maint_main(void *arg)
 {
     (void) arg;
-    sigset_t all;
-    sigfillset(&all);
-    sigdelset(&all, SIGSEGV);
-    sigdelset(&all, SIGBUS);
-    sigdelset(&all, SIGFPE);
-    sigdelset(&all, SIGILL);
-    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    nlog__block_async_signals();
 
     pthread_mutex_lock(&M.lock);
     while (!M.stop) {

@@ -3,6 +3,7 @@
  * getpid() and gettid() are cheap but are system calls; a record needs both,
  * so they are cached. The pid cache is invalidated in the child of fork(). */
 #include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,4 +40,15 @@ int64_t nlog__process_id(void)
         __atomic_store_n(&cached_pid, pid, __ATOMIC_RELAXED);
     }
     return pid;
+}
+
+void nlog__block_async_signals(void)
+{
+    sigset_t all;
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
 }

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "server/http/deadline.h"
+#include "server/http/origin.h"
 #include "server/http/router.h"
 #include "server/selflog.h"
 #include "server/tls.h"
@@ -431,11 +432,18 @@ int nlogd_req_restrict(nlogd_req *req, nlogd_filter *f, nlogd_err *e)
     int max = nlogd_role_max_level(req->role);
     if (!max)
         return 0;
-    if (f->min_level > max || (f->only_level && f->only_level > max))
+    if (f->min_level > max || (f->only_level && f->only_level > max)) {
+        /* a refusal like any other 403: counted and recorded */
+        nlogd_count(req->srv, auth_forbidden, 1);
+        nlogd_security_event(req->srv->selflog, "ACCESS_DENIED", "MEDIUM", req->caller_name,
+                             req->ip, req->ri->request_method ? req->ri->request_method : "",
+                             req->ri->local_uri ? req->ri->local_uri : "", 403,
+                             "role may not read SECURITY or AUDIT records");
         return nlogd_fail(e, 403, "forbidden", "level",
                           "level: the key '%s' has the role %s, which never reads SECURITY or "
                           "AUDIT records; accepted: TRACE to CRITICAL",
                           req->caller_name, nlogd_role_name(req->role));
+    }
     f->max_level = max;
     return 0;
 }
@@ -514,6 +522,21 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     nlogd_count(srv, http_requests, 1);
     const char *path = req.ri->local_uri ? req.ri->local_uri : "";
     const char *method = req.ri->request_method ? req.ri->request_method : "";
+    {
+        char why[512];
+        const char *reason = "";
+        if (nlogd_origin_check(mg_get_header(conn, "Host"), mg_get_header(conn, "Origin"),
+                               req.ri->is_ssl, nlogd_keys_enabled(&srv->keys),
+                               srv->cfg.server_allowed_origins, why, sizeof why, &reason) != 0) {
+            nlogd_err e;
+            nlogd_fail(&e, 403, "forbidden_origin", "", "%s", why);
+            nlogd_count(srv, auth_forbidden, 1);
+            nlogd_security_event(srv->selflog, "ACCESS_DENIED", "HIGH", NULL, req.ip, method,
+                                 path, 403, reason);
+            nlogd_reply_error(&req, &e);
+            return 403;
+        }
+    }
     int path_known = 0;
     char allow[96] = "";
     for (size_t i = 0; i < N_ROUTES; i++) {

@@ -5,7 +5,7 @@ for REST and TLS, the openssl CLI for a self-signed certificate.
 
     test_live.py GROUP NLOGD PRODUCER [NLOG_TOOL]
 
-Groups: stream, drops, resume, limits, roles, keys, loopback, tls, shutdown.
+Groups: stream, drops, resume, limits, roles, keys, loopback, origin, tls, shutdown.
 Each starts its own nlogd (127.0.0.1, port 0, scratch directory) and stops
 it by PID. Every wait is for a condition with a deadline, never a sleep that
 stands in for one.
@@ -293,6 +293,38 @@ def group_stream(a):
     check(st == 400 and body and "resume_from" in body["error"]["message"], "resume_from: %s" % body)
     st, h, data = srv.request("GET", "/api/v2/logs/stream")
     check(st == 426 and h.get("upgrade") == "websocket", "a plain GET gets 426: %s" % st)
+    # answers never overtake entries: with a backlog streaming, every entry after the
+    # "filter" answer passes the new filter, and none comes between "paused" and "resumed"
+    async def ordering():
+        async with connect(srv, "level=TRACE") as w:
+            await hello(w)
+            for rnd in range(3):
+                srv.ingest([record("INFO" if i % 10 else "ERROR", "o%d-%d" % (rnd, i))
+                            for i in range(3000)])
+                await recv_entries(w, 1, "the backlog starts")
+                await w.send(json.dumps({"type": "update_filter", "filter": {"level": "ERROR"}}))
+                _, before = await recv_until(w, lambda m: m.get("type") == "filter", "filter")
+                await w.send(json.dumps({"type": "pause"}))
+                after = []
+                while True:
+                    m = await recv_json(w)
+                    if m.get("type") == "paused":
+                        break
+                    after.append(m)
+                bad = [m["level"] for m in after if "timestamp" in m and m["level"] != "ERROR"]
+                check(not bad, "round %d: entries after the filter answer pass it (%d of %d "
+                      "did not)" % (rnd, len(bad), len(after)))
+                srv.ingest([record("ERROR", "while paused %d" % rnd)])
+                await w.send(json.dumps({"type": "resume"}))
+                m, between = await recv_until(w, lambda m: m.get("type") == "resumed", "resumed")
+                check(not [x for x in between if "timestamp" in x],
+                      "round %d: nothing between paused and resumed: %s" % (rnd, between[:3]))
+                # drain, then back to every level for the next round
+                await recv_until(w, lambda m: m.get("message") == "while paused %d" % rnd,
+                                 "the entry stored while paused")
+                await w.send(json.dumps({"type": "update_filter", "filter": {"level": None}}))
+                await recv_until(w, lambda m: m.get("type") == "filter", "filter reset")
+    asyncio.run(ordering())
     st, _, data = srv.request("GET", "/metrics")
     text = data.decode()
     check("nlogd_stream_entries_sent_total" in text and "nlogd_stream_clients 0" in text,
@@ -418,7 +450,7 @@ def raw_ws(port, path="/api/v2/logs/stream"):
     (not even a pong): what an idle, half-dead peer looks like."""
     s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
     key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (path, key)).encode())
     return s
 
@@ -604,6 +636,31 @@ def group_roles(a):
     lv = {x["level"] for x in json.loads(data)["entries"]}
     check("SECURITY" in lv and "AUDIT" in lv, "security role reads them: %s" % lv)
 
+    # viewer stats: built without SECURITY and AUDIT records (counts, rates, names)
+    def stats(role):
+        st, _, data = srv.request("GET", "/api/v2/logs/stats", key=keys[role])
+        check(st == 200, "stats as %s: %s" % (role, st))
+        return json.loads(data)
+    wait_for(lambda: stats("security")["by_logger"].get("nlogd.access"), "a security event stored")
+    full, vs = stats("security"), stats("viewer")
+    check("SECURITY" not in vs["by_level"] and "AUDIT" not in vs["by_level"] and
+          vs["by_level"]["CRITICAL"] == full["by_level"]["CRITICAL"],
+          "viewer by_level leaves SECURITY and AUDIT out: %s" % vs["by_level"])
+    check(vs["total_entries"] == sum(vs["by_level"].values()) and
+          full["total_entries"] - vs["total_entries"] >=
+          full["by_level"]["SECURITY"] + full["by_level"]["AUDIT"],
+          "viewer total without them: %s of %s" % (vs["total_entries"], full["total_entries"]))
+    check(vs["rates"]["last_hour"]["records"] <= vs["total_entries"] and
+          full["rates"]["last_hour"]["records"] > vs["rates"]["last_hour"]["records"],
+          "viewer rates without them: %s vs %s" % (vs["rates"], full["rates"]))
+    check("nlogd.access" not in vs["by_logger"] and "nlogd.audit" not in vs["by_logger"] and
+          "security" not in vs["by_category"] and "audit" not in vs["by_category"],
+          "names only SECURITY/AUDIT records have are not shown to a viewer: %s %s" %
+          (vs["by_logger"], vs["by_category"]))
+    check(vs["loggers_total"] == len(vs["by_logger"]) and
+          sum(vs["by_category"].values()) == vs["total_entries"],
+          "category counts add up to the viewer's total: %s" % vs["by_category"])
+
     async def viewer_stream():
         async with connect(srv, "", keys["viewer"]) as w:
             h = await hello(w)
@@ -629,6 +686,108 @@ def group_roles(a):
             check(h["role"] == "viewer", "api_key query parameter: %s" % h)
 
     asyncio.run(viewer_stream())
+
+    # every refusal is counted in a security event, one by one
+    def ev_count(kind, reason):
+        st, _, data = srv.request("GET", "/api/v2/logs/security/events?event_type=%s&limit=1000"
+                                  % kind, key=keys["security"])
+        return sum(e["metadata"]["count"] for e in json.loads(data)["events"]
+                   if reason in e["metadata"]["reason"]) if st == 200 else -1
+
+    def refused_once(kind, reason, what, fn):
+        before = ev_count(kind, reason)
+        fn()
+        wait_for(lambda: ev_count(kind, reason) >= before + 1, "%s recorded" % what)
+        n = ev_count(kind, reason)
+        check(n == before + 1, "%s: one event more (%d -> %d)" % (what, before, n))
+
+    bound = "role may not read SECURITY or AUDIT records"
+    # the viewer's entries?level=SECURITY above: recorded before counting starts
+    wait_for(lambda: ev_count("ACCESS_DENIED", bound) >= 1, "the earlier level refusal recorded")
+
+    def rest_level():
+        st, _, _ = srv.request("GET", "/api/v2/logs/entries?level=AUDIT", key=keys["viewer"])
+        check(st == 403, "viewer entries?level=AUDIT: 403")
+    refused_once("ACCESS_DENIED", bound, "viewer REST level refusal", rest_level)
+
+    def stream_level():
+        st, body = handshake_status(srv, "level=SECURITY", keys["viewer"])
+        check(st == 403 and body and body["error"]["parameter"] == "level",
+              "viewer stream ?level=SECURITY: 403 naming level: %s %s" % (st, body))
+    before = ev_count("ACCESS_DENIED", bound)
+    stream_level()  # two handshakes (the client's and the raw one for the body): two events
+    wait_for(lambda: ev_count("ACCESS_DENIED", bound) >= before + 2, "stream level recorded")
+    check(ev_count("ACCESS_DENIED", bound) == before + 2, "one event per refused handshake")
+
+    def auth_msg_level():
+        async def go():
+            async with connect(srv, "level=AUDIT") as w:
+                await w.send(json.dumps({"type": "auth", "api_key": keys["viewer"]}))
+                msgs = await expect_close(w, 4403, "viewer auth message with level=AUDIT")
+                check("SECURITY or AUDIT" in msgs[-1]["message"], "says why: %s" % msgs[-1])
+        asyncio.run(go())
+    refused_once("ACCESS_DENIED", bound, "viewer level via the auth message", auth_msg_level)
+
+    def update_filter_level():
+        async def go():
+            async with connect(srv, "", keys["viewer"]) as w:
+                await hello(w)
+                await w.send(json.dumps({"type": "update_filter", "filter": {"level": "SECURITY"}}))
+                m, _ = await recv_until(w, lambda m: m.get("type") in ("error", "filter"),
+                                        "the answer to update_filter")
+                check(m["type"] == "error" and m["code"] == "forbidden" and
+                      "unchanged" in m["message"], "viewer update_filter SECURITY: error %s" % m)
+                srv.ingest([record("INFO", "still streaming")])
+                got = await recv_entries(w, 1, "the stream after the refused filter")
+                check(got[0]["message"] == "still streaming", "the old filter holds")
+        asyncio.run(go())
+    refused_once("ACCESS_DENIED", bound, "viewer update_filter level", update_filter_level)
+
+    def malformed_first():
+        async def go():
+            async with connect(srv) as w:
+                await w.send("this is not JSON")
+                await expect_close(w, 4401, "a malformed first message")
+        asyncio.run(go())
+    refused_once("AUTH_FAILURE", "malformed first message", "malformed first message",
+                 malformed_first)
+
+    def auth_timeout():
+        async def go():
+            async with connect(srv) as w:
+                msgs = await expect_close(w, 4401, "no auth message", timeout=DEADLINE)
+                check("within 3 s" in msgs[-1]["message"], "says how long: %s" % msgs[-1])
+        asyncio.run(go())
+    refused_once("AUTH_FAILURE", "no auth message in time", "auth timeout", auth_timeout)
+
+    # pre-auth connections are capped (4): the fifth waits for nothing, it gets 503
+    async def preauth_cap():
+        ws = [await connect(srv) for _ in range(4)]
+        try:
+            try:
+                async with connect(srv):
+                    check(False, "a fifth connection waiting for auth is refused")
+            except websockets.exceptions.InvalidStatusCode as e:
+                check(e.status_code == 503, "over the pre-auth cap: 503 (%s)" % e.status_code)
+            # an authenticated one is not held back by them
+            async with connect(srv, "", keys["viewer"]) as w:
+                await hello(w)
+        finally:
+            for w in ws:
+                await w.close()
+        # closed, they no longer count (once nlogd has seen each close: polled)
+        end = time.monotonic() + DEADLINE
+        while True:
+            try:
+                async with connect(srv) as w:
+                    await w.send(json.dumps({"type": "auth", "api_key": keys["viewer"]}))
+                    await hello(w)
+                    break
+            except websockets.exceptions.InvalidStatusCode as e:
+                check(e.status_code == 503 and time.monotonic() < end,
+                      "the cap frees as connections close (%s)" % e.status_code)
+                await asyncio.sleep(0.05)  # polling interval of a condition with a deadline
+    asyncio.run(preauth_cap())
     st, body = handshake_status(srv, "", "nlk_" + "B" * 43)
     check(st == 401 and body and body["error"]["code"] == "unauthorized", "stream, bad key: %s" %
           body)
@@ -661,6 +820,31 @@ def group_roles(a):
           "over server.rate_limit: 429 with Retry-After: %s" % [s[0] for s in sts])
     st, _, _ = srv.request("GET", "/api/v2/logs/stats", key=keys["security"])
     check(st == 200, "the limit is per key: another key is served")
+
+    # the first-message auth takes from the same bucket (a few tries: tokens refill at 5/s,
+    # so a slow machine may refill one between the last 429 and the auth message)
+    async def auth_limited():
+        for _ in range(5):
+            while srv.request("GET", "/api/v2/logs/stats", key=keys["viewer"])[0] != 429:
+                pass
+            async with connect(srv) as w:
+                await w.send(json.dumps({"type": "auth", "api_key": keys["viewer"]}))
+                try:
+                    m = await recv_json(w)
+                except websockets.exceptions.ConnectionClosed:
+                    m = {}
+                if m.get("type") == "hello":
+                    continue
+                check(m.get("type") == "error" and m.get("code") == "rate_limited" and
+                      "retry after" in m.get("message", ""), "says why and when: %s" % m)
+                try:
+                    await asyncio.wait_for(w.recv(), DEADLINE)
+                except websockets.exceptions.ConnectionClosed:
+                    pass
+                check(w.close_code == 4429, "closed with 4429: %s" % w.close_code)
+                return True
+        return False
+    check(asyncio.run(auth_limited()), "an auth message over server.rate_limit: 4429")
     srv.stop()
 
 
@@ -764,6 +948,121 @@ def group_loopback(a):
     check(proc.poll() is None, "with keys, 0.0.0.0 is allowed")
     proc.send_signal(signal.SIGTERM)
     check(proc.wait(60) == 0, "and stops cleanly")
+
+
+def raw_status(port, host, path="/api/v2/logs/stream", ws=True, origin=None):
+    """The status line a hand-written request gets, with exactly this Host."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+    h = "GET %s HTTP/1.1\r\nHost: %s\r\n" % (path, host)
+    if ws:
+        h += ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+              "Sec-WebSocket-Key: %s\r\n" % base64.b64encode(os.urandom(16)).decode())
+    if origin:
+        h += "Origin: %s\r\n" % origin
+    s.sendall((h + "Connection: close\r\n\r\n" if not ws else h + "\r\n").encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            break
+        buf += d
+    head, _, body = buf.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        k, _, v = line.partition(b":")
+        if k.strip().lower() == b"content-length":
+            length = int(v)
+    while len(body) < length:  # the whole body, however the segments came
+        d = s.recv(4096)
+        if not d:
+            break
+        body += d
+    s.close()
+    return int(head.split(b" ", 2)[1]), head + b"\r\n\r\n" + body
+
+
+def group_origin(a):
+    """Cross-site WebSocket hijacking and DNS rebinding: a page of another site,
+    in a browser on nlogd's machine, must not read the stream or the API."""
+    srv = Nlogd(a.nlogd, a.work).start()  # no keys: every local caller is an admin
+    srv.ingest([record("INFO", "origin test")])
+    own = "http://127.0.0.1:%d" % srv.port
+
+    async def opens(origin, query=""):
+        try:
+            async with connect(srv, query, origin=origin) as w:
+                await hello(w)
+                return 101
+        except websockets.exceptions.InvalidStatusCode as e:
+            return e.status_code
+    refusals = 0
+    check(asyncio.run(opens(own)) == 101, "nlogd's own origin (the live page) opens the stream")
+    check(asyncio.run(opens("http://LOCALHOST:%d" % srv.port)) == 403,
+          "an origin naming another host than the request's Host is refused")
+    refusals += 1
+    check(asyncio.run(opens("http://evil.example:9999")) == 403, "a foreign Origin: 403")
+    refusals += 1
+    check(asyncio.run(opens("null")) == 403, "Origin null (sandboxed page, file): 403")
+    refusals += 1
+    st, body = raw_status(srv.port, "127.0.0.1:%d" % srv.port, origin="http://evil.example")
+    check(st == 403 and b"server.allowed_origins" in body,
+          "the refusal names server.allowed_origins: %s" % body[:300])
+    refusals += 1
+    # DNS rebinding: the browser sends the attacker's name as Host
+    st, body = raw_status(srv.port, "rebind.example:%d" % srv.port)
+    check(st == 403, "no keys, a Host that is not loopback, WebSocket: 403 (%s)" % st)
+    refusals += 1
+    st, _ = raw_status(srv.port, "rebind.example:%d" % srv.port, "/api/v2/logs/entries", ws=False)
+    check(st == 403, "no keys, a Host that is not loopback, REST: 403 (%s)" % st)
+    refusals += 1
+    st, h, data = srv.request("GET", "/api/v2/logs/stats", headers={"Origin": "http://evil.example"})
+    check(st == 403 and json.loads(data)["error"]["code"] == "forbidden_origin",
+          "REST with a foreign Origin: 403 forbidden_origin: %s" % data[:200])
+    refusals += 1
+    for host in ("localhost:%d" % srv.port, "127.0.0.1", "127.1.2.3:80", "[::1]:%d" % srv.port):
+        st, _ = raw_status(srv.port, host, "/health", ws=False)
+        check(st == 200, "Host %s is loopback: served (%s)" % (host, st))
+    def denied():
+        st, _, data = srv.request("GET", "/api/v2/logs/security/events?"
+                                  "event_type=ACCESS_DENIED&limit=1000")
+        return json.loads(data)["events"] if st == 200 else []
+    # one event per source and minute, with the number of refusals it stands for
+    wait_for(lambda: sum(e["metadata"]["count"] for e in denied()) >= refusals,
+             "the refusals recorded")
+    ev = denied()
+    n = sum(e["metadata"]["count"] for e in ev)
+    check(n == refusals, "each refusal is counted in a security event: %d of %d: %s" %
+          (n, refusals, [e["message"] for e in ev]))
+    check(any("foreign Origin" in e["message"] for e in ev) and
+          any("Host not loopback" in e["message"] for e in ev), "with the reason")
+    check(all(e["ip_address"] == "127.0.0.1" and e["severity"] == "HIGH" for e in ev),
+          "with the address, severity HIGH")
+    srv.stop()
+
+    # an allow-list for a web app of one's own
+    srv = Nlogd(a.nlogd, a.work, name="allow",
+                settings={"allowed_origins": "http://app.example:3000, https://ops.example"}).start()
+    check(asyncio.run(opens("http://app.example:3000")) == 101, "a listed origin opens")
+    check(asyncio.run(opens("https://ops.example:443")) == 101, "the default port is implied")
+    check(asyncio.run(opens("http://app.example:3001")) == 403, "another port is not listed")
+    srv.stop()
+    # a bad value in the environment is reported and the default (none) used
+    srv = Nlogd(a.nlogd, a.work, name="badallow",
+                settings={"allowed_origins": "ftp://x.example"}).start()
+    log = open(os.path.join(a.work, "badallow.log")).read()
+    check("NETLINK_LOG_SERVER_ALLOWED_ORIGINS" in log and "'ftp://x.example' is not an origin"
+          in log, "a bad allow-list is reported, naming the variable and the entry: %s" % log[:400])
+    check(asyncio.run(opens("http://x.example")) == 403, "and nothing is allowed in its place")
+    srv.stop()
+
+    # with keys, a non-loopback Host is fine, a foreign Origin still is not
+    path, keys = make_keys(a, "orig")
+    srv = Nlogd(a.nlogd, a.work, name="keyed", extra=["--api-keys-file", path]).start()
+    st, _ = raw_status(srv.port, "logs.example.com:%d" % srv.port, "/health", ws=False)
+    check(st == 200, "with keys, any Host: %s" % st)
+    check(asyncio.run(opens("http://evil.example", "api_key=" + keys["viewer"])) == 403,
+          "with keys, a foreign Origin is refused even with a key in the URL")
+    srv.stop()
 
 
 def group_tls(a):

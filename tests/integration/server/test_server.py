@@ -1152,7 +1152,7 @@ def group_slow(a):
 
     def trickle(k):
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-        s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+        s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n"
                   % len(body))
         sent, got = 0, b""
         s.settimeout(0.1)
@@ -1195,7 +1195,7 @@ def group_slow(a):
               "trickling client %d got 408 or a closed connection: %r" % (k, got[:60]))
     # a body that ends early is refused as a whole, not stored in part
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-    s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+    s.sendall(b"POST /api/v2/logs/entries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n"
               % (len(body) * 2) + body)
     s.shutdown(socket.SHUT_WR)
     got = b""

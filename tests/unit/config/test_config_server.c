@@ -40,6 +40,12 @@ static void test_values(void **state)
     bad("server.listen", "256.1.1.1:80", "IPv4");
     bad("server.listen", "1.2.3:80", "IPv4");
     bad("server.listen", "127.0.0.1:65536", "port");
+    ok("server.allowed_origins", "");
+    ok("server.allowed_origins", "http://app.example:3000, https://ops.example,http://[::1]:8080");
+    bad("server.allowed_origins", "ftp://x.example", "'ftp://x.example' is not an origin");
+    bad("server.allowed_origins", "http://app.example/path", "not an origin");
+    bad("server.allowed_origins", "http://a.example,", "empty entry");
+    bad("server.allowed_origins", "http://a.example:0", "not an origin");
     ok("server.num_threads", "64");
     bad("server.num_threads", "1", "out of range");
     ok("server.max_body_size", "64MB");

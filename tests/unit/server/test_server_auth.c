@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "server/auth.h"
+#include "server/http/origin.h"
 #include "server/ratelimit.h"
 #include "server/roles.h"
 
@@ -206,12 +207,89 @@ static void rate_limit(void **state)
     free(rl);
 }
 
+/* A full bucket table never lifts the limit: with every bucket busy a new
+ * name is limited; once buckets are idle, they are recycled and the new
+ * name gets its own burst, then its limit. */
+static void rate_limit_full_table(void **state)
+{
+    (void) state;
+    nlogd_ratelimit *rl = malloc(sizeof *rl);
+    nlogd_rate_init(rl, 2);
+    int64_t t = 5000000000LL;
+    char name[32];
+    for (int i = 0; i < NLOGD_RATE_KEYS; i++) {
+        snprintf(name, sizeof name, "k%d", i);
+        assert_int_equal(nlogd_rate_take(rl, name, t), 0);
+    }
+    assert_true(nlogd_rate_take(rl, "newcomer", t) >= 1);     /* full, nobody idle */
+    assert_true(nlogd_rate_take(rl, "newcomer", t + 1) >= 1); /* still */
+    int64_t later = t + 1000000000LL;                        /* everyone idle for 1 s */
+    assert_int_equal(nlogd_rate_take(rl, "newcomer", later), 0);
+    assert_int_equal(nlogd_rate_take(rl, "newcomer", later), 0);
+    assert_true(nlogd_rate_take(rl, "newcomer", later) >= 1); /* its own limit holds */
+    /* the others keep theirs: one that is still in the table is limited as before */
+    snprintf(name, sizeof name, "k%d", NLOGD_RATE_KEYS - 1);
+    assert_int_equal(nlogd_rate_take(rl, name, later), 0);
+    assert_int_equal(nlogd_rate_take(rl, name, later), 0);
+    assert_true(nlogd_rate_take(rl, name, later) >= 1);
+    nlogd_rate_deinit(rl);
+    free(rl);
+}
+
+static int origin_ok(const char *host, const char *origin, int tls, int keys, const char *allowed)
+{
+    char why[512];
+    const char *reason = "";
+    int rc = nlogd_origin_check(host, origin, tls, keys, allowed, why, sizeof why, &reason);
+    if (rc != 0)
+        assert_true(why[0] && reason[0]);
+    return rc == 0;
+}
+
+static void origin_rules(void **state)
+{
+    (void) state;
+    /* no Origin: only the Host rule, and only without keys */
+    assert_true(origin_ok("127.0.0.1:8000", NULL, 0, 0, ""));
+    assert_true(origin_ok("localhost:8000", NULL, 0, 0, ""));
+    assert_true(origin_ok("LocalHost", NULL, 0, 0, ""));
+    assert_true(origin_ok("127.10.0.1:1", NULL, 0, 0, ""));
+    assert_true(origin_ok("[::1]:8000", NULL, 0, 0, ""));
+    assert_true(origin_ok(NULL, NULL, 0, 0, ""));            /* no Host: not a browser */
+    assert_false(origin_ok("rebind.example:8000", NULL, 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1.evil.example", NULL, 0, 0, ""));
+    assert_false(origin_ok("127.0.0.256", NULL, 0, 0, ""));
+    assert_false(origin_ok("localhost.evil.example:80", NULL, 0, 0, ""));
+    assert_false(origin_ok("[::2]:80", NULL, 0, 0, ""));
+    assert_true(origin_ok("logs.example.com:8000", NULL, 0, 1, "")); /* keys: any Host */
+    /* Origin: nlogd's own, with the default port implied */
+    assert_true(origin_ok("127.0.0.1:8000", "http://127.0.0.1:8000", 0, 0, ""));
+    assert_true(origin_ok("127.0.0.1", "http://127.0.0.1:80", 0, 0, ""));
+    assert_true(origin_ok("127.0.0.1:443", "https://127.0.0.1", 1, 0, ""));
+    assert_false(origin_ok("127.0.0.1:443", "http://127.0.0.1:443", 1, 0, "")); /* scheme */
+    assert_false(origin_ok("127.0.0.1:8000", "http://127.0.0.1:8001", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "http://localhost:8000", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "null", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "http://127.0.0.1:8000/path", 0, 0, ""));
+    assert_false(origin_ok("127.0.0.1:8000", "http://u@127.0.0.1:8000", 0, 0, ""));
+    assert_false(origin_ok("logs.example.com", "http://evil.example", 0, 1, ""));
+    /* the allow-list */
+    const char *list = "http://app.example:3000, https://ops.example";
+    assert_true(origin_ok("127.0.0.1:8000", "http://app.example:3000", 0, 0, list));
+    assert_true(origin_ok("127.0.0.1:8000", "HTTPS://OPS.example:443", 0, 0, list));
+    assert_false(origin_ok("127.0.0.1:8000", "http://ops.example", 0, 0, list));
+    assert_false(origin_ok("127.0.0.1:8000", "http://app.example:30001", 0, 0, list));
+    /* the Host rule comes first: a listed Origin does not open a rebound Host */
+    assert_false(origin_ok("rebind.example", "http://app.example:3000", 0, 0, list));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_file_parse), cmocka_unit_test(keys_check_add_remove),
         cmocka_unit_test(bearer),          cmocka_unit_test(key_request),
         cmocka_unit_test(role_table),      cmocka_unit_test(rate_limit),
+        cmocka_unit_test(rate_limit_full_table), cmocka_unit_test(origin_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,7 +104,7 @@ static void *consumer(void *arg)
                     cr->order_ok = 0;
                 cr->last_id_per_producer[p] = e->id;
             }
-            cr->received++;
+            __atomic_fetch_add(&cr->received, 1, __ATOMIC_RELAXED); /* read while running */
             nlogd_live_entry_unref(e);
         }
         if (cr->toggle && ++rounds % 7 == 0) {
@@ -224,11 +224,345 @@ static void memory_resume(void **state)
     teardown_server();
 }
 
+/* Stores n records of level INFO in one batch, numbered from k0. */
+static void submit_n(int k0, int n)
+{
+    char (*msgs)[32] = malloc((size_t) n * sizeof *msgs);
+    nlogd_record *r = calloc((size_t) n, sizeof *r);
+    for (int i = 0; i < n; i++) {
+        snprintf(msgs[i], sizeof msgs[i], "x%d", k0 + i);
+        r[i].ts_ns = nlogd_now_ns();
+        r[i].level = NLOG_LEVEL_INFO;
+        r[i].category = "api";
+        r[i].logger = "t";
+        r[i].message = msgs[i];
+        r[i].message_len = strlen(msgs[i]);
+        r[i].line = r[i].pid = r[i].tid = -1;
+    }
+    nlogd_batch batch;
+    memset(&batch, 0, sizeof batch);
+    batch.recs = r;
+    batch.n = (size_t) n;
+    assert_int_equal(nlogd_queue_submit(srv.queue, &batch, 1), 0);
+    assert_int_equal(batch.status, NLOG_OK);
+    free(r);
+    free(msgs);
+}
+
+typedef struct id_list {
+    int64_t *ids;
+    size_t n, cap;
+    nlogd_live_client *note; /* non-NULL: note each id as a store replay does */
+} id_list;
+
+static void id_add(id_list *l, int64_t id)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->ids = realloc(l->ids, l->cap * sizeof *l->ids);
+        assert_non_null(l->ids);
+    }
+    l->ids[l->n++] = id;
+}
+
+static int collect(const nlogd_entry *e, void *user)
+{
+    id_list *l = user;
+    if (l->note)
+        nlogd_hub_replay_note(l->note, e->id);
+    id_add(l, e->id);
+    return 0;
+}
+
+/* Every id stored after `after`, oldest first, as a store replay reads them. */
+static void store_after(int64_t after, id_list *out)
+{
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.ascending = 1;
+    f.has_cursor = 1;
+    f.cursor_id = after;
+    int more = 0;
+    assert_int_equal(nlogd_store_query(srv.store, &f, 1000000, collect, out, &more), NLOG_OK);
+    assert_false(more);
+}
+
+static int64_t fake_now_ns; /* atomic: the hub's clock in idle_resume */
+
+static int64_t fake_now(void)
+{
+    return __atomic_load_n(&fake_now_ns, __ATOMIC_RELAXED);
+}
+
+/* After the idle time the hook stops filling the ring; a resume_from from
+ * before that hole must come from the store (everything, the entries
+ * stored while idle included), never from the stale ring. */
+static void idle_resume(void **state)
+{
+    (void) state;
+    setup_server("live_idle", 4096);
+    __atomic_store_n(&fake_now_ns, 1000000000LL, __ATOMIC_RELAXED);
+    nlogd_hub_set_idle(srv.hub, 60LL * 1000000000LL, fake_now);
+    nlogd_live_filter f;
+    memset(&f, 0, sizeof f);
+    int hit;
+    nlogd_live_client *c = nlogd_hub_attach(srv.hub, &f, 0, 0, 0, &hit);
+    assert_non_null(c);
+    submit_n(0, 50);
+    int64_t ids[50];
+    size_t got = 0;
+    nlogd_live_item it[64];
+    while (got < 50) {
+        size_t n = nlogd_hub_take(c, it, 64, 1000);
+        assert_true(n > 0);
+        for (size_t k = 0; k < n; k++) {
+            assert_non_null(it[k].entry);
+            ids[got++] = it[k].entry->id;
+            nlogd_live_entry_unref(it[k].entry);
+        }
+    }
+    nlogd_hub_detach(srv.hub, c);
+    /* a resume right away comes from memory */
+    memset(&f, 0, sizeof f);
+    c = nlogd_hub_attach(srv.hub, &f, 0, 1, ids[9], &hit);
+    assert_true(hit);
+    size_t n;
+    nlogd_live_entry **r = nlogd_hub_replay_ring(c, &n);
+    for (size_t k = 0; k < n; k++)
+        nlogd_live_entry_unref(r[k]);
+    free(r);
+    assert_int_equal(n, 40);
+    nlogd_hub_detach(srv.hub, c);
+    /* nobody attached for longer than the idle time: these are not in memory */
+    __atomic_add_fetch(&fake_now_ns, 61LL * 1000000000LL, __ATOMIC_RELAXED);
+    submit_n(50, 30);
+    memset(&f, 0, sizeof f);
+    c = nlogd_hub_attach(srv.hub, &f, 0, 1, ids[9], &hit);
+    assert_false(hit); /* the stale ring would replay 40 and miss the 30 */
+    nlogd_hub_detach(srv.hub, c);
+    id_list from_store = {0};
+    store_after(ids[9], &from_store);
+    assert_int_equal(from_store.n, 40 + 30);
+    free(from_store.ids);
+    /* streaming again fills the ring again, from after the hole */
+    memset(&f, 0, sizeof f);
+    c = nlogd_hub_attach(srv.hub, &f, 0, 0, 0, &hit);
+    submit_n(80, 10);
+    got = 0;
+    int64_t last = 0;
+    while (got < 10) {
+        size_t m = nlogd_hub_take(c, it, 64, 1000);
+        assert_true(m > 0);
+        for (size_t k = 0; k < m; k++) {
+            assert_int_equal(it[k].dropped_before, 0);
+            if (got++ == 0)
+                last = it[k].entry->id;
+            nlogd_live_entry_unref(it[k].entry);
+        }
+    }
+    nlogd_hub_detach(srv.hub, c);
+    memset(&f, 0, sizeof f);
+    c = nlogd_hub_attach(srv.hub, &f, 0, 1, last, &hit);
+    assert_true(hit);
+    r = nlogd_hub_replay_ring(c, &n);
+    for (size_t k = 0; k < n; k++)
+        nlogd_live_entry_unref(r[k]);
+    free(r);
+    assert_int_equal(n, 9);
+    nlogd_hub_detach(srv.hub, c);
+    teardown_server();
+}
+
+static void *produce_during_replay(void *arg)
+{
+    (void) arg;
+    for (int b = 0; b < 100; b++)
+        submit_n(1000 + b * 10, 10);
+    return NULL;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+    return x < y ? -1 : x > y;
+}
+
+/* A store replay while ingest goes on, done as ws_stream.c does it (attach,
+ * store query noting each id, then the live queue): the union is every
+ * entry stored after resume_from, each exactly once. */
+static void store_replay_boundary(void **state)
+{
+    (void) state;
+    setup_server("live_boundary", 100000);
+    submit_n(0, 200);
+    id_list before = {0};
+    store_after(0, &before);
+    assert_int_equal(before.n, 200);
+    int64_t resume_from = before.ids[49];
+    free(before.ids);
+    pthread_t pt;
+    assert_int_equal(pthread_create(&pt, NULL, produce_during_replay, NULL), 0);
+    nlogd_live_filter f;
+    memset(&f, 0, sizeof f);
+    int hit;
+    /* an id the ring does not hold, so the replay comes from the store */
+    nlogd_live_client *c = nlogd_hub_attach(srv.hub, &f, 0, 1, 123, &hit);
+    assert_non_null(c);
+    assert_false(hit);
+    id_list seen = {0};
+    seen.note = c;
+    /* a few rounds so some replay reads overlap the producer */
+    store_after(resume_from, &seen);
+    nlogd_hub_replay_done(c);
+    pthread_join(pt, NULL);
+    /* the rest comes live; the producer is done, so everything arrives */
+    id_list all = {0};
+    store_after(resume_from, &all);
+    assert_int_equal(all.n, 150 + 1000);
+    for (int tries = 0; tries < 2000 && seen.n < all.n; tries++) {
+        nlogd_live_item it[256];
+        size_t n = nlogd_hub_take(c, it, 256, 50);
+        for (size_t k = 0; k < n; k++) {
+            assert_int_equal(it[k].dropped_before, 0);
+            if (it[k].entry) {
+                id_add(&seen, it[k].entry->id);
+                nlogd_live_entry_unref(it[k].entry);
+            }
+        }
+    }
+    nlogd_live_item extra[4];
+    assert_int_equal(nlogd_hub_take(c, extra, 4, 0), 0); /* nothing twice */
+    qsort(seen.ids, seen.n, sizeof *seen.ids, cmp_id);
+    assert_int_equal(seen.n, all.n);
+    for (size_t i = 0; i < all.n; i++)
+        if (seen.ids[i] != all.ids[i])
+            fail_msg("at %zu: got id %lld, the store has %lld", i, (long long) seen.ids[i],
+                     (long long) all.ids[i]);
+    free(seen.ids);
+    free(all.ids);
+    nlogd_hub_detach(srv.hub, c);
+    teardown_server();
+}
+
+/* An entry the hook cannot encode (over its 64 MiB encoding buffer) is not
+ * lost silently: every client is told of it as a dropped entry. */
+static void encode_failure_counted(void **state)
+{
+    (void) state;
+    setup_server("live_lost", 64);
+    nlogd_live_filter f;
+    memset(&f, 0, sizeof f);
+    int hit;
+    nlogd_live_client *c = nlogd_hub_attach(srv.hub, &f, 0, 0, 0, &hit);
+    assert_non_null(c);
+    size_t big = (64u << 20) + 1;
+    char *huge = malloc(big);
+    assert_non_null(huge);
+    memset(huge, 'a', big);
+    nlogd_record r[3];
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 3; i++) {
+        r[i].id = 1000 + i;
+        r[i].ts_ns = nlogd_now_ns();
+        r[i].level = NLOG_LEVEL_INFO;
+        r[i].category = "api";
+        r[i].logger = "t";
+        r[i].message = i == 1 ? huge : "small";
+        r[i].message_len = i == 1 ? big : 5;
+        r[i].line = r[i].pid = r[i].tid = -1;
+    }
+    nlogd_batch batch;
+    memset(&batch, 0, sizeof batch);
+    batch.recs = r;
+    batch.n = 3;
+    batch.status = NLOG_OK;
+    nlogd_batch *bp = &batch;
+    nlogd_hub_publish(srv.hub, &bp, 1); /* what the writer does after a commit */
+    free(huge);
+    uint64_t received = 0, dropped = 0;
+    nlogd_live_item it[8];
+    for (int tries = 0; tries < 200 && received < 2; tries++) {
+        size_t n = nlogd_hub_take(c, it, 8, 50);
+        for (size_t k = 0; k < n; k++) {
+            dropped += it[k].dropped_before;
+            if (it[k].entry) {
+                received++;
+                nlogd_live_entry_unref(it[k].entry);
+            }
+        }
+    }
+    size_t n;
+    while ((n = nlogd_hub_take(c, it, 8, 0)) > 0)
+        for (size_t k = 0; k < n; k++) {
+            dropped += it[k].dropped_before;
+            if (it[k].entry)
+                nlogd_live_entry_unref(it[k].entry);
+        }
+    assert_int_equal(received, 2);
+    assert_int_equal(dropped, 1);
+    nlogd_hub_detach(srv.hub, c);
+    teardown_server();
+}
+
+/* Answers are taken with the entries, under one lock: what follows a
+ * filter answer passed that filter; nothing follows a pause answer until
+ * the resume answer; the answers keep their order. */
+static void acks_in_order(void **state)
+{
+    (void) state;
+    setup_server("live_acks", 4096);
+    nlogd_live_filter f;
+    memset(&f, 0, sizeof f);
+    int hit;
+    nlogd_live_client *c = nlogd_hub_attach(srv.hub, &f, 0, 0, 0, &hit);
+    submit_n(0, 100); /* INFO, queued under the old filter (any level) */
+    nlogd_live_item it[256];
+    unsigned char acks[NLOGD_ACKS_MAX];
+    size_t na = 0;
+    nlogd_live_filter af;
+    size_t got = 0;
+    while (got < 1) { /* the dispatcher has queued some */
+        size_t n = nlogd_hub_take_acks(c, it, 1, 1000, acks, &na, &af);
+        assert_int_equal(na, 0);
+        for (size_t k = 0; k < n; k++, got++)
+            nlogd_live_entry_unref(it[k].entry);
+    }
+    memset(&f, 0, sizeof f);
+    f.min_level = NLOG_LEVEL_ERROR;
+    assert_int_equal(nlogd_hub_set_filter_ack(c, &f), 0);
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 1), 0);
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 0), 0);
+    size_t n = nlogd_hub_take_acks(c, it, 256, 1000, acks, &na, &af);
+    assert_int_equal(na, 3);
+    assert_int_equal(acks[0], NLOGD_ACK_FILTER);
+    assert_int_equal(acks[1], NLOGD_ACK_PAUSED);
+    assert_int_equal(acks[2], NLOGD_ACK_RESUMED);
+    assert_int_equal(af.min_level, NLOG_LEVEL_ERROR);
+    for (size_t k = 0; k < n; k++) /* the queued INFO entries fail the answered filter */
+        assert_null(it[k].entry);
+    /* paused: the answer comes, entries do not */
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 1), 0);
+    n = nlogd_hub_take_acks(c, it, 256, 1000, acks, &na, &af);
+    assert_int_equal(n, 0);
+    assert_int_equal(na, 1);
+    assert_int_equal(acks[0], NLOGD_ACK_PAUSED);
+    /* a bounded number of answers may wait; beyond, nothing changes */
+    for (int i = 0; i < NLOGD_ACKS_MAX; i++)
+        assert_int_equal(nlogd_hub_set_paused_ack(c, 1), 0);
+    assert_int_equal(nlogd_hub_set_paused_ack(c, 0), -1);
+    nlogd_hub_detach(srv.hub, c);
+    teardown_server();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fan_out),
         cmocka_unit_test(memory_resume),
+        cmocka_unit_test(idle_resume),
+        cmocka_unit_test(store_replay_boundary),
+        cmocka_unit_test(encode_failure_counted),
+        cmocka_unit_test(acks_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
