@@ -4,7 +4,10 @@
  * writes a checkpoint (reason "retention") whose signed extra names the
  * files and the sequence numbers they hold, so that verification can tell
  * records deleted by policy from records removed by someone else.
- * Tested by: tests/unit/seal/test_seal_attacks.c (deletion by retention) */
+ * After a key change, the current stream also writes the cuts of the
+ * earlier streams still in the log, naming their ids (docs/FORMAT.md).
+ * Tested by: tests/unit/seal/test_seal_attacks.c (deletion by retention,
+ * retention_after_rekey) */
 #ifndef NLOG_SEAL_CUT_H
 #define NLOG_SEAL_CUT_H
 

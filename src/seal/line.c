@@ -89,7 +89,13 @@ size_t nlog__seal_extra_render(const nlog__seal_extra *x, char *out)
     }
     if (x->has_cut) {
         o = put_str(o, sep);
-        o = put_str(o, "\"cut\":{\"first\":");
+        o = put_str(o, "\"cut\":{");
+        if (x->has_cut_stream) {
+            o = put_str(o, "\"stream\":");
+            o = put_b64(o, x->cut_stream, sizeof x->cut_stream);
+            *o++ = ',';
+        }
+        o = put_str(o, "\"first\":");
         o = put_u64(o, x->cut_first);
         o = put_str(o, ",\"last\":");
         o = put_u64(o, x->cut_last);
@@ -334,7 +340,14 @@ static int parse_extra(cursor *c, nlog__seal_extra *x)
     if (peek(c, any ? ",\"cut\":" : "\"cut\":")) {
         if (any)
             lit(c, ",");
-        lit(c, "\"cut\":{\"first\":");
+        lit(c, "\"cut\":{");
+        if (peek(c, "\"stream\":")) {
+            lit(c, "\"stream\":");
+            b64_exact(c, x->cut_stream, sizeof x->cut_stream);
+            lit(c, ",");
+            x->has_cut_stream = 1;
+        }
+        lit(c, "\"first\":");
         u64(c, &x->cut_first);
         lit(c, ",\"last\":");
         u64(c, &x->cut_last);

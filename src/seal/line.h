@@ -24,7 +24,7 @@
 #define NLOG__SEAL_FRAGS_MAX 8       /* crash fragments noted in one checkpoint */
 #define NLOG__SEAL_CUT_FILES_MAX 64  /* files named by one retention cut */
 #define NLOG__SEAL_PROOF_MAX (NLOG__SEAL_DEPTH + 1) /* checkpoints in an anchor's proof */
-#define NLOG__SEAL_EXTRA_MAX (64 + NLOG__SEAL_FRAGS_MAX * 64 + NLOG__SEAL_CUT_FILES_MAX * 260 + 128)
+#define NLOG__SEAL_EXTRA_MAX (64 + NLOG__SEAL_FRAGS_MAX * 64 + NLOG__SEAL_CUT_FILES_MAX * 260 + 192)
 /* Longest control line the writer produces (a checkpoint with every tag and
  * the largest extra, or an anchor with the longest proof). */
 #define NLOG__SEAL_CTRL_MAX                                                                        \
@@ -61,6 +61,10 @@ typedef struct nlog__seal_extra {
     uint64_t frag_off[NLOG__SEAL_FRAGS_MAX], frag_len[NLOG__SEAL_FRAGS_MAX];
     int has_cut;             /* retention deletes records cut_first..cut_last */
     uint64_t cut_first, cut_last;
+    /* The records are of this earlier stream, not the checkpoint's own: after
+     * a key change, the new stream writes the cuts of the one it replaced. */
+    int has_cut_stream;
+    uint8_t cut_stream[NLOG__SEAL_STREAM_LEN];
     size_t n_cut_files;
     char cut_files[NLOG__SEAL_CUT_FILES_MAX][256];
 } nlog__seal_extra;

@@ -541,7 +541,17 @@ static nlog_status render_checkpoint(nlog__sealer *s, nlog__seal_head *w,
     x.n_frags = w->n_frags;
     memcpy(x.frag_off, w->frag_off, sizeof x.frag_off);
     memcpy(x.frag_len, w->frag_len, sizeof x.frag_len);
-    if (cut && cut->has_cut) {
+    if (cut && cut->has_cut && cut->has_cut_stream) {
+        /* records of the stream this one replaced: its numbers are not ours,
+         * so this stream's own retention bookkeeping stays as it is */
+        x.has_cut = 1;
+        x.has_cut_stream = 1;
+        memcpy(x.cut_stream, cut->cut_stream, sizeof x.cut_stream);
+        x.cut_first = cut->cut_first;
+        x.cut_last = cut->cut_last;
+        x.n_cut_files = cut->n_cut_files;
+        memcpy(x.cut_files, cut->cut_files, sizeof x.cut_files);
+    } else if (cut && cut->has_cut) {
         /* A cut speaks for everything retention deleted so far, as records
          * earlier cuts named may be gone with the segments holding them; a
          * gap before this run (deleted by something else) stays visible. */
@@ -553,6 +563,15 @@ static nlog_status render_checkpoint(nlog__sealer *s, nlog__seal_head *w,
         w->retained_from = cut->cut_last + 1;
         x.n_cut_files = cut->n_cut_files;
         memcpy(x.cut_files, cut->cut_files, sizeof x.cut_files);
+    }
+    if (!x.has_cut && reason == NLOG__SEAL_R_REKEY && w->retained_from > w->cut_origin) {
+        /* The stream's last word on retention, in its last file: the cut
+         * that said it may sit in an older segment, and the stream that
+         * replaces this one writes its later cuts from retained_from on,
+         * not cumulatively (cut.c). */
+        x.has_cut = 1;
+        x.cut_first = w->cut_origin;
+        x.cut_last = w->retained_from - 1;
     }
     char extra[NLOG__SEAL_EXTRA_MAX];
     size_t xl = nlog__seal_extra_render(&x, extra);

@@ -562,8 +562,11 @@ static void apply_notes(nlog__vlog *v, const nlog__seal_extra *x)
     /* A cut only explains the missing beginning of the stream the log starts
      * with, and only up to its first anchor, whose place the signature of
      * the epoch before it fixes (anchor_placed()): a key of a later epoch
-     * cannot move it. */
-    if (x->has_cut && memcmp(v->stream, v->head_stream, sizeof v->stream) == 0)
+     * cannot move it. The cut is that stream's own, or, after a key change,
+     * one a later stream of this log wrote naming it (the earlier stream
+     * writes no more); a cut naming any other stream explains nothing. */
+    const uint8_t *of = x->has_cut_stream ? x->cut_stream : v->stream;
+    if (x->has_cut && memcmp(of, v->head_stream, sizeof v->head_stream) == 0)
         add_cut(v, x->cut_first, x->cut_last);
 }
 

@@ -15,7 +15,9 @@
 #include "seal/keyfile.h"
 #include "seal/verify.h"
 #include "seal/line.h"
+#include "seal/reader.h"
 #include "seal/state.h"
+#include "seal/timer.h"
 #include "seal/tree.h"
 #include "seal/wire.h"
 #include "seal_util.h"
@@ -447,6 +449,132 @@ static void delete_checkpoint_and_segments(void **state)
     r = su_verify(&k, NULL);
     su_assert_ok(r);
     assert_int_equal(su_log(r, "netlink.log")->files, 2);
+    assert_int_equal(su_log(r, "netlink.log")->retention_first, 1);
+    assert_int_equal(su_log(r, "netlink.log")->retention_last, 9);
+    nlog_seal_report_destroy(r);
+}
+
+/* 8, after a key change: stream A writes hours 0-3 (records 1-3, 4-6, 7-9,
+ * 10-12), is replaced by stream B (a new master through --rotate-from), and B
+ * writes hours 4-6. Segments: A0 A1 A2 A3 B4 B5, then the active file. With
+ * `keep` files kept, retention deletes A0..A2 while A3 stays, so the log
+ * starts inside stream A, which no longer writes: B signs A's cuts. */
+static void rekeyed_log(su_env *e, const char *name, const char *keep, int hours)
+{
+    su_env_init(e, name);
+    char keys2[4400], src[4500], dst[4500];
+    snprintf(keys2, sizeof keys2, "%s/keys2", e->base);
+    tu_clock_fake(T0, 1000 * SU_SEC);
+    su_init(e, 4, "rotate", "hourly", "retention_max_age_days", "0", "retention_max_files", keep,
+            "compression_enabled", "true", NULL);
+    for (hour = 0; hour < hours; hour++) {
+        if (hour == 4) {
+            const char *names[1] = {"netlink.log"};
+            assert_int_equal(nlog_seal_keygen(keys2, names, 1, e->keys), NLOG_OK);
+            snprintf(src, sizeof src, "%s/host/netlink.log.seal.next", keys2);
+            snprintf(dst, sizeof dst, "%s/.seal/netlink.log.seal.next", e->dir);
+            su_copy_file(src, dst);
+            nlog__seal_timer_run(); /* the rekey: A ends, B begins */
+        }
+        su_records(hour * 3 + 1, hour * 3 + 3);
+        nlog__maint_test_wait_idle();
+        tu_clock_advance(3600 * SU_SEC);
+    }
+    nlog__maint_test_wait_idle();
+    nlog_shutdown();
+}
+
+static int segments_of(const su_env *e, char segs[][256], int max)
+{
+    int n = 0;
+    DIR *d = opendir(e->dir);
+    assert_non_null(d);
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, "netlink-", 8) == 0 && n < max)
+            snprintf(segs[n++], 256, "%s", de->d_name);
+    closedir(d);
+    qsort(segs, (size_t) n, 256, (int (*)(const void *, const void *)) strcmp);
+    return n;
+}
+
+static void retention_after_rekey(void **state)
+{
+    (void) state;
+    char segs[8][256];
+    /* by retention: B's checkpoints name stream A and records 1..9 */
+    su_env k;
+    rekeyed_log(&k, "rekey_retention", "3", 7);
+    assert_int_equal(segments_of(&k, segs, 8), 3); /* A3 B4 B5 */
+    nlog_seal_report *r = su_verify(&k, NULL);
+    su_assert_ok(r);
+    const nlog_seal_log_summary *sum = su_log(r, "netlink.log");
+    assert_int_equal(sum->files, 4);
+    assert_int_equal(sum->streams, 2);
+    assert_int_equal(sum->retention_first, 1);
+    assert_int_equal(sum->retention_last, 9);
+    assert_int_equal(sum->records, 3 + 9); /* A's 10-12 and B's 1-9 */
+    nlog_seal_report_destroy(r);
+    su_lines L = su_read(tu_path(k.dir, "netlink.log"));
+    int named = 0; /* the active file holds B's last cut, for A's 7..9 */
+    for (size_t i = 0; i < L.n; i++)
+        if (su_is_ckpt(L.l[i]) && strstr(L.l[i], "\"cut\":{\"stream\":") &&
+            strstr(L.l[i], "\"first\":7,\"last\":9,"))
+            named++;
+    assert_int_equal(named, 1);
+    su_free(&L);
+
+    /* the same deletion by hand: nothing explains records 1..9 */
+    su_env h;
+    rekeyed_log(&h, "rekey_by_hand", "0", 7);
+    int n = segments_of(&h, segs, 8);
+    assert_int_equal(n, 6);
+    r = su_verify(&h, NULL);
+    su_assert_ok(r);
+    nlog_seal_report_destroy(r);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(unlink(tu_path(h.dir, segs[i])), 0);
+    r = su_verify(&h, NULL);
+    su_assert_first(r, NLOG_SEAL_MISSING_SEGMENT, 1);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    assert_int_equal(su_log(r, "netlink.log")->retention_last, 0);
+    nlog_seal_report_destroy(r);
+
+    /* a gap that retention did not make stays one: A2 (7..9) gone by hand
+     * while A0, A1 remain */
+    su_env g;
+    rekeyed_log(&g, "rekey_gap", "0", 7);
+    assert_int_equal(segments_of(&g, segs, 8), 6);
+    assert_int_equal(unlink(tu_path(g.dir, segs[2])), 0);
+    r = su_verify(&g, NULL);
+    su_assert_first(r, NLOG_SEAL_MISSING_SEGMENT, 7);
+    assert_int_equal(nlog_seal_report_n_problems(r), 1);
+    nlog_seal_report_destroy(r);
+
+    /* retention before and after the key change: A deletes A0 itself (hour 3),
+     * its rekey checkpoint repeats that cut (1..3), B cuts 4..6 and 7..9 */
+    su_env b;
+    rekeyed_log(&b, "rekey_both", "2", 6);
+    assert_int_equal(segments_of(&b, segs, 8), 2); /* A3 B4 */
+    nlog__seal_reader *rd; /* the segment is compressed */
+    char why[256];
+    assert_int_equal(nlog__seal_reader_open(tu_path(b.dir, segs[0]), &rd, why, sizeof why), 0);
+    const char *line;
+    size_t len;
+    uint64_t off;
+    named = 0;
+    while (nlog__seal_reader_next(rd, &line, &len, &off) == NLOG__READ_LINE) {
+        char *t = strndup(line, len);
+        assert_non_null(t);
+        if (su_is_ckpt(t) && strstr(t, "\"reason\":\"rekey\"") &&
+            strstr(t, "\"cut\":{\"first\":1,\"last\":3,\"files\":[]}"))
+            named++;
+        free(t);
+    }
+    nlog__seal_reader_close(rd);
+    assert_int_equal(named, 1);
+    r = su_verify(&b, NULL);
+    su_assert_ok(r);
     assert_int_equal(su_log(r, "netlink.log")->retention_first, 1);
     assert_int_equal(su_log(r, "netlink.log")->retention_last, 9);
     nlog_seal_report_destroy(r);
@@ -997,6 +1125,7 @@ int main(void)
         cmocka_unit_test(rollback_to_older_copy),
         cmocka_unit_test(stolen_state),
         cmocka_unit_test(delete_checkpoint_and_segments),
+        cmocka_unit_test(retention_after_rekey),
         cmocka_unit_test(another_hosts_key),
         cmocka_unit_test(clock_steps),
         cmocka_unit_test(exhaustive_bit_flips),

@@ -166,11 +166,20 @@ static void checkpoint_lines_are_canonical(void **state)
     x.has_cut = 1;
     x.cut_first = 1;
     x.cut_last = 40;
+    x.has_cut_stream = 1; /* the cut of an earlier stream, after a key change */
+    for (int i = 0; i < 16; i++)
+        x.cut_stream[i] = (uint8_t) i;
     x.n_cut_files = 2;
     snprintf(x.cut_files[0], 256, "netlink-20261124T000000Z-000001.log");
     snprintf(x.cut_files[1], 256, "netlink-20261124T010000Z-000001.log");
     char extra[NLOG__SEAL_EXTRA_MAX];
     size_t xl = nlog__seal_extra_render(&x, extra);
+    static const char want[] = ",\"cut\":{\"stream\":\"AAECAwQFBgcICQoLDA0ODw\",\"first\":1,"
+                               "\"last\":40,\"files\":[\"netlink-20261124T000000Z-000001.log\",";
+    char text[NLOG__SEAL_EXTRA_MAX + 1];
+    memcpy(text, extra, xl);
+    text[xl] = '\0';
+    assert_non_null(strstr(text, want));
     nlog__seal_hash(extra, xl, h.extra_hash);
     uint8_t sig[64];
     memset(sig, 0x5a, sizeof sig);
@@ -190,6 +199,8 @@ static void checkpoint_lines_are_canonical(void **state)
     assert_memory_equal(a, b, al);
     assert_int_equal(c->extra.clock_step_ns, x.clock_step_ns);
     assert_int_equal(c->extra.cut_last, 40);
+    assert_int_equal(c->extra.has_cut_stream, 1);
+    assert_memory_equal(c->extra.cut_stream, x.cut_stream, 16);
     assert_string_equal(c->extra.cut_files[1], x.cut_files[1]);
 
     /* every byte replaced by a few others: it fails, or reads differently */
