@@ -100,6 +100,10 @@
     case "replay":
       if (!m.complete) notice(m.message || "some entries were not replayed");
       break;
+    case "filter":
+      /* the filter in force on the server, from the next entry on */
+      $("filters").dataset.applied = JSON.stringify(m.filter || {});
+      break;
     case "paused": setStatus("paused", "paused"); break;
     case "resumed": setStatus("live", "on"); break;
     case "error": notice(m.message); break;
