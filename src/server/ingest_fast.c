@@ -210,6 +210,26 @@ static int group_number(cur *c, gout *o)
 
 static int group_value(cur *c, gout *o, int depth);
 
+/* After a member or an element: a ',' (copied; returns 1, more follow), the
+ * closing bracket `close` (copied; returns 0, the container is complete) or
+ * anything else (returns -1, not a plain record). */
+static int list_next(cur *c, gout *o, char close)
+{
+    ws(c);
+    if (c->p < c->end && *c->p == ',') {
+        c->p++;
+        put(o, ",", 1);
+        ws(c);
+        return 1;
+    }
+    if (c->p < c->end && *c->p == close) {
+        c->p++;
+        put(o, &close, 1);
+        return 0;
+    }
+    return -1;
+}
+
 static int group_object(cur *c, gout *o, int depth)
 {
     const char *keys[GROUP_KEYS];
@@ -244,19 +264,9 @@ static int group_object(cur *c, gout *o, int depth)
         ws(c);
         if (!group_value(c, o, depth))
             return 0;
-        ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            put(o, ",", 1);
-            ws(c);
-            continue;
-        }
-        if (c->p < c->end && *c->p == '}') {
-            c->p++;
-            put(o, "}", 1);
-            return 1;
-        }
-        return 0;
+        int more = list_next(c, o, '}');
+        if (more <= 0)
+            return more == 0;
     }
 }
 
@@ -275,19 +285,9 @@ static int group_array(cur *c, gout *o, int depth)
     for (;;) {
         if (!group_value(c, o, depth))
             return 0;
-        ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            put(o, ",", 1);
-            ws(c);
-            continue;
-        }
-        if (c->p < c->end && *c->p == ']') {
-            c->p++;
-            put(o, "]", 1);
-            return 1;
-        }
-        return 0;
+        int more = list_next(c, o, ']');
+        if (more <= 0)
+            return more == 0;
     }
 }
 
