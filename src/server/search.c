@@ -35,6 +35,12 @@ int nlogd_search_compile(const char *q, size_t len, nlogd_search *out, char *why
         }
         size_t wl = i - start;
         for (size_t k = 0; k < wl; k++)
+            if (s[start + k] >= 0xfe) {
+                snprintf(why, why_size, "byte 0x%02X at offset %zu is not UTF-8",
+                         s[start + k], start + k);
+                return -1;
+            }
+        for (size_t k = 0; k < wl; k++)
             out->words[out->n].w[k] = (char) lower(s[start + k]);
         out->words[out->n].w[wl] = '\0';
         out->words[out->n].len = wl;

@@ -7,7 +7,9 @@
  * begins with it. This is exactly what SQLite FTS5's "ascii" tokenizer
  * indexes, so the full-text index answers the query for indexed records and
  * nlogd_search_match() answers it, identically, for records the index has
- * not caught up with yet.
+ * not caught up with yet. The bytes 0xFE and 0xFF (never in UTF-8) are
+ * refused in query words: the index spells its tag words with them
+ * (store_sqlite.c).
  * Tested by: tests/unit/server/test_server_parse.c */
 #ifndef NLOGD_SEARCH_H
 #define NLOGD_SEARCH_H

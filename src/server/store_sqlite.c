@@ -1,15 +1,16 @@
 /* store_sqlite.c: the SQLite engine behind store.h.
  *
- * Schema (created on first open; version 3):
+ * Schema (created on first open; version 4):
  *   entries       one row per record; id INTEGER PRIMARY KEY is the time key
  *                 (timestamp in µs * 1024 + a tie-breaker), so the table itself
  *                 is the time index and "newest first" is a reverse rowid scan;
  *                 it has no SQL index of its own
- *   ix_level      (level, id)            = level + time      } WITHOUT ROWID
- *   ix_category   (category, level, id)  = category + level + time } tables,
- *   ix_logger     (logger, level, id)    = logger + level + time   } built by us
- *   entries_fts   FTS5, external content (message), tokenize=ascii,
- *                 detail=none: the word index behind search_query
+ *   entries_idx   FTS5, contentless, tokenize=ascii, detail=none: the one
+ *                 secondary index. Its document for a row is the message
+ *                 followed by three tag words, 0xFF 'l' level, 0xFF 'c'
+ *                 category id, 0xFF 'g' logger id (see doc_fn), so level,
+ *                 category and logger filters and search_query are all one
+ *                 MATCH, newest first through FTS5's rowid order
  *   meta          'tail_from' = T: every row with id >= T is "pending";
  *                 'max_spill' (below); 'name_seq', the next name id
  *   fts_pending   the other pending rows: ids below T stored after the
@@ -45,27 +46,31 @@
  * last row, so up to 1024 late records of the crowded microsecond still
  * sort before it.
  *
- * Pending rows are in none of ix_* and entries_fts; every other row is in
- * all of them. The pending set is {id >= tail_from} + fts_pending, disjoint.
+ * Pending rows are not in entries_idx; every other row is. The pending set
+ * is {id >= tail_from} + fts_pending, disjoint.
  *
  * Ingest path: one transaction per group of batches: the rows and the
  * counts, nothing else (fts_pending only for a row below tail_from). The
- * secondary indexes and the word index, segment merges, retention and the
- * dedupe window run in nlogd_store_maintain_ex(), which the writer calls in
- * idle time and, in small slices, under load (queue.c): a slice takes the
- * oldest pending rows, adds them to the four indexes with INSERT ... SELECT,
- * and moves tail_from past them, in one transaction. Queries read the
- * indexed rows through the indexes and the pending rows by scanning them
- * (the tail as a rowid range, fts_pending by id) with the same predicates
- * and, for search, the same matcher (search.h), merged by id: results never
- * depend on whether the indexes have caught up.
+ * index, its segment merges, retention and the dedupe window run in
+ * nlogd_store_maintain_ex(), which the writer calls in idle time and, in
+ * small slices, under load (queue.c): a slice takes the oldest pending
+ * rows, adds them to entries_idx with one INSERT ... SELECT, and moves
+ * tail_from past them, in one transaction. Queries read the indexed rows
+ * through entries_idx and the pending rows by scanning them (the tail as a
+ * rowid range, fts_pending by id) with the same predicates and, for
+ * search, the same matcher (search.h), merged by id: results never depend
+ * on whether the index has caught up. A row read through the index is
+ * checked again against the filter's columns (the residual predicate), so
+ * a tag word can only narrow the rows read, never decide a result.
  *
- * Why deferred: measured with the bench's rows, SQLite spends about 4 us of
- * CPU per row on the table alone and about 12 us with the three secondary
- * indexes kept by SQLite on each insert (random keys in three b-trees); a
- * separate pending row costs 1.6 us more. Built afterwards from a range of
- * rows, in key order, the same indexes cost far less per row and never
- * delay an acknowledgement.
+ * Why deferred, and why one FTS5 index: measured with the bench's rows,
+ * SQLite spends about 4 us of CPU per row on the table alone and about
+ * 12 us with three secondary b-tree indexes (level, category, logger) kept
+ * on each insert. Built afterwards in slices of the same rows, the word
+ * index cost 3.6 us per row and three WITHOUT ROWID tables of the keys
+ * (schema 2 and 3) 5.1 us more; the tag words in the word index add 1.1 us
+ * instead (FTS5 appends each word's rowids to a delta-coded list instead of
+ * inserting into a b-tree per row), and take about 14 bytes per row.
  *
  * Names. Name ids are handed out from meta.name_seq and never reused, so a
  * reader's cached id -> name stays right after retention deleted a name
@@ -90,6 +95,7 @@
 #include <sqlite3.h>
 #include <nlog/level.h>
 
+#include "server/buf.h"
 #include "server/search.h"
 #include "server/store.h"
 
@@ -100,8 +106,9 @@
 #define MERGE_PAGES 400          /* FTS5 merge budget per slice */
 #define HIST_SECONDS 3600        /* recent-rate histogram */
 #define READERS_MAX 64           /* idle read connections kept */
-#define SCHEMA_VERSION 3         /* 1: SQL indexes on entries; 2: ix_* tables, tail_from;
-                                    3: max_spill, name_seq, batch digests and window */
+#define SCHEMA_VERSION 4         /* 1: SQL indexes on entries; 2: ix_* tables, tail_from;
+                                    3: max_spill, name_seq, batch digests and window;
+                                    4: entries_idx (words and tags) for entries_fts + ix_* */
 #define STMT_CACHE 48
 #define NAME_CACHE_MAX 16384     /* writer: name -> id entries kept */
 #define READER_NAMES_MAX 1024    /* reader: id -> name entries kept */
@@ -388,6 +395,50 @@ static void match_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     sqlite3_result_int(ctx, m ? nlogd_search_match(q, m, (size_t) ml) : 0);
 }
 
+/* Tag words. 0xFF never occurs in UTF-8, and doc_fn turns a stray 0xFF of
+ * a message into 0xFE, so no message word starts like a tag word; the
+ * search compiler refuses both bytes in query words (search.h). FTS5's
+ * ascii tokenizer keeps bytes >= 0x80 inside words, so a tag is one word. */
+#define TAG_BYTE '\xff'
+enum { TAG_LEVEL = 'l', TAG_CATEGORY = 'c', TAG_LOGGER = 'g' };
+
+static int tag_word(char *out, size_t size, int kind, int64_t v)
+{
+    return snprintf(out, size, "%c%c%llu", TAG_BYTE, kind, (unsigned long long) v);
+}
+
+/* nlogd_doc(message, level, category, logger): the document entries_idx
+ * indexes for a row. Deterministic: retention deletes a row's words by
+ * giving FTS5 the same document again. Writer connection only. */
+static void doc_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void) argc;
+    const unsigned char *m = sqlite3_value_text(argv[0]);
+    size_t ml = (size_t) sqlite3_value_bytes(argv[0]);
+    char tags[3][24];
+    int tl[3];
+    tl[0] = tag_word(tags[0], sizeof tags[0], TAG_LEVEL, sqlite3_value_int64(argv[1]));
+    tl[1] = tag_word(tags[1], sizeof tags[1], TAG_CATEGORY,
+                     sqlite3_value_int64(argv[2]));
+    tl[2] = tag_word(tags[2], sizeof tags[2], TAG_LOGGER, sqlite3_value_int64(argv[3]));
+    size_t n = ml + 3 + (size_t) tl[0] + (size_t) tl[1] + (size_t) tl[2];
+    char *d = sqlite3_malloc64(n + 1);
+    if (!d) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < ml; i++)
+        d[o++] = m[i] == 0xff ? (char) 0xfe : (char) m[i];
+    for (int k = 0; k < 3; k++) {
+        d[o++] = ' ';
+        memcpy(d + o, tags[k], (size_t) tl[k]);
+        o += (size_t) tl[k];
+    }
+    d[o] = '\0';
+    sqlite3_result_text64(ctx, d, o, sqlite3_free, SQLITE_UTF8);
+}
+
 static int open_conn(const char *path, sqlite3 **ret, int cache_kib)
 {
     sqlite3 *db = NULL;
@@ -416,15 +467,9 @@ static const char schema[] =
     " category INTEGER NOT NULL, logger INTEGER NOT NULL, message TEXT NOT NULL,"
     " function TEXT, line INTEGER, pid INTEGER, tid INTEGER,"
     " context TEXT, metadata TEXT, perf TEXT, extra TEXT);"
-    "CREATE TABLE IF NOT EXISTS ix_level(level INTEGER NOT NULL, id INTEGER NOT NULL,"
-    " PRIMARY KEY(level, id)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS ix_category(category INTEGER NOT NULL, level INTEGER NOT NULL,"
-    " id INTEGER NOT NULL, PRIMARY KEY(category, level, id)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS ix_logger(logger INTEGER NOT NULL, level INTEGER NOT NULL,"
-    " id INTEGER NOT NULL, PRIMARY KEY(logger, level, id)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;"
-    "CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5(message, content='entries',"
-    " content_rowid='id', tokenize='ascii', detail='none', columnsize=0);"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS entries_idx USING fts5(doc, content='',"
+    " tokenize='ascii', detail='none', columnsize=0);"
     "CREATE TABLE IF NOT EXISTS fts_pending(id INTEGER PRIMARY KEY);"
     "CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
     " name TEXT NOT NULL, UNIQUE(kind, name));"
@@ -463,27 +508,36 @@ static void load_hist(nlogd_store *s)
     sqlite3_finalize(st);
 }
 
-/* A store of schema 1 kept the three secondary indexes as SQL indexes on
- * entries: copy them into the ix_* tables (the old indexes make that a
- * covering scan), drop them, and put tail_from after the last row, so what
- * was indexed stays indexed and fts_pending keeps meaning what it meant.
- * Runs once, inside the opening transaction. */
-static int migrate_v1(nlogd_store *s)
+/* Schemas 1 to 3 kept the word index in entries_fts (external content) and
+ * the level, category and logger keys in SQL indexes on entries (schema 1)
+ * or in the ix_* tables (2 and 3). Inside the opening transaction: drop
+ * them and make every row pending, so the maintenance slices build
+ * entries_idx for the whole store (about 200,000 rows/s when idle) while
+ * queries read the rows by scanning them, with the same results. */
+static int migrate_index(nlogd_store *s)
 {
-    int rc = exec(s->w, "INSERT OR IGNORE INTO ix_level(level, id)"
-                        " SELECT level, id FROM entries INDEXED BY entries_level");
-    if (rc == SQLITE_OK)
-        rc = exec(s->w, "INSERT OR IGNORE INTO ix_category(category, level, id)"
-                        " SELECT category, level, id FROM entries INDEXED BY entries_category");
-    if (rc == SQLITE_OK)
-        rc = exec(s->w, "INSERT OR IGNORE INTO ix_logger(logger, level, id)"
-                        " SELECT logger, level, id FROM entries INDEXED BY entries_logger");
-    if (rc == SQLITE_OK)
-        rc = exec(s->w, "DROP INDEX entries_level; DROP INDEX entries_category;"
-                        " DROP INDEX entries_logger;");
-    if (rc == SQLITE_OK)
-        rc = exec(s->w, "INSERT OR REPLACE INTO meta(key, value) SELECT 'tail_from',"
-                        " coalesce(max(id) + 1, -9223372036854775808) FROM entries");
+    static const char *const legacy[][2] = {
+        {"index", "entries_level"}, {"index", "entries_category"}, {"index", "entries_logger"},
+        {"table", "ix_level"},      {"table", "ix_category"},      {"table", "ix_logger"},
+        {"table", "entries_fts"},
+    };
+    int rc = SQLITE_OK, dropped = 0;
+    for (size_t i = 0; i < sizeof legacy / sizeof legacy[0] && rc == SQLITE_OK; i++) {
+        char sql[96];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM sqlite_master WHERE type = '%s' AND name = '%s'",
+                 legacy[i][0], legacy[i][1]);
+        if (scalar(s->w, sql) == 0)
+            continue;
+        snprintf(sql, sizeof sql, "DROP %s %s", legacy[i][0], legacy[i][1]);
+        rc = exec(s->w, sql);
+        dropped = 1;
+    }
+    if (rc == SQLITE_OK && dropped)
+        rc = exec(s->w, "INSERT INTO entries_idx(entries_idx) VALUES('delete-all');"
+                        " DELETE FROM fts_pending;"
+                        " INSERT OR REPLACE INTO meta(key, value)"
+                        " VALUES('tail_from', -9223372036854775808)");
     return rc;
 }
 
@@ -507,6 +561,14 @@ static int migrate_v2(nlogd_store *s)
         rc = exec(s->w, "INSERT OR IGNORE INTO meta(key, value) SELECT 'name_seq',"
                         " coalesce(max(id), 0) + 1 FROM names");
     return rc;
+}
+
+static int set_schema(nlogd_store *s)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema', %d)",
+             SCHEMA_VERSION);
+    return exec(s->w, sql);
 }
 
 static int64_t meta_get(sqlite3 *db, const char *key)
@@ -560,6 +622,8 @@ nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *wh
         snprintf(why, why_size, "cannot open the store %s: %s", path, sqlite3_errstr(rc));
         goto fail;
     }
+    sqlite3_create_function(s->w, "nlogd_doc", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            doc_fn, NULL, NULL);
     exec(s->w, "PRAGMA page_size=8192");
     sqlite3_stmt *jm;
     if (sqlite3_prepare_v2(s->w, "PRAGMA journal_mode=WAL", -1, &jm, NULL) != SQLITE_OK ||
@@ -572,16 +636,13 @@ nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *wh
     sqlite3_finalize(jm);
     exec(s->w, "PRAGMA synchronous=NORMAL");
     exec(s->w, "PRAGMA wal_autocheckpoint=8192");
-    int old = scalar(s->w, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND"
-                           " name = 'entries_level'") > 0;
     if (exec(s->w, "BEGIN IMMEDIATE") != SQLITE_OK || exec(s->w, schema) != SQLITE_OK ||
-        (old && migrate_v1(s) != SQLITE_OK) ||
         exec(s->w, "INSERT OR IGNORE INTO meta(key, value) VALUES('tail_from',"
                    " -9223372036854775808)") != SQLITE_OK ||
-        migrate_v2(s) != SQLITE_OK ||
+        migrate_v2(s) != SQLITE_OK || migrate_index(s) != SQLITE_OK ||
         exec(s->w, "CREATE INDEX IF NOT EXISTS batches_received ON batches(received)") !=
             SQLITE_OK ||
-        exec(s->w, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema', 3)") != SQLITE_OK ||
+        set_schema(s) != SQLITE_OK ||
         exec(s->w, "COMMIT") != SQLITE_OK) {
         snprintf(why, why_size, "cannot create the tables in %s: %s", path, sqlite3_errmsg(s->w));
         exec(s->w, "ROLLBACK");
@@ -594,8 +655,8 @@ nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *wh
         s->last_before_ns = s->started_ns;
     /* Merges only when the writer is idle (maintain); a crisis merge only
      * for a pathological segment count. */
-    exec(s->w, "INSERT INTO entries_fts(entries_fts, rank) VALUES('automerge', 0)");
-    exec(s->w, "INSERT INTO entries_fts(entries_fts, rank) VALUES('crisismerge', 64)");
+    exec(s->w, "INSERT INTO entries_idx(entries_idx, rank) VALUES('automerge', 0)");
+    exec(s->w, "INSERT INTO entries_idx(entries_idx, rank) VALUES('crisismerge', 64)");
     if (prep(s->w,
              "INSERT INTO entries(id, ts, level, category, logger, message, function, line, pid,"
              " tid, context, metadata, perf, extra) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -1121,14 +1182,12 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, size_t rows, int *ret
         "SELECT e.id, e.message, e.level, e.category, e.logger, p.id IS NOT NULL"
         " FROM entries e LEFT JOIN fts_pending p ON p.id = e.id WHERE e.id < ? AND e.ts < ?"
         " ORDER BY e.id LIMIT ?",
-        "INSERT INTO entries_fts(entries_fts, rowid, message) VALUES('delete', ?, ?)",
+        "INSERT INTO entries_idx(entries_idx, rowid, doc)"
+        " VALUES('delete', ?1, nlogd_doc(?2, ?3, ?4, ?5))",
         "DELETE FROM fts_pending WHERE id = ?",
         "DELETE FROM entries WHERE id = ?",
-        "DELETE FROM ix_level WHERE level = ?2 AND id = ?1",
-        "DELETE FROM ix_category WHERE category = ?3 AND level = ?2 AND id = ?1",
-        "DELETE FROM ix_logger WHERE logger = ?4 AND level = ?2 AND id = ?1",
     };
-    enum { SEL, DEL_FTS, DEL_P, DEL_E, DEL_IL, DEL_IC, DEL_IG, N_ST };
+    enum { SEL, DEL_IDX, DEL_P, DEL_E, N_ST };
     sqlite3_stmt *st[N_ST];
     *ret_n = 0;
     int rc = exec(s->w, "BEGIN IMMEDIATE");
@@ -1152,19 +1211,11 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, size_t rows, int *ret
             if (late) {
                 sqlite3_bind_int64(st[DEL_P], 1, id);
                 rc = step_done(st[DEL_P]);
-            } else if (!tail) { /* indexed: out of the four indexes */
-                sqlite3_bind_int64(st[DEL_FTS], 1, id);
-                sqlite3_bind_value(st[DEL_FTS], 2, sqlite3_column_value(sel, 1));
-                rc = step_done(st[DEL_FTS]);
-                for (int k = DEL_IL; k <= DEL_IG && rc == SQLITE_OK; k++) {
-                    sqlite3_bind_int64(st[k], 1, id);
-                    sqlite3_bind_int(st[k], 2, sqlite3_column_int(sel, 2));
-                    if (k == DEL_IC)
-                        sqlite3_bind_int64(st[k], 3, sqlite3_column_int64(sel, 3));
-                    if (k == DEL_IG)
-                        sqlite3_bind_int64(st[k], 4, sqlite3_column_int64(sel, 4));
-                    rc = step_done(st[k]);
-                }
+            } else if (!tail) { /* indexed: its words and tags out of entries_idx */
+                sqlite3_bind_int64(st[DEL_IDX], 1, id);
+                for (int k = 1; k <= 4; k++)
+                    sqlite3_bind_value(st[DEL_IDX], k + 1, sqlite3_column_value(sel, k));
+                rc = step_done(st[DEL_IDX]);
             }
             pending_gone += late || tail;
             if (rc == SQLITE_OK) {
@@ -1265,35 +1316,24 @@ static int batch_due(nlogd_store *s)
 
 /* One slice of index building, in one transaction: up to `rows` pending
  * rows, the late ones (fts_pending) first, then the oldest of the tail,
- * into the word index and the three secondary indexes, each with one
- * INSERT ... SELECT over the slice (no per-row round trip through C); then
- * fts_pending loses them and tail_from moves past them. */
+ * into entries_idx with one INSERT ... SELECT each (no per-row round trip
+ * through C); then fts_pending loses them and tail_from moves past them. */
 static int index_slice(nlogd_store *s, size_t rows, int *ret_more)
 {
     /* ?1..?2: an id range; the late statements join fts_pending. */
     static const char *const sql[] = {
         "SELECT id FROM fts_pending ORDER BY id LIMIT 1 OFFSET ?",
-        "INSERT INTO entries_fts(rowid, message) SELECT e.id, e.message FROM fts_pending p"
+        "INSERT INTO entries_idx(rowid, doc) SELECT e.id,"
+        " nlogd_doc(e.message, e.level, e.category, e.logger) FROM fts_pending p"
         " CROSS JOIN entries e ON e.id = p.id WHERE p.id <= ?2",
-        "INSERT OR IGNORE INTO ix_level(level, id) SELECT e.level, e.id FROM fts_pending p"
-        " CROSS JOIN entries e ON e.id = p.id WHERE p.id <= ?2",
-        "INSERT OR IGNORE INTO ix_category(category, level, id) SELECT e.category, e.level, e.id"
-        " FROM fts_pending p CROSS JOIN entries e ON e.id = p.id WHERE p.id <= ?2",
-        "INSERT OR IGNORE INTO ix_logger(logger, level, id) SELECT e.logger, e.level, e.id"
-        " FROM fts_pending p CROSS JOIN entries e ON e.id = p.id WHERE p.id <= ?2",
         "DELETE FROM fts_pending WHERE id <= ?2",
-        "SELECT id FROM entries WHERE id >= ?1 ORDER BY id LIMIT ?2",
-        "INSERT INTO entries_fts(rowid, message) SELECT id, message FROM entries"
-        " WHERE id BETWEEN ?1 AND ?2",
-        "INSERT OR IGNORE INTO ix_level(level, id) SELECT level, id FROM entries"
-        " WHERE id BETWEEN ?1 AND ?2 ORDER BY 1, 2",
-        "INSERT OR IGNORE INTO ix_category(category, level, id) SELECT category, level, id"
-        " FROM entries WHERE id BETWEEN ?1 AND ?2 ORDER BY 1, 2, 3",
-        "INSERT OR IGNORE INTO ix_logger(logger, level, id) SELECT logger, level, id"
-        " FROM entries WHERE id BETWEEN ?1 AND ?2 ORDER BY 1, 2, 3",
+        "SELECT max(id), count(*) FROM (SELECT id FROM entries WHERE id >= ?1 ORDER BY id"
+        " LIMIT ?2)",
+        "INSERT INTO entries_idx(rowid, doc) SELECT id, nlogd_doc(message, level, category,"
+        " logger) FROM entries WHERE id BETWEEN ?1 AND ?2",
         "UPDATE meta SET value = ?1 WHERE key = 'tail_from'",
     };
-    enum { L_END, L_FTS, L_IL, L_IC, L_IG, L_DEL, T_IDS, T_FTS, T_IL, T_IC, T_IG, T_SET, N_ST };
+    enum { L_END, L_IDX, L_DEL, T_IDS, T_IDX, T_SET, N_ST };
     sqlite3_stmt *st[N_ST];
     size_t n_late = 0, n_tail = 0;
     int64_t new_tail = s->tail_from;
@@ -1308,7 +1348,7 @@ static int index_slice(nlogd_store *s, size_t rows, int *ret_more)
         if (sqlite3_step(st[L_END]) == SQLITE_ROW)
             end = sqlite3_column_int64(st[L_END], 0);
         sqlite3_reset(st[L_END]);
-        for (int k = L_FTS; k <= L_DEL && rc == SQLITE_OK; k++) {
+        for (int k = L_IDX; k <= L_DEL && rc == SQLITE_OK; k++) {
             sqlite3_bind_int64(st[k], 2, end);
             rc = step_done(st[k]);
             if (k == L_DEL)
@@ -1319,16 +1359,16 @@ static int index_slice(nlogd_store *s, size_t rows, int *ret_more)
         int64_t last = 0;
         sqlite3_bind_int64(st[T_IDS], 1, s->tail_from);
         sqlite3_bind_int64(st[T_IDS], 2, (int64_t) (rows - n_late));
-        while ((rc = sqlite3_step(st[T_IDS])) == SQLITE_ROW) {
+        if ((rc = sqlite3_step(st[T_IDS])) == SQLITE_ROW) {
             last = sqlite3_column_int64(st[T_IDS], 0);
-            n_tail++;
+            n_tail = (size_t) sqlite3_column_int64(st[T_IDS], 1);
+            rc = SQLITE_OK;
         }
         sqlite3_reset(st[T_IDS]);
-        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-        for (int k = T_FTS; k <= T_IG && rc == SQLITE_OK && n_tail; k++) {
-            sqlite3_bind_int64(st[k], 1, s->tail_from);
-            sqlite3_bind_int64(st[k], 2, last);
-            rc = step_done(st[k]);
+        if (rc == SQLITE_OK && n_tail) {
+            sqlite3_bind_int64(st[T_IDX], 1, s->tail_from);
+            sqlite3_bind_int64(st[T_IDX], 2, last);
+            rc = step_done(st[T_IDX]);
         }
         if (rc == SQLITE_OK && n_tail) {
             new_tail = last + 1; /* ids stop below INT64_MAX: timestamps end in 2249 */
@@ -1385,7 +1425,7 @@ nlog_status nlogd_store_maintain_ex(nlogd_store *s, const nlogd_maint *m, unsign
         /* One bounded step of segment merging; it did work if it changed rows. */
         int before = sqlite3_total_changes(s->w);
         char sql[96];
-        snprintf(sql, sizeof sql, "INSERT INTO entries_fts(entries_fts, rank) VALUES('merge', %d)",
+        snprintf(sql, sizeof sql, "INSERT INTO entries_idx(entries_idx, rank) VALUES('merge', %d)",
                  MERGE_PAGES);
         rc = exec(s->w, sql);
         if (rc == SQLITE_OK && sqlite3_total_changes(s->w) - before >= 2) {
@@ -1562,6 +1602,65 @@ static void read_meta(reader *r, int64_t *ret_tail, int64_t *ret_spill)
     sqlite3_reset(r->meta);
 }
 
+/* The levels a filter admits: exactly f->only_level, or min_level and
+ * above; at most max_level (a viewer's role). */
+static int level_admitted(const nlogd_filter *f, int lv)
+{
+    if (f->only_level ? lv != f->only_level : lv < f->min_level)
+        return 0;
+    return !f->max_level || lv <= f->max_level;
+}
+
+/* The MATCH expression of the filter's level, category and logger (tag
+ * words, AND-ed; levels OR-ed), after `words` (a compiled search_query, or
+ * NULL). Returns 1 with the expression in out, 0 when there is nothing to
+ * match (no words; every level, no category, no logger), -1 when no level
+ * is admitted (nothing can match). */
+static int index_expr(char *out, size_t size, const char *words, const nlogd_filter *f,
+                      int64_t cat, int64_t lg)
+{
+    char w[32];
+    int n_lv = 0;
+    for (int li = 0; li < NLOG_LEVEL_COUNT; li++)
+        n_lv += level_admitted(f, nlog_level_from_index(li));
+    if (n_lv == 0)
+        return -1;
+    nlogd_buf b;
+    nlogd_buf_init(&b, size - 1);
+    size_t terms = 0;
+    if (words && words[0]) {
+        nlogd_buf_printf(&b, "(%s)", words);
+        terms++;
+    }
+    if (n_lv < NLOG_LEVEL_COUNT) {
+        nlogd_buf_adds(&b, terms++ ? " AND (" : "(");
+        int k = 0;
+        for (int li = 0; li < NLOG_LEVEL_COUNT; li++) {
+            int lv = nlog_level_from_index(li);
+            if (!level_admitted(f, lv))
+                continue;
+            tag_word(w, sizeof w, TAG_LEVEL, lv);
+            nlogd_buf_printf(&b, "%s\"%s\"", k++ ? " OR " : "", w);
+        }
+        nlogd_buf_addc(&b, ')');
+    }
+    if (cat >= 0) {
+        tag_word(w, sizeof w, TAG_CATEGORY, cat);
+        nlogd_buf_printf(&b, "%s\"%s\"", terms++ ? " AND " : "", w);
+    }
+    if (lg >= 0) {
+        tag_word(w, sizeof w, TAG_LOGGER, lg);
+        nlogd_buf_printf(&b, "%s\"%s\"", terms++ ? " AND " : "", w);
+    }
+    int ok = !b.failed && b.len < size;
+    if (ok && terms)
+        memcpy(out, b.data, b.len + 1);
+    nlogd_buf_free(&b);
+    if (!ok)
+        return -1;
+    return terms ? 1 : 0;
+}
+
 /* Streams, each ordered by id, merged in C. Parameters: ?1..?2 the id range,
  * ?3 a level (per-level index streams), ?4 category, ?5 logger, ?6 the FTS5
  * query, ?7 the search words, ?8 the start of the pending tail within the
@@ -1598,7 +1697,7 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
     int64_t tail_lo = tail > lo ? tail : lo;
 
     const char *dir = f->ascending ? "ASC" : "DESC";
-    char sql[1024], resid[256], win[64], fts[NLOGD_SEARCH_MAX * 2 + 64];
+    char sql[1024], resid[256], win[64], fts[NLOGD_SEARCH_MAX * 2 + 320];
     snprintf(win, sizeof win, "%s%s", f->has_start ? " AND e.ts >= ?10" : "",
              f->has_end ? " AND e.ts <= ?11" : "");
     /* The residual predicate of rows read from entries e without an index. */
@@ -1607,6 +1706,8 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
              cat >= 0 ? " AND e.category = ?4" : "", lg >= 0 ? " AND e.logger = ?5" : "",
              f->need_perf ? " AND e.perf IS NOT NULL" : "", win,
              f->max_level ? " AND e.level <= ?12" : ""); /* a viewer's role bound */
+    char words[NLOGD_SEARCH_MAX * 2 + 64];
+    words[0] = '\0';
     if (f->search[0]) {
         nlogd_search *q = malloc(sizeof *q); /* 8 KiB: CivetWeb workers have 100 KiB stacks */
         char why[128];
@@ -1614,67 +1715,44 @@ nlog_status nlogd_store_query(nlogd_store *s, const nlogd_filter *f, size_t limi
             free(q);
             goto done;
         }
-        nlogd_search_fts(q, fts, sizeof fts);
+        nlogd_search_fts(q, words, sizeof words);
         free(q);
+    }
+    int indexed = index_expr(fts, sizeof fts, words, f, cat, lg);
+    if (indexed < 0)
+        goto done; /* no level admitted */
+    if (indexed) {
+        /* Indexed rows: one MATCH of words and tags, newest (or oldest)
+         * first; the residual predicate re-checks the columns. */
         snprintf(sql, sizeof sql,
-                 "SELECT " COLS " FROM entries_fts CROSS JOIN entries e ON e.id = entries_fts.rowid"
-                 " WHERE entries_fts MATCH ?6 AND entries_fts.rowid BETWEEN ?1 AND ?2%s"
-                 " ORDER BY entries_fts.rowid %s",
+                 "SELECT " COLS " FROM entries_idx x CROSS JOIN entries e ON e.id = x.rowid"
+                 " WHERE entries_idx MATCH ?6 AND x.rowid BETWEEN ?1 AND ?2%s"
+                 " ORDER BY x.rowid %s",
                  resid, dir);
         streams[ns++].st = reader_stmt(r, sql, 0);
+        /* Pending rows: fts_pending by id, the tail as a rowid range. */
+        const char *m = f->search[0] ? " AND nlogd_match(e.message, ?7)" : "";
         snprintf(sql, sizeof sql,
                  "SELECT " COLS " FROM fts_pending p CROSS JOIN entries e ON e.id = p.id"
-                 " WHERE p.id BETWEEN ?1 AND ?2%s AND nlogd_match(e.message, ?7)"
-                 " ORDER BY p.id %s",
-                 resid, dir);
+                 " WHERE p.id BETWEEN ?1 AND ?2%s%s ORDER BY p.id %s",
+                 resid, m, dir);
         streams[ns++].st = reader_stmt(r, sql, 1);
         snprintf(sql, sizeof sql,
-                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?8 AND ?2%s AND"
-                 " nlogd_match(e.message, ?7) ORDER BY e.id %s",
-                 resid, dir);
+                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?8 AND ?2%s%s"
+                 " ORDER BY e.id %s",
+                 resid, m, dir);
         streams[ns++].st = reader_stmt(r, sql, 2);
         for (size_t i = 0; i < ns; i++)
             if (streams[i].st) {
                 if (i == 0)
                     sqlite3_bind_text(streams[i].st, 6, fts, -1, SQLITE_TRANSIENT);
-                else
+                else if (f->search[0])
                     sqlite3_bind_text(streams[i].st, 7, f->search, -1, SQLITE_TRANSIENT);
             }
-    } else if (cat >= 0 || lg >= 0 || f->min_level > NLOG_LEVEL_TRACE || f->only_level ||
-               f->max_level) {
-        /* Indexed rows: one range of ix_* per level. */
-        const char *ix = cat >= 0 ? "ix_category x" : lg >= 0 ? "ix_logger x" : "ix_level x";
-        const char *key = cat >= 0 ? "x.category = ?4 AND " : lg >= 0 ? "x.logger = ?5 AND " : "";
-        snprintf(sql, sizeof sql,
-                 "SELECT " COLS " FROM %s CROSS JOIN entries e ON e.id = x.id WHERE %sx.level = ?3"
-                 " AND x.id BETWEEN ?1 AND ?2%s%s%s ORDER BY x.id %s",
-                 ix, key, cat >= 0 && lg >= 0 ? " AND e.logger = ?5" : "",
-                 f->need_perf ? " AND e.perf IS NOT NULL" : "", win, dir);
-        for (int li = 0; li < 8; li++) {
-            int lv = nlog_level_from_index(li);
-            if (f->only_level ? lv != f->only_level : lv < f->min_level)
-                continue;
-            if (f->max_level && lv > f->max_level)
-                continue;
-            sqlite3_stmt *st = reader_stmt(r, sql, li);
-            if (st)
-                sqlite3_bind_int(st, 3, lv);
-            streams[ns++].st = st;
-        }
-        /* Pending rows: fts_pending by id, the tail as a rowid range. */
-        snprintf(sql, sizeof sql,
-                 "SELECT " COLS " FROM fts_pending p CROSS JOIN entries e ON e.id = p.id"
-                 " WHERE p.id BETWEEN ?1 AND ?2%s ORDER BY p.id %s",
-                 resid, dir);
-        streams[ns++].st = reader_stmt(r, sql, 8);
-        snprintf(sql, sizeof sql,
-                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?8 AND ?2%s ORDER BY e.id %s",
-                 resid, dir);
-        streams[ns++].st = reader_stmt(r, sql, 9);
     } else {
         snprintf(sql, sizeof sql,
-                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?1 AND ?2%s%s ORDER BY e.id %s",
-                 f->need_perf ? " AND e.perf IS NOT NULL" : "", win, dir);
+                 "SELECT " COLS " FROM entries e WHERE e.id BETWEEN ?1 AND ?2%s ORDER BY e.id %s",
+                 resid, dir);
         streams[ns++].st = reader_stmt(r, sql, 0);
     }
     for (size_t i = 0; i < ns; i++) {
@@ -1817,17 +1895,24 @@ static void subtract_counts(nlogd_store *s, nlogd_count *arr, size_t *n, const c
 }
 
 /* The records above max_level by category and logger: indexed rows through
- * ix_level, pending ones (the tail and fts_pending, which are in no ix_*
- * table) by scanning them, so
- * the cost follows the number of such records, not of all records. */
+ * entries_idx (the tag words of the levels above), pending ones (the tail
+ * and fts_pending) by scanning them, so the cost follows the number of such
+ * records, not of all records. */
 static nlog_status subtract_above(nlogd_store *s, reader *r, int64_t tail, int max_level,
                                   nlogd_store_stats *out)
 {
+    nlogd_filter f;
+    memset(&f, 0, sizeof f);
+    f.min_level = max_level + 1;
+    char expr[320];
+    if (index_expr(expr, sizeof expr, NULL, &f, -1, -1) != 1)
+        return NLOG_OK; /* no level above max_level */
     sqlite3_stmt *st = reader_stmt(
         r,
         "SELECT c.name, l.name, n FROM ("
-        " SELECT e.category AS cat, e.logger AS lg, count(*) AS n FROM ix_level x"
-        "  JOIN entries e ON e.id = x.id WHERE x.level > ?1 AND x.id < ?2 GROUP BY 1, 2"
+        " SELECT e.category AS cat, e.logger AS lg, count(*) AS n FROM entries_idx x"
+        "  CROSS JOIN entries e ON e.id = x.rowid WHERE entries_idx MATCH ?3 AND x.rowid < ?2"
+        "  AND e.level > ?1 GROUP BY 1, 2"
         " UNION ALL SELECT category, logger, count(*) FROM entries"
         "  WHERE id >= ?2 AND level > ?1 GROUP BY 1, 2"
         " UNION ALL SELECT e.category, e.logger, count(*) FROM fts_pending p"
@@ -1839,6 +1924,7 @@ static nlog_status subtract_above(nlogd_store *s, reader *r, int64_t tail, int m
         return NLOG_EIO;
     sqlite3_bind_int(st, 1, max_level);
     sqlite3_bind_int64(st, 2, tail);
+    sqlite3_bind_text(st, 3, expr, -1, SQLITE_TRANSIENT);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint64_t n = (uint64_t) sqlite3_column_int64(st, 2);

@@ -81,6 +81,11 @@ static void test_search(void **state)
     assert_true(nlogd_search_match(&s, m4, strlen(m4)));
     assert_int_equal(nlogd_search_compile("!!! ,,", 6, &s, why, sizeof why), -1);
     assert_non_null(strstr(why, "no words"));
+    /* 0xFE and 0xFF (not UTF-8) spell the index's tag words: refused, so a
+     * query can never match a record's level, category or logger tag */
+    assert_int_equal(nlogd_search_compile("ok \xffl40", 7, &s, why, sizeof why), -1);
+    assert_string_equal(why, "byte 0xFF at offset 3 is not UTF-8");
+    assert_int_equal(nlogd_search_compile("\xfe", 1, &s, why, sizeof why), -1);
 }
 
 static const char *const entry_params[] = {"level", "category", "logger", "start_time",

@@ -281,6 +281,8 @@ static int lag_match(const nlogd_filter *f, const lag_rec *r, const nlogd_search
         return 0;
     if (f->need_perf && !r->perf)
         return 0;
+    if (f->max_level && r->level > f->max_level)
+        return 0;
     return !f->search[0] || nlogd_search_match(q, r->msg, strlen(r->msg));
 }
 
@@ -398,7 +400,58 @@ static void lag_check_all(nlogd_store *s, const char *phase)
            snprintf(f.category, sizeof f.category, "security")));
     CHECK((snprintf(f.search, sizeof f.search, "delta"), f.min_level = NLOG_LEVEL_ERROR,
            f.ascending = 1));
+    CHECK(f.max_level = NLOG_LEVEL_CRITICAL); /* a viewer's role */
+    CHECK((f.max_level = NLOG_LEVEL_CRITICAL, f.min_level = NLOG_LEVEL_WARNING,
+           snprintf(f.logger, sizeof f.logger, "svc.a")));
+    CHECK((f.max_level = NLOG_LEVEL_INFO, f.min_level = NLOG_LEVEL_ERROR)); /* none */
+    CHECK((snprintf(f.search, sizeof f.search, "alpha"), f.max_level = NLOG_LEVEL_WARNING,
+           snprintf(f.category, sizeof f.category, "api")));
 #undef CHECK
+}
+
+static int64_t db_scalar(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Every indexed row carries exactly its own level, category and logger tag
+ * words (0xFF, kind, number: store_sqlite.c), so the index narrows a filter
+ * to the matching rows and no others (the residual check in the query
+ * would hide extra rows; this would not). */
+static void index_tags_exact(const char *path)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    static const char *const sql[] = {
+        "SELECT level, count(*) FROM entries GROUP BY 1",
+        "SELECT category, count(*) FROM entries GROUP BY 1",
+        "SELECT logger, count(*) FROM entries GROUP BY 1",
+    };
+    static const char kinds[] = "lcg";
+    size_t groups = 0;
+    for (int k = 0; k < 3; k++) {
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(db, sql[k], -1, &st, NULL), SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char q[160];
+            snprintf(q, sizeof q,
+                     "SELECT count(*) FROM entries_idx WHERE entries_idx MATCH '\"\xff%c%lld\"'",
+                     kinds[k], (long long) sqlite3_column_int64(st, 0));
+            assert_int_equal(db_scalar(db, q), sqlite3_column_int64(st, 1));
+            groups++;
+        }
+        sqlite3_finalize(st);
+    }
+    assert_true(groups >= 8 + 4 + 5 - 2); /* retention may have emptied a group */
+    assert_int_equal(db_scalar(db, "SELECT count(*) FROM entries_idx WHERE entries_idx MATCH"
+                                   " '\"\xffl999\"'"),
+                     0);
+    sqlite3_close(db);
 }
 
 static void test_queries_while_indexes_lag(void **state)
@@ -438,6 +491,7 @@ static void test_queries_while_indexes_lag(void **state)
     while (more);
     assert_int_equal(nlogd_store_fts_lag(s), 0);
     lag_check_all(s, "after retention, caught up");
+    index_tags_exact(path);
     nlogd_store_stats st;
     assert_int_equal(nlogd_store_stats_get(s, T0, &st), NLOG_OK);
     size_t left = 0;
@@ -497,60 +551,88 @@ static void test_kill9_while_indexes_lag(void **state)
 
 /* A store of schema 1 (SQL indexes on entries, every unindexed row in
  * fts_pending) is migrated when opened and answers exactly as before. */
-static void test_migrate_schema1(void **state)
+/* What schemas 1 to 3 kept beside entries, rebuilt on a current store:
+ * entries_fts (external content, filled) and the keys of level, category
+ * and logger as SQL indexes on entries (schema 1, which had no meta) or as
+ * ix_* tables (schemas 2 and 3). */
+static const char *const legacy_sql[2] = {
+    "BEGIN;"
+    "DROP TABLE entries_idx;"
+    "CREATE VIRTUAL TABLE entries_fts USING fts5(message, content='entries',"
+    " content_rowid='id', tokenize='ascii', detail='none', columnsize=0);"
+    "INSERT INTO entries_fts(entries_fts) VALUES('rebuild');"
+    "INSERT INTO fts_pending SELECT id FROM entries WHERE id >="
+    " (SELECT value FROM meta WHERE key = 'tail_from');"
+    "DROP TABLE meta;"
+    "CREATE INDEX entries_level ON entries(level);"
+    "CREATE INDEX entries_category ON entries(category, level);"
+    "CREATE INDEX entries_logger ON entries(logger, level);"
+    "COMMIT;",
+    "BEGIN;"
+    "DROP TABLE entries_idx;"
+    "CREATE VIRTUAL TABLE entries_fts USING fts5(message, content='entries',"
+    " content_rowid='id', tokenize='ascii', detail='none', columnsize=0);"
+    "INSERT INTO entries_fts(entries_fts) VALUES('rebuild');"
+    "CREATE TABLE ix_level(level INTEGER NOT NULL, id INTEGER NOT NULL,"
+    " PRIMARY KEY(level, id)) WITHOUT ROWID;"
+    "CREATE TABLE ix_category(category INTEGER NOT NULL, level INTEGER NOT NULL,"
+    " id INTEGER NOT NULL, PRIMARY KEY(category, level, id)) WITHOUT ROWID;"
+    "CREATE TABLE ix_logger(logger INTEGER NOT NULL, level INTEGER NOT NULL,"
+    " id INTEGER NOT NULL, PRIMARY KEY(logger, level, id)) WITHOUT ROWID;"
+    "INSERT INTO ix_level SELECT level, id FROM entries;"
+    "INSERT INTO ix_category SELECT category, level, id FROM entries;"
+    "INSERT INTO ix_logger SELECT logger, level, id FROM entries;"
+    "UPDATE meta SET value = 3 WHERE key = 'schema';"
+    "COMMIT;",
+};
+
+/* A store of schema 1 or 3 opens as schema 4: the old indexes are dropped,
+ * every row is pending (queries answer the same by scanning), and the
+ * maintenance slices build entries_idx for all of them. */
+static void test_migrate_legacy_index(void **state)
 {
     (void) state;
     char why[256];
-    const char *path = tu_path(tu_scratch("store_v1"), "t.db");
-    lag_recs = calloc(LAG_SLOTS, sizeof *lag_recs);
-    for (size_t i = 0; i < LAG_SLOTS; i++)
-        lag_make(i);
-    lag_deleted_before = INT64_MIN;
-    nlogd_store *s = NULL;
-    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
-    lag_append(s, 0, 1000);
-    int more = 1;
-    while (more)
-        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
-    lag_append(s, 1000, 1300); /* not in the word index: pending */
-    nlogd_store_close(s);
-    /* Turn it into what schema 1 wrote. */
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "BEGIN;"
-                                  "INSERT INTO fts_pending SELECT id FROM entries WHERE id >="
-                                  " (SELECT value FROM meta WHERE key = 'tail_from');"
-                                  "DROP TABLE ix_level; DROP TABLE ix_category; DROP TABLE ix_logger;"
-                                  "DROP TABLE meta;"
-                                  "CREATE INDEX entries_level ON entries(level);"
-                                  "CREATE INDEX entries_category ON entries(category, level);"
-                                  "CREATE INDEX entries_logger ON entries(logger, level);"
-                                  "COMMIT;",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
-    assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
-    lag_n = 1300;
-    assert_int_equal(nlogd_store_fts_lag(s), 300);
-    lag_check_all(s, "migrated from schema 1");
-    more = 1;
-    while (more)
-        assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
-    assert_int_equal(nlogd_store_fts_lag(s), 0);
-    lag_check_all(s, "migrated, caught up");
-    nlogd_store_close(s);
-    /* The SQL indexes are gone. */
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type ="
-                                            " 'index' AND name LIKE 'entries_%'", -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    free(lag_recs);
+    for (int v = 0; v < 2; v++) {
+        const char *path = tu_path(tu_scratch(v ? "store_v3" : "store_v1"), "t.db");
+        lag_recs = calloc(LAG_SLOTS, sizeof *lag_recs);
+        for (size_t i = 0; i < LAG_SLOTS; i++)
+            lag_make(i);
+        lag_deleted_before = INT64_MIN;
+        nlogd_store *s = NULL;
+        assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+        lag_append(s, 0, 1000);
+        int more = 1;
+        while (more)
+            assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+        lag_append(s, 1000, 1300); /* not indexed: pending */
+        nlogd_store_close(s);
+        sqlite3 *db;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, legacy_sql[v], NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+
+        assert_int_equal(nlogd_store_open(path, &s, why, sizeof why), NLOG_OK);
+        lag_n = 1300;
+        assert_int_equal(nlogd_store_fts_lag(s), 1300);
+        lag_check_all(s, v ? "migrated from schema 3" : "migrated from schema 1");
+        more = 1;
+        while (more)
+            assert_int_equal(nlogd_store_maintain(s, 0, &more), NLOG_OK);
+        assert_int_equal(nlogd_store_fts_lag(s), 0);
+        lag_check_all(s, "migrated, caught up");
+        nlogd_store_close(s);
+
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(db_scalar(db, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                                       " ('entries_fts', 'ix_level', 'ix_category', 'ix_logger')"
+                                       " OR (type = 'index' AND name LIKE 'entries_%')"),
+                         0);
+        assert_int_equal(db_scalar(db, "SELECT value FROM meta WHERE key = 'schema'"), 4);
+        assert_int_equal(db_scalar(db, "SELECT count(*) FROM fts_pending"), 0);
+        sqlite3_close(db);
+        free(lag_recs);
+    }
 }
 
 /* ---- many records at one timestamp ------------------------------------------ */
@@ -974,7 +1056,7 @@ int main(void)
         cmocka_unit_test(test_dedupe_counts_retention),
         cmocka_unit_test(test_queries_while_indexes_lag),
         cmocka_unit_test(test_kill9_while_indexes_lag),
-        cmocka_unit_test(test_migrate_schema1),
+        cmocka_unit_test(test_migrate_legacy_index),
         cmocka_unit_test(test_ties_over_1024),
         cmocka_unit_test(test_ties_over_2_20),
         cmocka_unit_test(test_batch_window),
