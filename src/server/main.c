@@ -25,6 +25,7 @@
 #include <nlog/nlog.h>
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "server/auth.h"
 #include "server/http/router.h"
@@ -199,6 +200,10 @@ int main(int argc, char **argv)
     nlog_error err;
     const char *port_file = NULL, *add_key = NULL;
     int hash_key = 0;
+    /* SQLite's memory statistics take a global mutex around every malloc
+     * of every connection (about 2% of the writer's CPU under ingest);
+     * nlogd never reads them. Before any other SQLite call. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     nlog_config_init(&in);
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
