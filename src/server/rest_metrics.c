@@ -76,6 +76,8 @@ void nlogd_rest_metrics(nlogd_req *req)
           (double) nlogd_queue_capacity(srv->queue));
     gauge(&b, "nlogd_text_index_pending_records", "Records not yet in the word index.",
           (double) nlogd_store_fts_lag(srv->store));
+    gauge(&b, "nlogd_index_merging", "1 while the index has segments left to merge.",
+          nlogd_store_index_merging(srv->store) ? 1.0 : 0.0);
     gauge(&b, "nlogd_store_healthy", "1 while the store commits, 0 after a failure.",
           nlogd_store_ok(srv->store) ? 1.0 : 0.0);
     gauge(&b, "nlogd_uptime_seconds", "Seconds since nlogd started.", nlogd_uptime_s(srv));

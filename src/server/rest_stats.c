@@ -5,7 +5,7 @@
  * exist), "rates": {"last_minute": {"records", "per_second"}, "last_hour":
  * {...}} (records whose timestamps fall in that window), "oldest_entry",
  * "newest_entry" (RFC 3339 or null), "store": {"size_bytes",
- * "text_index_pending"}, "ingest": {"requests", "received", "accepted",
+ * "text_index_pending", "index_merging"}, "ingest": {"requests", "received", "accepted",
  * "rejected", "duplicates", "throttled", "failed", "bytes"}, "queue":
  * {"records", "capacity"}, "uptime_seconds"}. Counts come from running
  * totals kept by the store (one row per level, category and logger), so the
@@ -92,8 +92,11 @@ void nlogd_rest_stats(nlogd_req *req)
     } else {
         nlogd_buf_adds(&b, "null,\"newest_entry\":null");
     }
-    nlogd_buf_printf(&b, ",\"store\":{\"size_bytes\":%lld,\"text_index_pending\":%llu}",
-                     (long long) st.size_bytes, (unsigned long long) st.fts_pending);
+    nlogd_buf_printf(&b,
+                     ",\"store\":{\"size_bytes\":%lld,\"text_index_pending\":%llu,"
+                     "\"index_merging\":%s}",
+                     (long long) st.size_bytes, (unsigned long long) st.fts_pending,
+                     nlogd_store_index_merging(srv->store) ? "true" : "false");
     nlogd_buf_printf(&b,
                      ",\"ingest\":{\"requests\":%llu,\"received\":%llu,\"accepted\":%llu,"
                      "\"rejected\":%llu,\"duplicates\":%llu,\"throttled\":%llu,\"failed\":%llu,"

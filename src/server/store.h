@@ -170,6 +170,11 @@ nlog_status nlogd_store_maintain_ex(nlogd_store *s, const nlogd_maint *m, unsign
 
 /* Records the text index has not caught up with (writer's pacing). */
 uint64_t nlogd_store_fts_lag(nlogd_store *s);
+/* Any thread: 1 while the index may still have segments to merge (set when
+ * a slice adds a segment or at open, cleared when a merge step finds
+ * nothing to do). Queries are exact either way; merged, they read fewer
+ * segments. */
+int nlogd_store_index_merging(nlogd_store *s);
 
 /* Any thread: calls fn for up to `limit` entries (0 = no limit) matching f
  * in its order. *ret_more says whether more entries follow the last one. */

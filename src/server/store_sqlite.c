@@ -294,6 +294,7 @@ struct nlogd_store {
     id_memo memo[ID_CACHE];
     uint64_t probes;                /* id look-ups beyond the first choice (tests) */
     uint64_t fts_lag;               /* atomic: pending rows (not in the indexes) */
+    int merging;                    /* atomic: entries_idx may have segments to merge */
     int failed;                     /* atomic: the last append failed */
     int64_t clock_ns;               /* tests: the wall clock, 0 = real */
     int64_t started_ns;             /* when this process opened the store */
@@ -694,6 +695,7 @@ nlog_status nlogd_store_open(const char *path, nlogd_store **ret_store, char *wh
         snprintf(why, why_size, "cannot prepare statements on %s: %s", path, sqlite3_errmsg(s->w));
         goto fail;
     }
+    s->merging = 1; /* until a merge step finds nothing to do */
     s->fts_lag = (uint64_t) scalar(s->w, "SELECT count(*) FROM fts_pending");
     {
         sqlite3_stmt *st;
@@ -756,6 +758,11 @@ void nlogd_store_close(nlogd_store *s)
 int nlogd_store_ok(nlogd_store *s)
 {
     return !__atomic_load_n(&s->failed, __ATOMIC_RELAXED);
+}
+
+int nlogd_store_index_merging(nlogd_store *s)
+{
+    return __atomic_load_n(&s->merging, __ATOMIC_RELAXED);
 }
 
 uint64_t nlogd_store_fts_lag(nlogd_store *s)
@@ -1251,6 +1258,8 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, size_t rows, int *ret
         map_free(&s->names); /* the cache may name deleted rows: start over */
     if (pending_gone)
         __atomic_fetch_sub(&s->fts_lag, pending_gone, __ATOMIC_RELAXED);
+    if (n > pending_gone) /* FTS5 keeps the deletions as segments to merge */
+        __atomic_store_n(&s->merging, 1, __ATOMIC_RELAXED);
     *ret_more = n == rows;
     *ret_n = n;
     return SQLITE_OK;
@@ -1385,6 +1394,8 @@ static int index_slice(nlogd_store *s, size_t rows, int *ret_more)
     }
     s->tail_from = new_tail;
     __atomic_fetch_sub(&s->fts_lag, n_late + n_tail, __ATOMIC_RELAXED);
+    if (n_late + n_tail)
+        __atomic_store_n(&s->merging, 1, __ATOMIC_RELAXED); /* a new segment */
     *ret_more = n_late + n_tail == rows;
     return SQLITE_OK;
 }
@@ -1431,6 +1442,8 @@ nlog_status nlogd_store_maintain_ex(nlogd_store *s, const nlogd_maint *m, unsign
         if (rc == SQLITE_OK && sqlite3_total_changes(s->w) - before >= 2) {
             *ret_did = NLOGD_MAINT_MERGE;
             *ret_more = 1;
+        } else if (rc == SQLITE_OK) {
+            __atomic_store_n(&s->merging, 0, __ATOMIC_RELAXED);
         }
     }
     return rc == SQLITE_OK ? NLOG_OK : NLOG_EIO;

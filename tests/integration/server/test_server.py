@@ -714,6 +714,11 @@ def group_kill9(a):
     wait_for(lambda: srv.get_json("/api/v2/logs/stats")["store"]["text_index_pending"] == 0,
              "the indexes caught up", timeout=120)
     check_filtered("indexes caught up")
+    wait_for(lambda: srv.get_json("/api/v2/logs/stats")["store"]["index_merging"] is False,
+             "the index segments merged (idle)", timeout=120)
+    check(b"\nnlogd_index_merging 0\n" in srv.request("GET", "/metrics")[2],
+          "/metrics: nlogd_index_merging 0 once merged")
+    check_filtered("index merged")
     srv.stop()
 
 
