@@ -53,7 +53,8 @@ static int mem_fail(const nlogd_ingest *in, nlogd_err *e)
                           "body: its %zu records so far take more than %zu bytes of memory "
                           "(server.max_request_memory); nothing was stored; accepted: fewer or "
                           "smaller records per request",
-                          in->n, in->mem_limit);
+                          in->n_base + in->n, in->mem_limit_total ? in->mem_limit_total
+                                                                   : in->mem_limit);
     return nlogd_fail(e, 500, "internal", "", "out of memory");
 }
 
@@ -531,12 +532,13 @@ static int parse_array(const char *body, size_t len, nlogd_ingest *in, nlogd_err
     return 0;
 }
 
-static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e, int fast)
+static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e, int fast,
+                        int part)
 {
     json_tokener *tok = new_tokener();
     if (!tok)
         return nlogd_fail(e, 500, "internal", "", "out of memory");
-    size_t pos = 0, lineno = 0, index = 0;
+    size_t pos = 0, lineno = in->line_base, index = in->index_base;
     int rc = 0;
     while (pos < len && rc == 0) {
         const char *nl = memchr(body + pos, '\n', len - pos);
@@ -587,12 +589,12 @@ static int parse_ndjson(const char *body, size_t len, nlogd_ingest *in, nlogd_er
         json_object_put(o);
     }
     json_tokener_free(tok);
+    in->index_end = index;
+    in->line_end = lineno;
     if (rc)
         return mem_fail(in, e);
-    if (index == 0)
-        return nlogd_fail(e, 400, "malformed_body", "body",
-                          "body: holds no records; accepted: a JSON array of records or NDJSON, "
-                          "one record per line");
+    if (index == 0 && !part)
+        return nlogd_no_records(e);
     return 0;
 }
 
@@ -614,5 +616,33 @@ int nlogd_ingest_parse_ex(const char *body, size_t len, nlogd_ingest *in, nlogd_
                           "per line");
     if (body[i] == '[')
         return parse_array(body, len, in, e, fast);
-    return parse_ndjson(body, len, in, e, fast);
+    return parse_ndjson(body, len, in, e, fast, 0);
+}
+
+int nlogd_no_records(nlogd_err *e)
+{
+    return nlogd_fail(e, 400, "malformed_body", "body",
+                      "body: holds no records; accepted: a JSON array of records or NDJSON, "
+                      "one record per line");
+}
+
+int nlogd_ingest_is_ndjson(const char *body, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+        i++;
+    return i < len && body[i] != '[';
+}
+
+size_t nlogd_ingest_part_end(const char *body, size_t len, size_t pos, size_t part_bytes)
+{
+    if (len - pos <= part_bytes)
+        return len;
+    const char *nl = memchr(body + pos + part_bytes, '\n', len - pos - part_bytes);
+    return nl ? (size_t) (nl - body) + 1 : len;
+}
+
+int nlogd_ingest_parse_part(const char *part, size_t len, nlogd_ingest *in, nlogd_err *e)
+{
+    return parse_ndjson(part, len, in, e, 1, 1);
 }

@@ -44,6 +44,12 @@ typedef struct nlogd_ingest {
     size_t mem_limit;                      /* bytes nlogd_ingest_mem() may reach; 0 = none.
                                               Set by the caller after init. */
     int over;                              /* internal: mem_limit was reached */
+    /* Parts (nlogd_ingest_parse_part): set by the caller after init. */
+    size_t index_base, line_base;          /* records and lines before this part */
+    size_t n_base;                         /* records accepted before this part */
+    size_t mem_limit_total;                /* the request's budget, for the 413 message */
+    /* Set by the NDJSON parse: index_base / line_base for the next part. */
+    size_t index_end, line_end;
 } nlogd_ingest;
 
 void nlogd_ingest_init(nlogd_ingest *in);
@@ -57,6 +63,21 @@ size_t nlogd_ingest_mem(const nlogd_ingest *in);
  * when the records would take more than in->mem_limit; 500 when memory ran
  * out). */
 int nlogd_ingest_parse(const char *body, size_t len, nlogd_ingest *in, nlogd_err *e);
+
+/* Large NDJSON bodies in parts (rest_ingest.c stores the first part while
+ * it reads the next). is_ndjson: whether nlogd_ingest_parse() would read
+ * body as NDJSON. part_end: where the part starting at pos ends, after the
+ * first newline at or beyond part_bytes (or at len). parse_part: parses one
+ * part as NDJSON into its own `in`, whose index_base, line_base (the
+ * index_end, line_end of the part before), n_base and mem_limit (what is
+ * left of the budget) the caller sets; a part may hold no records (the
+ * caller answers nlogd_no_records() when no part held any). Record
+ * indexes, line numbers and messages are what one nlogd_ingest_parse()
+ * of the whole body gives. */
+int nlogd_ingest_is_ndjson(const char *body, size_t len);
+size_t nlogd_ingest_part_end(const char *body, size_t len, size_t pos, size_t part_bytes);
+int nlogd_ingest_parse_part(const char *part, size_t len, nlogd_ingest *in, nlogd_err *e);
+int nlogd_no_records(nlogd_err *e);
 
 /* As nlogd_ingest_parse(); NLOGD_PARSE_NO_FAST reads every record with
  * json-c (the reference the fast path is tested against). */

@@ -17,7 +17,18 @@ typedef struct item {
     nlogd_batch *b;
     int done;
     struct item *next;
+    nlogd_qstream *stream;            /* a batch in parts, or NULL */
 } item;
+
+/* A batch in parts (queue.h). parts/ended/abort guarded by q->lock; the
+ * parts the writer has taken are its own until the commit. */
+struct nlogd_qstream {
+    nlogd_queue *q;
+    item it;                          /* it.b: the first part, holding the batch id */
+    nlogd_batch *parts, *parts_tail;  /* waiting for the writer, linked by ->next */
+    int ended, abort;
+    size_t rejected;                  /* of the whole batch, given at the end */
+};
 
 struct nlogd_queue {
     pthread_mutex_t lock;
@@ -93,6 +104,108 @@ static void maintain_under_load(nlogd_queue *q, size_t rows, unsigned *since, in
     }
 }
 
+/* Takes the parts the submitter has added so far (all of them once it
+ * ended), waiting for one when there is none. Returns the list, linked by
+ * ->next; *ret_end says the stream has ended and this is its last take. */
+static nlogd_batch *take_parts(nlogd_queue *q, nlogd_qstream *st, int *ret_end)
+{
+    pthread_mutex_lock(&q->lock);
+    while (!st->parts && !st->ended)
+        pthread_cond_wait(&q->work, &q->lock);
+    nlogd_batch *p = st->parts;
+    st->parts = st->parts_tail = NULL;
+    for (nlogd_batch *b = p; b; b = b->next) {
+        q->records -= b->n;
+        q->bytes -= b->mem_bytes;
+    }
+    *ret_end = st->ended;
+    if (p)
+        pthread_cond_broadcast(&q->room);
+    pthread_mutex_unlock(&q->lock);
+    return p;
+}
+
+/* Stores a batch in parts in one transaction of its own: each part as it
+ * comes, the commit once the submitter ended it (or a rollback when it
+ * aborted). Returns the rows stored. */
+static size_t write_stream(nlogd_queue *q, nlogd_qstream *st)
+{
+    nlogd_batch *first = st->it.b, **all = NULL;
+    size_t n_all = 0, cap_all = 0, rows = 0;
+    nlogd_store_txn *x = NULL;
+    nlog_status rc = nlogd_store_stream_begin(q->store, first, &x);
+    if (rc == NLOG_OK)
+        rc = nlogd_store_stream_add(x, first->recs, first->n);
+    int end = 0, oom = 0;
+    nlogd_batch *done = first;
+    first->next = NULL;
+    pthread_mutex_lock(&q->lock);
+    q->records -= first->n;
+    q->bytes -= first->mem_bytes;
+    pthread_cond_broadcast(&q->room);
+    pthread_mutex_unlock(&q->lock);
+    while (!end) {
+        nlogd_batch *p = take_parts(q, st, &end);
+        while (p) {
+            nlogd_batch *next = p->next;
+            if (rc == NLOG_OK)
+                rc = nlogd_store_stream_add(x, p->recs, p->n);
+            p->next = done; /* kept for the hook, newest first */
+            done = p;
+            p = next;
+        }
+    }
+    first->rejected = st->rejected;
+    if (x) {
+        nlog_status er = nlogd_store_stream_end(x, !st->abort && rc == NLOG_OK);
+        if (rc == NLOG_OK)
+            rc = er;
+    }
+    int stored = rc == NLOG_OK && !st->abort;
+    first->status = st->abort ? NLOG_OK : rc;
+    for (nlogd_batch *b = done; b; b = b->next) {
+        b->duplicate = first->duplicate;
+        b->conflict = first->conflict;
+        b->status = first->status;
+        if (stored && !first->duplicate && !first->conflict) {
+            nlogd_store_stream_committed(q->store, b->recs, b->n);
+            rows += b->n;
+        }
+        if (n_all == cap_all && !oom) {
+            size_t nc = cap_all ? cap_all * 2 : 16;
+            nlogd_batch **na = realloc(all, nc * sizeof *na);
+            if (na) {
+                all = na;
+                cap_all = nc;
+            } else {
+                oom = 1;
+            }
+        }
+        if (n_all < cap_all)
+            all[n_all++] = b;
+    }
+    stat_add(&q->stats.commits);
+    pthread_mutex_lock(&q->lock);
+    nlogd_stored_fn hook = q->hook;
+    void *hook_user = q->hook_user;
+    pthread_mutex_unlock(&q->lock);
+    if (hook && stored && n_all) {
+        /* oldest part first, as they were stored */
+        for (size_t i = 0; i < n_all / 2; i++) {
+            nlogd_batch *t = all[i];
+            all[i] = all[n_all - 1 - i];
+            all[n_all - 1 - i] = t;
+        }
+        hook(hook_user, all, n_all);
+    }
+    free(all);
+    pthread_mutex_lock(&q->lock);
+    st->it.done = 1;
+    pthread_cond_broadcast(&q->done);
+    pthread_mutex_unlock(&q->lock);
+    return rows;
+}
+
 static void *writer_main(void *arg)
 {
     nlogd_queue *q = arg;
@@ -132,8 +245,21 @@ static void *writer_main(void *arg)
             since_slice = 0;
             continue;
         }
+        if (q->head->stream) {
+            item *it = q->head;
+            q->head = it->next;
+            if (!q->head)
+                q->tail = NULL;
+            pthread_mutex_unlock(&q->lock);
+            size_t rows = write_stream(q, it->stream);
+            since_slice++;
+            maintain_under_load(q, rows, &since_slice, &last_slice);
+            idle_more = 1;
+            last_batch = mono_ns();
+            continue;
+        }
         size_t n = 0, recs = 0, mem = 0;
-        while (q->head && n < sizeof group / sizeof group[0] &&
+        while (q->head && !q->head->stream && n < sizeof group / sizeof group[0] &&
                (n == 0 || recs + q->head->b->n <= GROUP_RECORDS)) {
             item *it = q->head;
             q->head = it->next;
@@ -248,6 +374,65 @@ int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block)
         pthread_cond_wait(&q->done, &q->lock);
     pthread_mutex_unlock(&q->lock);
     return 0;
+}
+
+int nlogd_queue_stream_open(nlogd_queue *q, nlogd_batch *b, nlogd_qstream **ret)
+{
+    nlogd_qstream *st = calloc(1, sizeof *st);
+    if (!st)
+        return -1;
+    st->q = q;
+    st->it.b = b;
+    st->it.stream = st;
+    pthread_mutex_lock(&q->lock);
+    if (q->stop || ((q->records || q->bytes) &&
+                    (q->records + b->n > q->cap ||
+                     (q->cfg.cap_bytes && q->bytes + b->mem_bytes > q->cfg.cap_bytes)))) {
+        pthread_mutex_unlock(&q->lock);
+        free(st);
+        return -1;
+    }
+    q->records += b->n;
+    q->bytes += b->mem_bytes;
+    if (q->tail)
+        q->tail->next = &st->it;
+    else
+        q->head = &st->it;
+    q->tail = &st->it;
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+    *ret = st;
+    return 0;
+}
+
+void nlogd_queue_stream_add(nlogd_qstream *st, nlogd_batch *part)
+{
+    nlogd_queue *q = st->q;
+    part->next = NULL;
+    pthread_mutex_lock(&q->lock);
+    q->records += part->n;
+    q->bytes += part->mem_bytes;
+    if (st->parts_tail)
+        st->parts_tail->next = part;
+    else
+        st->parts = part;
+    st->parts_tail = part;
+    pthread_cond_broadcast(&q->work);
+    pthread_mutex_unlock(&q->lock);
+}
+
+void nlogd_queue_stream_end(nlogd_qstream *st, int abort, size_t rejected)
+{
+    nlogd_queue *q = st->q;
+    pthread_mutex_lock(&q->lock);
+    st->ended = 1;
+    st->abort = abort;
+    st->rejected = rejected;
+    pthread_cond_broadcast(&q->work);
+    while (!st->it.done)
+        pthread_cond_wait(&q->done, &q->lock);
+    pthread_mutex_unlock(&q->lock);
+    free(st);
 }
 
 size_t nlogd_queue_depth(nlogd_queue *q)

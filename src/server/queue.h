@@ -71,6 +71,30 @@ nlog_status nlogd_queue_start(nlogd_store *store, size_t cap_records, int retent
  * Returns 0, or -1 without queueing when the queue is full and `block` is
  * 0 (with `block` 1 it waits for room: the file watcher's way). */
 int nlogd_queue_submit(nlogd_queue *q, nlogd_batch *b, int block);
+/* A batch in parts: a large request submits its first part while it
+ * parses the next, so parsing and storing overlap (one client alone would
+ * otherwise leave the writer idle while it parses). The writer stores the
+ * parts as they come, in one transaction of the batch's own, committed at
+ * stream_end: a 202 still means stored, and a crash or an abort before the
+ * end stores none of it.
+ *   open: b is the first part (records, batch id, digest); refused at once
+ *     (-1, the caller answers 429) like a non-blocking submit when the
+ *     queue is full. It does not wait.
+ *   add: the next part (its own records; it must stay valid until end
+ *     returns). Never refused: the request's memory is bounded by its
+ *     caller (server.max_request_memory), and the writer takes parts as
+ *     they come.
+ *   end: no more parts; abort = 1 rolls back all of them. Waits until the
+ *     writer is done; then b->status, b->duplicate, b->conflict and
+ *     b->orig_accepted say how it went (as for submit), `rejected` is
+ *     stored with the batch id. Frees the stream.
+ * Between open and end, only this batch is written: other batches wait
+ * (the submitter must not wait for anything but its own parsing). */
+typedef struct nlogd_qstream nlogd_qstream;
+int nlogd_queue_stream_open(nlogd_queue *q, nlogd_batch *b, nlogd_qstream **ret);
+void nlogd_queue_stream_add(nlogd_qstream *st, nlogd_batch *part);
+void nlogd_queue_stream_end(nlogd_qstream *st, int abort, size_t rejected);
+
 /* Records waiting now. */
 size_t nlogd_queue_depth(nlogd_queue *q);
 size_t nlogd_queue_capacity(nlogd_queue *q);

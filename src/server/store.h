@@ -162,6 +162,22 @@ typedef struct nlogd_maint {
     size_t index_rows;         /* pending rows indexed at most (0 = 20,000) */
 } nlogd_maint;
 
+/* Writer only: one batch whose records arrive in parts (a large request
+ * parsed while its first records are being stored), in a transaction of
+ * its own. begin writes nothing of b's records and checks b's batch id
+ * (b->duplicate / b->conflict / b->orig_accepted as append); add stores
+ * the next part (nothing when b is a duplicate or conflict; sets each
+ * record's id); end(commit = 1) writes b's batch-id row with the records
+ * added and b->rejected, then commits (b->status); end(commit = 0) rolls
+ * everything of b back. After begin, end is called exactly once, also
+ * after a failure (which has already rolled back: add and end then report
+ * NLOG_EIO). After a commit, stream_committed is called for every part. */
+typedef struct nlogd_store_txn nlogd_store_txn;
+nlog_status nlogd_store_stream_begin(nlogd_store *s, nlogd_batch *b, nlogd_store_txn **ret);
+nlog_status nlogd_store_stream_add(nlogd_store_txn *x, nlogd_record *recs, size_t n);
+nlog_status nlogd_store_stream_end(nlogd_store_txn *x, int commit);
+void nlogd_store_stream_committed(nlogd_store *s, const nlogd_record *recs, size_t n);
+
 /* Writer only: one bounded slice of maintenance. *ret_did says which kind
  * of work was done (one NLOGD_MAINT_* bit, or 0 when there was none);
  * *ret_more whether any asked-for work is left. */

@@ -310,6 +310,8 @@ struct nlogd_store {
     uint64_t hist_hi[HIST_SECONDS];  /* of hist_n: levels above CRITICAL (a viewer's bound) */
 };
 
+static int step_done(sqlite3_stmt *st);
+
 static int exec(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -969,54 +971,71 @@ static int insert_record(nlogd_store *s, const nlogd_record *r, int64_t cat, int
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
+/* The batch-id row of b (accepted = b->n), or, when the id was stored
+ * before, b->duplicate or b->conflict with the first delivery's count. */
+static int batch_head(nlogd_store *s, nlogd_batch *b, int64_t now)
 {
     int rc;
     b->duplicate = 0;
     b->conflict = 0;
-    if (b->batch_id[0]) {
-        sqlite3_bind_text(s->ins_batch, 1, b->batch_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s->ins_batch, 2, now);
-        sqlite3_bind_int64(s->ins_batch, 3, (int64_t) b->n);
-        sqlite3_bind_int64(s->ins_batch, 4, (int64_t) b->rejected);
-        if (b->digest)
-            sqlite3_bind_int64(s->ins_batch, 5, (int64_t) b->digest);
-        else
-            sqlite3_bind_null(s->ins_batch, 5);
-        rc = sqlite3_step(s->ins_batch);
-        sqlite3_reset(s->ins_batch);
-        if (rc != SQLITE_DONE)
-            return rc;
-        if (sqlite3_changes(s->w) == 0) {
-            sqlite3_bind_text(s->get_batch, 1, b->batch_id, -1, SQLITE_STATIC);
-            if (sqlite3_step(s->get_batch) == SQLITE_ROW) {
-                b->orig_accepted = (size_t) sqlite3_column_int64(s->get_batch, 0);
-                /* A retry carries the same body; another body under the same
-                 * id is a client reusing ids: refused, not silently dropped. */
-                if (b->digest && sqlite3_column_type(s->get_batch, 1) != SQLITE_NULL &&
-                    (uint64_t) sqlite3_column_int64(s->get_batch, 1) != b->digest)
-                    b->conflict = 1;
-            }
-            sqlite3_reset(s->get_batch);
-            b->duplicate = !b->conflict;
-            return SQLITE_OK;
+    if (!b->batch_id[0])
+        return SQLITE_OK;
+    sqlite3_bind_text(s->ins_batch, 1, b->batch_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s->ins_batch, 2, now);
+    sqlite3_bind_int64(s->ins_batch, 3, (int64_t) b->n);
+    sqlite3_bind_int64(s->ins_batch, 4, (int64_t) b->rejected);
+    if (b->digest)
+        sqlite3_bind_int64(s->ins_batch, 5, (int64_t) b->digest);
+    else
+        sqlite3_bind_null(s->ins_batch, 5);
+    rc = sqlite3_step(s->ins_batch);
+    sqlite3_reset(s->ins_batch);
+    if (rc != SQLITE_DONE)
+        return rc;
+    if (sqlite3_changes(s->w) == 0) {
+        sqlite3_bind_text(s->get_batch, 1, b->batch_id, -1, SQLITE_STATIC);
+        if (sqlite3_step(s->get_batch) == SQLITE_ROW) {
+            b->orig_accepted = (size_t) sqlite3_column_int64(s->get_batch, 0);
+            /* A retry carries the same body; another body under the same
+             * id is a client reusing ids: refused, not silently dropped. */
+            if (b->digest && sqlite3_column_type(s->get_batch, 1) != SQLITE_NULL &&
+                (uint64_t) sqlite3_column_int64(s->get_batch, 1) != b->digest)
+                b->conflict = 1;
         }
+        sqlite3_reset(s->get_batch);
+        b->duplicate = !b->conflict;
     }
+    return SQLITE_OK;
+}
+
+static int insert_records(nlogd_store *s, nlogd_record *recs, size_t n, tally *t)
+{
+    int rc;
     int64_t id = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        const nlogd_record *r = &b->recs[i];
+    for (size_t i = 0; i < n; i++) {
+        const nlogd_record *r = &recs[i];
         int64_t cat, lg;
         if ((rc = name_id(s, KIND_CATEGORY, r->category, &cat)) != SQLITE_OK ||
             (rc = name_id(s, KIND_LOGGER, r->logger, &lg)) != SQLITE_OK ||
             (rc = insert_record(s, r, cat, lg, &id)) != SQLITE_OK)
             return rc;
-        b->recs[i].id = id; /* for the live stream (queue hook) */
+        recs[i].id = id; /* for the live stream (queue hook) */
         int li = nlog_level_index((nlog_level) r->level);
         if (li >= 0)
             t->level[li]++;
         if ((rc = tally_name(t, cat)) != SQLITE_OK || (rc = tally_name(t, lg)) != SQLITE_OK)
             return rc;
     }
+    return SQLITE_OK;
+}
+
+static int append_batch(nlogd_store *s, nlogd_batch *b, tally *t, int64_t now)
+{
+    int rc = batch_head(s, b, now);
+    if (rc != SQLITE_OK || b->duplicate || b->conflict)
+        return rc;
+    if ((rc = insert_records(s, b->recs, b->n, t)) != SQLITE_OK)
+        return rc;
     if (b->watch_path) {
         sqlite3_bind_text(s->ins_watch, 1, b->watch_path, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s->ins_watch, 2, (int64_t) b->watch_dev);
@@ -1039,57 +1058,176 @@ static int set_meta(nlogd_store *s, const char *key, int64_t v)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size_t n)
-{
+/* One write transaction of the ingest path: what it adds to the counts,
+ * and the writer state to restore if it rolls back. */
+struct nlogd_store_txn {
+    nlogd_store *s;
     tally t;
-    memset(&t, 0, sizeof t);
-    int64_t now = store_now(s);
-    int64_t spill0 = s->max_spill, seq0 = s->name_seq, max0 = s->max_id;
-    int rc = exec(s->w, "BEGIN IMMEDIATE");
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
-        rc = append_batch(s, batches[i], &t, now);
+    int64_t now, spill0, seq0, max0;
+    nlogd_batch *stream;   /* the batch whose records arrive in parts, or NULL */
+    size_t stream_n;       /* records stored for it so far */
+};
+
+static int txn_begin(nlogd_store *s, nlogd_store_txn *x)
+{
+    memset(x, 0, sizeof *x);
+    x->s = s;
+    x->now = store_now(s);
+    x->spill0 = s->max_spill;
+    x->seq0 = s->name_seq;
+    x->max0 = s->max_id;
+    return exec(s->w, "BEGIN IMMEDIATE");
+}
+
+/* The counts and the bounds, then COMMIT; on failure (rc or the commit)
+ * ROLLBACK and the writer's caches back to what the store holds. */
+static nlog_status txn_end(nlogd_store_txn *x, int rc)
+{
+    nlogd_store *s = x->s;
+    tally *t = &x->t;
     for (int l = 0; l < 8 && rc == SQLITE_OK; l++)
-        if (t.level[l])
-            rc = count_add(s, COUNT_LEVEL, nlog_level_from_index(l), (int64_t) t.level[l]);
-    for (size_t i = 0; i < t.n && rc == SQLITE_OK; i++)
-        rc = count_add(s, COUNT_CATEGORY, t.names[i].id, (int64_t) t.names[i].n);
+        if (t->level[l])
+            rc = count_add(s, COUNT_LEVEL, nlog_level_from_index(l), (int64_t) t->level[l]);
+    for (size_t i = 0; i < t->n && rc == SQLITE_OK; i++)
+        rc = count_add(s, COUNT_CATEGORY, t->names[i].id, (int64_t) t->names[i].n);
     /* The bound queries rely on is written with the rows that need it. */
-    if (rc == SQLITE_OK && s->max_spill != spill0)
+    if (rc == SQLITE_OK && s->max_spill != x->spill0)
         rc = set_meta(s, "max_spill", s->max_spill);
-    if (rc == SQLITE_OK && s->name_seq != seq0)
+    if (rc == SQLITE_OK && s->name_seq != x->seq0)
         rc = set_meta(s, "name_seq", s->name_seq);
     if (rc == SQLITE_OK)
         rc = exec(s->w, "COMMIT");
-    free(t.names);
+    free(t->names);
+    t->names = NULL;
     if (rc != SQLITE_OK) {
         exec(s->w, "ROLLBACK");
         /* What the rolled-back transaction added is gone: names, ids. */
         map_free(&s->names);
         memo_clear(s);
-        s->max_spill = spill0;
-        s->name_seq = seq0;
-        s->max_id = max0;
+        s->max_spill = x->spill0;
+        s->name_seq = x->seq0;
+        s->max_id = x->max0;
+        return NLOG_EIO;
+    }
+    return NLOG_OK;
+}
+
+/* After a commit: the recent-rate histogram and the pending count. */
+static void committed(nlogd_store *s, const nlogd_record *recs, size_t n, int64_t now)
+{
+    int64_t now_s = now / 1000000000LL;
+    pthread_mutex_lock(&s->hlock);
+    for (size_t k = 0; k < n; k++)
+        hist_add(s, recs[k].ts_ns, 1, recs[k].level > NLOG_LEVEL_CRITICAL, now_s);
+    pthread_mutex_unlock(&s->hlock);
+    __atomic_fetch_add(&s->fts_lag, (uint64_t) n, __ATOMIC_RELAXED);
+}
+
+nlog_status nlogd_store_append(nlogd_store *s, nlogd_batch *const *batches, size_t n)
+{
+    nlogd_store_txn x;
+    int rc = txn_begin(s, &x);
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+        rc = append_batch(s, batches[i], &x.t, x.now);
+    if (txn_end(&x, rc) != NLOG_OK) {
         __atomic_store_n(&s->failed, 1, __ATOMIC_RELAXED);
         for (size_t i = 0; i < n; i++)
             batches[i]->status = NLOG_EIO;
         return NLOG_EIO;
     }
     __atomic_store_n(&s->failed, 0, __ATOMIC_RELAXED);
-    uint64_t added = 0;
-    int64_t now_s = now / 1000000000LL;
-    pthread_mutex_lock(&s->hlock);
     for (size_t i = 0; i < n; i++) {
         batches[i]->status = NLOG_OK;
-        if (batches[i]->duplicate || batches[i]->conflict)
-            continue;
-        added += batches[i]->n;
-        for (size_t k = 0; k < batches[i]->n; k++)
-            hist_add(s, batches[i]->recs[k].ts_ns, 1,
-                     batches[i]->recs[k].level > NLOG_LEVEL_CRITICAL, now_s);
+        if (!batches[i]->duplicate && !batches[i]->conflict)
+            committed(s, batches[i]->recs, batches[i]->n, x.now);
     }
-    pthread_mutex_unlock(&s->hlock);
-    __atomic_fetch_add(&s->fts_lag, added, __ATOMIC_RELAXED);
     return NLOG_OK;
+}
+
+nlog_status nlogd_store_stream_begin(nlogd_store *s, nlogd_batch *b, nlogd_store_txn **ret)
+{
+    nlogd_store_txn *x = malloc(sizeof *x);
+    if (!x)
+        return NLOG_ENOMEM;
+    size_t n = b->n;
+    b->n = 0; /* the batch-id row counts the records at the end */
+    int rc = txn_begin(s, x);
+    if (rc == SQLITE_OK)
+        rc = batch_head(s, b, x->now);
+    b->n = n;
+    x->stream = b;
+    *ret = x;
+    if (rc != SQLITE_OK) {
+        (void) txn_end(x, rc);
+        x->stream = NULL; /* ended: add and end only report the failure */
+        __atomic_store_n(&s->failed, 1, __ATOMIC_RELAXED);
+        return NLOG_EIO;
+    }
+    return NLOG_OK;
+}
+
+nlog_status nlogd_store_stream_add(nlogd_store_txn *x, nlogd_record *recs, size_t n)
+{
+    if (!x->stream)
+        return NLOG_EIO;
+    if (x->stream->duplicate || x->stream->conflict)
+        return NLOG_OK; /* stored before: nothing of it is stored again */
+    int rc = insert_records(x->s, recs, n, &x->t);
+    if (rc != SQLITE_OK) {
+        (void) txn_end(x, rc);
+        x->stream = NULL;
+        __atomic_store_n(&x->s->failed, 1, __ATOMIC_RELAXED);
+        return NLOG_EIO;
+    }
+    x->stream_n += n;
+    return NLOG_OK;
+}
+
+nlog_status nlogd_store_stream_end(nlogd_store_txn *x, int commit)
+{
+    nlogd_store *s = x->s;
+    nlogd_batch *b = x->stream;
+    nlog_status st = NLOG_EIO;
+    if (!b) {
+        free(x);
+        return NLOG_EIO; /* failed earlier, already rolled back */
+    }
+    int rc = SQLITE_OK;
+    if (!commit) {
+        free(x->t.names);
+        exec(s->w, "ROLLBACK");
+        map_free(&s->names);
+        memo_clear(s);
+        s->max_spill = x->spill0;
+        s->name_seq = x->seq0;
+        s->max_id = x->max0;
+        free(x);
+        return NLOG_OK;
+    }
+    if (b->batch_id[0] && !b->duplicate && !b->conflict) {
+        sqlite3_stmt *up;
+        rc = sqlite3_prepare_v2(s->w,
+                                "UPDATE batches SET accepted = ?2, rejected = ?3 WHERE"
+                                " batch_id = ?1",
+                                -1, &up, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(up, 1, b->batch_id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(up, 2, (int64_t) x->stream_n);
+            sqlite3_bind_int64(up, 3, (int64_t) b->rejected);
+            rc = step_done(up);
+        }
+        sqlite3_finalize(up);
+    }
+    st = txn_end(x, rc);
+    __atomic_store_n(&s->failed, st != NLOG_OK, __ATOMIC_RELAXED);
+    b->status = st;
+    free(x);
+    return st;
+}
+
+void nlogd_store_stream_committed(nlogd_store *s, const nlogd_record *recs, size_t n)
+{
+    committed(s, recs, n, store_now(s));
 }
 
 /* ---- maintenance (writer) ---------------------------------------------------- */

@@ -971,6 +971,50 @@ def read_stream(srv, method, path, body=None, timeout=60, rcvbuf=None, pause=Non
     return r.status, hdrs, b"".join(parts), complete
 
 
+def group_parts(a):
+    """A large NDJSON body is parsed and stored in parts (rest_ingest.c): the answer, the
+    stored rows and the batch id behave exactly as for a small body."""
+    srv = Nlogd(a.nlogd, a.work).start()
+    base = now_utc() - datetime.timedelta(hours=1)
+    n = 12000
+    bad = {5: "not json", 6000: '{"level":"INFO","message":"no time"}', 11990: "[1,2]"}
+    lines, line_of = [], {}
+    for i in range(n):
+        if i % 1000 == 999:
+            lines.append("")  # blank lines count as lines, not records
+        line_of[i] = len(lines) + 1
+        lines.append(bad[i] if i in bad else json.dumps(
+            rec(base + datetime.timedelta(microseconds=i * 100), "INFO", "part record %d" % i,
+                category="api", module="svc.%d" % (i % 3))))
+    body = ("\n".join(lines) + "\n").encode()
+    check(len(body) > 4 * 256 * 1024, "the body spans several parts (%d bytes)" % len(body))
+    hdr = {"Content-Type": "application/x-ndjson", "X-Batch-Id": "parts-1"}
+    st, _, data = srv.request("POST", "/api/v2/logs/entries", body, hdr)
+    r = json.loads(data)
+    check(st == 202 and r["accepted"] == n - 3 and r["rejected"] == 3 and not r["duplicate"],
+          "202 with the counts of every part: %s" % data[:300])
+    got = [(e["index"], e["line"]) for e in r["errors"]]
+    check(got == [(i, line_of[i]) for i in sorted(bad)],
+          "errors name each record's index and line across parts: %s" % got)
+    check(srv.total() == n - 3, "every good record stored once (total %d)" % srv.total())
+    found = srv.get_json("/api/v2/logs/entries?search_query=record&limit=1000&logger=svc.1")
+    check(len(found["entries"]) == 1000, "the rows are queryable")
+    st, _, data = srv.request("POST", "/api/v2/logs/entries", body, hdr)
+    r = json.loads(data)
+    check(st == 202 and r["duplicate"] is True and r["accepted"] == n - 3,
+          "a retry of the large batch is a duplicate with its original count: %s" % data[:200])
+    st, _, data = srv.request("POST", "/api/v2/logs/entries", body.replace(b"part record 7",
+                                                                             b"other record"), hdr)
+    check(st == 409 and error_of(data)["code"] == "batch_id_reused",
+          "another large body under the id: 409 (got %d)" % st)
+    gz = gzip.compress(body.replace(b"part record", b"zipped record"), 1)
+    st, _, data = srv.request("POST", "/api/v2/logs/entries", gz,
+                              {"Content-Encoding": "gzip", "X-Batch-Id": "parts-2"})
+    check(st == 202 and json.loads(data)["accepted"] == n - 3, "gzip, in parts: %d" % st)
+    check(srv.total() == 2 * (n - 3), "total %d" % srv.total())
+    srv.stop()
+
+
 def group_big(a):
     """Large values and many rows: every answer is whole or visibly broken, never a 500,
     never a silently short body; scans per request are bounded."""

@@ -427,6 +427,89 @@ static size_t gen_record(char *out, size_t cap)
     return n;
 }
 
+/* A body parsed in parts (rest_ingest.c's large requests) gives what one
+ * parse of the whole body gives: the same records, rejections, record
+ * indexes, line numbers and messages, whatever the part size. */
+static void test_ingest_parts(void **state)
+{
+    (void) state;
+    nlogd_buf body;
+    nlogd_buf_init(&body, 1 << 22);
+    for (int i = 0; i < 400; i++) {
+        if (i % 37 == 5)
+            nlogd_buf_adds(&body, "\n\n   \n"); /* blank lines: no records, but lines */
+        if (i % 23 == 7)
+            nlogd_buf_printf(&body, "not json %d\n", i);
+        else if (i % 31 == 3)
+            nlogd_buf_printf(&body,
+                             "{\"timestamp\":\"2024-01-15T10:30:45Z\",\"level\":\"LOUD\","
+                             "\"message\":\"bad %d\"}\n", i);
+        else
+            nlogd_buf_printf(&body,
+                             "{\"timestamp\":\"2024-01-15T10:30:%02d.%06dZ\",\"level\":\"INFO\","
+                             "\"category\":\"api\",\"message\":\"record %d\",\"module\":\"m%d\"}\n",
+                             i % 60, i, i, i % 7);
+    }
+    assert_false(body.failed);
+    nlogd_ingest whole;
+    nlogd_err e;
+    nlogd_ingest_init(&whole);
+    assert_int_equal(nlogd_ingest_parse(body.data, body.len, &whole, &e), 0);
+    assert_true(nlogd_ingest_is_ndjson(body.data, body.len));
+    assert_false(nlogd_ingest_is_ndjson(" \n[{}]", 6));
+    assert_true(whole.rejected > 10 && whole.n > 300);
+    static const size_t sizes[] = {1, 97, 1000, 5000, 1 << 20};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        nlogd_ingest parts[64];
+        size_t np = 0, pos = 0, n = 0, rej = 0, errs = 0, index = 0, line = 0;
+        while (pos < body.len) {
+            size_t end = nlogd_ingest_part_end(body.data, body.len, pos, sizes[k] * 10);
+            assert_true(end > pos && (end == body.len || body.data[end - 1] == '\n'));
+            if (np == 63) /* the smallest sizes: what is left is one last part */
+                end = body.len;
+            nlogd_ingest *in = &parts[np++];
+            nlogd_ingest_init(in);
+            in->index_base = index;
+            in->line_base = line;
+            assert_int_equal(nlogd_ingest_parse_part(body.data + pos, end - pos, in, &e), 0);
+            index = in->index_end;
+            line = in->line_end;
+            n += in->n;
+            rej += in->rejected;
+            pos = end;
+        }
+        assert_int_equal(n, whole.n);
+        assert_int_equal(rej, whole.rejected);
+        size_t r = 0;
+        for (size_t p = 0; p < np; p++) {
+            for (size_t i = 0; i < parts[p].n; i++, r++) {
+                assert_string_equal(parts[p].recs[i].message, whole.recs[r].message);
+                assert_int_equal(parts[p].recs[i].ts_ns, whole.recs[r].ts_ns);
+                assert_string_equal(parts[p].recs[i].logger, whole.recs[r].logger);
+            }
+            for (size_t i = 0; i < parts[p].n_errors; i++, errs++) {
+                assert_true(errs < whole.n_errors);
+                assert_int_equal(parts[p].errors[i].index, whole.errors[errs].index);
+                assert_int_equal(parts[p].errors[i].line, whole.errors[errs].line);
+                assert_string_equal(parts[p].errors[i].message, whole.errors[errs].message);
+            }
+            nlogd_ingest_free(&parts[p]);
+        }
+        assert_int_equal(errs, whole.n_errors);
+        assert_int_equal(index, whole.n + whole.rejected);
+    }
+    /* a part of blank lines alone holds no records and is no error */
+    nlogd_ingest in;
+    nlogd_ingest_init(&in);
+    in.line_base = 10;
+    assert_int_equal(nlogd_ingest_parse_part("\n \n\n", 4, &in, &e), 0);
+    assert_int_equal(in.n + in.rejected, 0);
+    assert_int_equal(in.line_end, 13);
+    nlogd_ingest_free(&in);
+    nlogd_ingest_free(&whole);
+    nlogd_buf_free(&body);
+}
+
 static void test_ingest_fast_path(void **state)
 {
     (void) state;
@@ -519,7 +602,7 @@ int main(void)
         cmocka_unit_test(test_times),        cmocka_unit_test(test_search),
         cmocka_unit_test(test_query_strings), cmocka_unit_test(test_cursors),
         cmocka_unit_test(test_ingest),       cmocka_unit_test(test_json_strings),
-        cmocka_unit_test(test_ingest_fast_path),
+        cmocka_unit_test(test_ingest_fast_path), cmocka_unit_test(test_ingest_parts),
         cmocka_unit_test(test_buckets),      cmocka_unit_test(test_buf_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #include "server/queue.h"
@@ -281,6 +282,141 @@ static void test_byte_budget(void **state)
     nlogd_store_close(s);
 }
 
+/* ---- batches in parts (nlogd_queue_stream_*) ---------------------------- */
+
+typedef struct hook_seen {
+    size_t calls, batches, records;
+    int ids_set;
+} hook_seen;
+
+static void count_hook(void *user, nlogd_batch *const *batches, size_t n)
+{
+    hook_seen *h = user;
+    h->calls++;
+    h->batches += n;
+    for (size_t i = 0; i < n; i++) {
+        h->records += batches[i]->n;
+        for (size_t k = 0; k < batches[i]->n; k++)
+            h->ids_set &= batches[i]->recs[k].id != 0;
+    }
+}
+
+typedef struct plain_arg {
+    nlogd_queue *q;
+    nlogd_record *recs;
+    size_t n;
+} plain_arg;
+
+static void *submit_plain(void *arg)
+{
+    plain_arg *a = arg;
+    submit(a->q, a->recs, a->n);
+    return NULL;
+}
+
+/* Parts stored in one transaction at the end, once; an abort stores
+ * nothing and forgets the batch id; a batch submitted meanwhile waits and
+ * is stored after it; the batch id's row counts every part. */
+static void test_batch_in_parts(void **state)
+{
+    (void) state;
+    nlogd_store *s = open_store("queue_parts");
+    nlogd_queue_config c;
+    steady_config(&c);
+    nlogd_queue *q = NULL;
+    assert_int_equal(nlogd_queue_start_cfg(s, &c, &q), NLOG_OK);
+    hook_seen h = {0, 0, 0, 1};
+    nlogd_queue_set_hook(q, count_hook, &h);
+    int64_t t0 = now_ns() - 3600LL * 1000000000LL;
+    enum { PART = 700 };
+    static nlogd_record recs[4][PART], other[50];
+    for (int k = 0; k < 4; k++)
+        fill(recs[k], PART, t0 + k * (int64_t) PART * 1000);
+    fill(other, 50, t0 - 1000000000LL);
+
+    /* aborted after two parts: nothing stored, and its id is not remembered */
+    nlogd_batch head, parts[3];
+    memset(&head, 0, sizeof head);
+    memset(parts, 0, sizeof parts);
+    snprintf(head.batch_id, sizeof head.batch_id, "parts-1");
+    head.digest = 77;
+    head.recs = recs[0];
+    head.n = PART;
+    nlogd_qstream *st = NULL;
+    assert_int_equal(nlogd_queue_stream_open(q, &head, &st), 0);
+    parts[0].recs = recs[1];
+    parts[0].n = PART;
+    nlogd_queue_stream_add(st, &parts[0]);
+    nlogd_queue_stream_end(st, 1, 0);
+    assert_int_equal(total(s), 0);
+    assert_int_equal(h.calls, 0);
+
+    /* the same id again, four parts, and a plain batch from another thread
+     * while the stream is open */
+    memset(&head, 0, sizeof head);
+    memset(parts, 0, sizeof parts);
+    snprintf(head.batch_id, sizeof head.batch_id, "parts-1");
+    head.digest = 77;
+    head.recs = recs[0];
+    head.n = PART;
+    assert_int_equal(nlogd_queue_stream_open(q, &head, &st), 0);
+    parts[0].recs = recs[1];
+    parts[0].n = PART;
+    nlogd_queue_stream_add(st, &parts[0]);
+    plain_arg pa = {q, other, 50};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, submit_plain, &pa), 0);
+    /* the plain batch is queued behind the stream (not a sleep: the
+     * condition itself, whatever the scheduling) */
+    while (nlogd_queue_depth(q) < 50)
+        sched_yield();
+    for (int k = 1; k < 3; k++) {
+        parts[k].recs = recs[k + 1];
+        parts[k].n = PART;
+        nlogd_queue_stream_add(st, &parts[k]);
+    }
+    nlogd_queue_stream_end(st, 0, 3);
+    assert_int_equal(head.status, NLOG_OK);
+    assert_false(head.duplicate);
+    pthread_join(th, NULL);
+    assert_int_equal(total(s), 4 * PART + 50);
+    assert_true(h.ids_set);
+    assert_int_equal(h.records, 4 * PART + 50);
+    assert_int_equal(h.batches, 4 + 1);
+
+    /* a retry of it, plain: a duplicate reporting all four parts */
+    nlogd_batch retry;
+    memset(&retry, 0, sizeof retry);
+    snprintf(retry.batch_id, sizeof retry.batch_id, "parts-1");
+    retry.digest = 77;
+    retry.recs = recs[0];
+    retry.n = PART;
+    assert_int_equal(nlogd_queue_submit(q, &retry, 1), 0);
+    assert_true(retry.duplicate);
+    assert_int_equal(retry.orig_accepted, 4 * PART);
+    /* and in parts: a duplicate too, nothing stored again; another body
+     * (digest) under the id: a conflict */
+    for (int d = 0; d < 2; d++) {
+        memset(&head, 0, sizeof head);
+        snprintf(head.batch_id, sizeof head.batch_id, "parts-1");
+        head.digest = d ? 78 : 77;
+        head.recs = recs[0];
+        head.n = PART;
+        assert_int_equal(nlogd_queue_stream_open(q, &head, &st), 0);
+        memset(&parts[0], 0, sizeof parts[0]);
+        parts[0].recs = recs[1];
+        parts[0].n = PART;
+        nlogd_queue_stream_add(st, &parts[0]);
+        nlogd_queue_stream_end(st, 0, 0);
+        assert_int_equal(head.status, NLOG_OK);
+        assert_int_equal(head.duplicate, !d);
+        assert_int_equal(head.conflict, d);
+        assert_int_equal(total(s), 4 * PART + 50);
+    }
+    nlogd_queue_stop(q);
+    nlogd_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_tail_bounded_by_commits),
         cmocka_unit_test(test_tail_bounded_by_lag_max),
         cmocka_unit_test(test_byte_budget),
+        cmocka_unit_test(test_batch_in_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
