@@ -1079,6 +1079,18 @@ static int txn_begin(nlogd_store *s, nlogd_store_txn *x)
     return exec(s->w, "BEGIN IMMEDIATE");
 }
 
+static void txn_rollback(nlogd_store_txn *x)
+{
+    nlogd_store *s = x->s;
+    exec(s->w, "ROLLBACK");
+    /* What the rolled-back transaction added is gone: names, ids. */
+    map_free(&s->names);
+    memo_clear(s);
+    s->max_spill = x->spill0;
+    s->name_seq = x->seq0;
+    s->max_id = x->max0;
+}
+
 /* The counts and the bounds, then COMMIT; on failure (rc or the commit)
  * ROLLBACK and the writer's caches back to what the store holds. */
 static nlog_status txn_end(nlogd_store_txn *x, int rc)
@@ -1100,13 +1112,7 @@ static nlog_status txn_end(nlogd_store_txn *x, int rc)
     free(t->names);
     t->names = NULL;
     if (rc != SQLITE_OK) {
-        exec(s->w, "ROLLBACK");
-        /* What the rolled-back transaction added is gone: names, ids. */
-        map_free(&s->names);
-        memo_clear(s);
-        s->max_spill = x->spill0;
-        s->name_seq = x->seq0;
-        s->max_id = x->max0;
+        txn_rollback(x);
         return NLOG_EIO;
     }
     return NLOG_OK;
@@ -1195,12 +1201,7 @@ nlog_status nlogd_store_stream_end(nlogd_store_txn *x, int commit)
     int rc = SQLITE_OK;
     if (!commit) {
         free(x->t.names);
-        exec(s->w, "ROLLBACK");
-        map_free(&s->names);
-        memo_clear(s);
-        s->max_spill = x->spill0;
-        s->name_seq = x->seq0;
-        s->max_id = x->max0;
+        txn_rollback(x);
         free(x);
         return NLOG_OK;
     }
