@@ -1328,8 +1328,8 @@ static int retain_slice(nlogd_store *s, int64_t before_ns, size_t rows, int *ret
         "SELECT e.id, e.message, e.level, e.category, e.logger, p.id IS NOT NULL"
         " FROM entries e LEFT JOIN fts_pending p ON p.id = e.id WHERE e.id < ? AND e.ts < ?"
         " ORDER BY e.id LIMIT ?",
-        "INSERT INTO entries_idx(entries_idx, rowid, doc)"
-        " VALUES('delete', ?1, nlogd_doc(?2, ?3, ?4, ?5))",
+        ("INSERT INTO entries_idx(entries_idx, rowid, doc)"
+         " VALUES('delete', ?1, nlogd_doc(?2, ?3, ?4, ?5))"),
         "DELETE FROM fts_pending WHERE id = ?",
         "DELETE FROM entries WHERE id = ?",
     };
