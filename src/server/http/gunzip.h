@@ -15,7 +15,16 @@
  * out would pass cap bytes, 400 "malformed_body" for bytes that are not gzip
  * or a stream that stops before its end (an empty input included), 503 when
  * memory runs out. On failure out holds an unspecified prefix of the output.
+ * Memory: out never grows past cap + 1 bytes, whatever the gzip trailers
+ * claim; the decoding work is bounded by the input and the cap.
  * Thread-safety: any number of threads may call it at once (no shared state). */
 int nlogd_gunzip(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out, nlogd_err *e);
+
+/* The same contract, decoded by zlib's streaming inflate alone (64 KiB at a
+ * time). nlogd_gunzip hands it a member libdeflate refuses, with the rest of
+ * the input, so that refusals keep zlib's exact diagnosis; the fuzz target
+ * compares the two. */
+int nlogd_gunzip_zlib(const unsigned char *in, size_t n, size_t cap, nlogd_buf *out,
+                      nlogd_err *e);
 
 #endif
