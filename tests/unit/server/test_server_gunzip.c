@@ -60,7 +60,8 @@ static void gz_member(bytes *out, const void *p, size_t n, int level, int fields
     gz_header h;
     memset(&h, 0, sizeof h);
     if (fields) {
-        static unsigned char extra[] = "XY\x02\x00ab";
+        /* one subfield: id "XY", length 2, "ab" */
+        static unsigned char extra[] = {'X', 'Y', 2, 0, 'a', 'b'};
         h.name = (Bytef *) "records.ndjson";
         h.comment = (Bytef *) "from a test";
         h.extra = extra;
