@@ -107,6 +107,21 @@ int nlogd_buf_add(nlogd_buf *b, const void *p, size_t n)
     return 0;
 }
 
+char *nlogd_buf_room(nlogd_buf *b, size_t n)
+{
+    if (b->sink || reserve(b, n) != 0) {
+        b->failed = 1;
+        return NULL;
+    }
+    return b->data + b->len;
+}
+
+void nlogd_buf_commit(nlogd_buf *b, size_t n)
+{
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
 int nlogd_buf_addc(nlogd_buf *b, char c)
 {
     return nlogd_buf_add(b, &c, 1);

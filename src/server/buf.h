@@ -41,6 +41,14 @@ size_t nlogd_buf_total(const nlogd_buf *b);
 /* Each returns 0, or -1 (and sets b->failed) when the cap or memory is hit. */
 int nlogd_buf_add(nlogd_buf *b, const void *p, size_t n);
 int nlogd_buf_addc(nlogd_buf *b, char c);
+/* Writing in place (for a decoder that needs its output room up front):
+ * nlogd_buf_room returns b->data + b->len with at least n writable bytes
+ * after it (plus one for the NUL), or NULL (b->failed set) when n bytes
+ * would pass the cap, memory runs out, or b has a sink. The bytes become
+ * part of the buffer only through nlogd_buf_commit(b, k), k <= n, which
+ * also restores the NUL after them (commit 0 after a failed write). */
+char *nlogd_buf_room(nlogd_buf *b, size_t n);
+void nlogd_buf_commit(nlogd_buf *b, size_t n);
 int nlogd_buf_adds(nlogd_buf *b, const char *s);
 int nlogd_buf_printf(nlogd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A JSON string literal (quotes included) of s[0..n), escaped like the

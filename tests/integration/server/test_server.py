@@ -462,6 +462,15 @@ def group_bad_input(a):
     expect_error(srv, "POST", P, 413, "body", body="x" * 70000)
     expect_error(srv, "POST", P, 413, "body", body=gzip.compress(b"\n" * 200000),
                  headers={"Content-Encoding": "gzip"})
+    # gzip: concatenated members are one body; a stream cut short is refused whole
+    gz = {"Content-Encoding": "gzip"}
+    nd = "".join(json.dumps(rec(base + datetime.timedelta(seconds=i), msg="member %d" % i)) + "\n"
+                 for i in range(4)).encode()
+    st, _, data = srv.request("POST", P, gzip.compress(nd[:150]) + gzip.compress(nd[150:]), gz)
+    check(st == 202 and json.loads(data)["accepted"] == 4,
+          "a body of two gzip members is decoded whole: %d %s" % (st, data[:200]))
+    expect_error(srv, "POST", P, 400, "Content-Encoding", body=gzip.compress(nd)[:-5],
+                 headers=gz, needle="the gzip stream ends early")
     expect_error(srv, "POST", P, 400, "X-Batch-Id", body="[]", headers={"X-Batch-Id": "a b"})
     r = srv.ingest([{"timestamp": "2024-01-01T00:00:00Z", "level": "INFO", "message": 5},
                     {"timestamp": "2024-01-01T00:00:00Z", "level": "INFO", "message": "m",

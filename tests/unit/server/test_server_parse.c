@@ -220,6 +220,37 @@ static int sink(void *user, const char *data, size_t len)
 }
 
 /* A streaming buffer never holds more than its cap and loses nothing. */
+/* Writing in place (nlogd_buf_room/commit), as the gzip decoder does. */
+static void test_buf_room(void **state)
+{
+    (void) state;
+    nlogd_buf b;
+    nlogd_buf_init(&b, 10);
+    assert_int_equal(nlogd_buf_adds(&b, "ab"), 0);
+    char *p = nlogd_buf_room(&b, 8); /* exactly what the cap leaves */
+    assert_non_null(p);
+    assert_ptr_equal(p, b.data + 2);
+    assert_true(b.size <= 11);
+    memcpy(p, "cdefghij", 8);
+    nlogd_buf_commit(&b, 3);
+    assert_int_equal(b.len, 5);
+    assert_string_equal(b.data, "abcde"); /* NUL after the committed bytes */
+    assert_null(nlogd_buf_room(&b, 6)); /* one past the cap */
+    assert_true(b.failed);
+    assert_int_equal(b.len, 5);
+    b.failed = 0;
+    p = nlogd_buf_room(&b, 5);
+    assert_non_null(p);
+    memset(p, 'z', 6); /* a failed write may scribble on the NUL too */
+    nlogd_buf_commit(&b, 0);
+    assert_string_equal(b.data, "abcde");
+    nlogd_buf_free(&b);
+    nlogd_buf_init(&b, 10);
+    nlogd_buf_set_sink(&b, sink, NULL); /* a streaming buffer has no room to lend */
+    assert_null(nlogd_buf_room(&b, 1));
+    nlogd_buf_free(&b);
+}
+
 static void test_buf_sink(void **state)
 {
     (void) state;
@@ -604,6 +635,7 @@ int main(void)
         cmocka_unit_test(test_ingest),       cmocka_unit_test(test_json_strings),
         cmocka_unit_test(test_ingest_fast_path), cmocka_unit_test(test_ingest_parts),
         cmocka_unit_test(test_buckets),      cmocka_unit_test(test_buf_sink),
+        cmocka_unit_test(test_buf_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
