@@ -55,10 +55,12 @@ static int batch_id_ok(const char *s)
     return 1;
 }
 
-/* Bodies at least twice this size (NDJSON) are parsed and stored in parts
- * of about this size: the writer stores part k while this thread parses
- * part k + 1 (queue.h, batches in parts). */
+/* Bodies at least twice PART_BYTES (NDJSON) are parsed and stored in parts
+ * of about that size: the writer stores part k while this thread parses
+ * part k + 1 (queue.h, batches in parts). The first part is smaller, so
+ * the writer starts sooner. */
 #define PART_BYTES (256 * 1024)
+#define FIRST_PART_BYTES (64 * 1024)
 
 /* The reply's counts and errors, from one parse or from the parts. */
 typedef struct ingest_result {
@@ -87,7 +89,7 @@ static int parse_parts(nlogd_server *srv, const char *body, size_t len, nlogd_ba
     nlogd_qstream *st = NULL;
     *ret_st = NULL;
     while (pos < len) {
-        size_t end = nlogd_ingest_part_end(body, len, pos, PART_BYTES);
+        size_t end = nlogd_ingest_part_end(body, len, pos, st ? PART_BYTES : FIRST_PART_BYTES);
         nlogd_ingest *in = &r->ins[r->n_ins];
         nlogd_ingest_init(in);
         r->n_ins++;
@@ -226,7 +228,7 @@ void nlogd_rest_entries_post(nlogd_req *req)
     nlogd_batch *parts = NULL;
     int submitted = 0;
     if (body.len >= 2 * PART_BYTES && nlogd_ingest_is_ndjson(data, body.len)) {
-        size_t most = body.len / PART_BYTES + 2;
+        size_t most = body.len / PART_BYTES + 3;
         nlogd_qstream *st = NULL;
         r.ins = calloc(most, sizeof *r.ins);
         parts = calloc(most, sizeof *parts);

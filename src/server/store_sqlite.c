@@ -405,9 +405,25 @@ static void match_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 #define TAG_BYTE '\xff'
 enum { TAG_LEVEL = 'l', TAG_CATEGORY = 'c', TAG_LOGGER = 'g' };
 
+/* out must hold 23 bytes; returns the length (no snprintf: the writer
+ * formats three of these per indexed row). */
 static int tag_word(char *out, size_t size, int kind, int64_t v)
 {
-    return snprintf(out, size, "%c%c%llu", TAG_BYTE, kind, (unsigned long long) v);
+    char digits[20];
+    unsigned long long u = (unsigned long long) v;
+    int nd = 0;
+    do {
+        digits[nd++] = (char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (size < (size_t) nd + 3)
+        return 0;
+    out[0] = TAG_BYTE;
+    out[1] = (char) kind;
+    for (int i = 0; i < nd; i++)
+        out[2 + i] = digits[nd - 1 - i];
+    out[2 + nd] = '\0';
+    return 2 + nd;
 }
 
 /* nlogd_doc(message, level, category, logger): the document entries_idx
