@@ -11,7 +11,10 @@
  *     per-record error has a message;
  *   - every accepted record renders back to valid JSON (entry_json.c);
  *   - the fast path for plain records (ingest_fast.c) changes nothing: the
- *     body parsed with json-c alone gives the same records and errors.
+ *     body parsed with json-c alone gives the same records and errors;
+ *   - an NDJSON body parsed in parts (nlogd_ingest_parse_part, as
+ *     rest_ingest.c does for large bodies; part size from the input's
+ *     length) gives the same records, rejections and errors.
  * Corpus: tests/fuzz/corpus/ingest/ (replayed by CTest as fuzz_ingest_replay). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -71,6 +74,44 @@ static void check_same_as_jsonc(const uint8_t *data, size_t size, int rc, const 
     nlogd_ingest_free(&ref);
 }
 
+/* The parts of an NDJSON body against its whole parse (in, rc 0). */
+static void check_parts(const uint8_t *data, size_t size, const nlogd_ingest *in)
+{
+    const char *body = (const char *) data;
+    if (!nlogd_ingest_is_ndjson(body, size))
+        return;
+    size_t part = 1 + size % 97, pos = 0, index = 0, line = 0, n = 0, rej = 0, errs = 0;
+    while (pos < size) {
+        size_t end = nlogd_ingest_part_end(body, size, pos, part);
+        if (end <= pos || end > size)
+            abort();
+        nlogd_ingest p;
+        nlogd_err e;
+        nlogd_ingest_init(&p);
+        p.index_base = index;
+        p.line_base = line;
+        if (nlogd_ingest_parse_part(body + pos, end - pos, &p, &e) != 0)
+            abort(); /* no memory limit: a part never fails */
+        for (size_t i = 0; i < p.n; i++, n++)
+            if (n >= in->n || p.recs[i].ts_ns != in->recs[n].ts_ns ||
+                p.recs[i].message_len != in->recs[n].message_len ||
+                memcmp(p.recs[i].message, in->recs[n].message, p.recs[i].message_len) != 0)
+                abort();
+        for (size_t i = 0; i < p.n_errors && errs < in->n_errors; i++, errs++)
+            if (p.errors[i].index != in->errors[errs].index ||
+                p.errors[i].line != in->errors[errs].line ||
+                strcmp(p.errors[i].message, in->errors[errs].message) != 0)
+                abort();
+        rej += p.rejected;
+        index = p.index_end;
+        line = p.line_end;
+        pos = end;
+        nlogd_ingest_free(&p);
+    }
+    if (n != in->n || rej != in->rejected || index != in->n + in->rejected)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     nlogd_ingest in;
@@ -86,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (in.n_errors > in.rejected || in.n_errors > NLOGD_INGEST_ERRORS_MAX)
         abort();
+    check_parts(data, size, &in);
     for (size_t i = 0; i < in.n_errors; i++)
         if (!in.errors[i].message[0])
             abort();
