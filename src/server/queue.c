@@ -130,14 +130,13 @@ static nlogd_batch *take_parts(nlogd_queue *q, nlogd_qstream *st, int *ret_end)
  * aborted). Returns the rows stored. */
 static size_t write_stream(nlogd_queue *q, nlogd_qstream *st)
 {
-    nlogd_batch *first = st->it.b, **all = NULL;
-    size_t n_all = 0, cap_all = 0, rows = 0;
+    nlogd_batch *first = st->it.b, *last = first;
+    size_t n_parts = 1, rows = 0;
     nlogd_store_txn *x = NULL;
     nlog_status rc = nlogd_store_stream_begin(q->store, first, &x);
     if (rc == NLOG_OK)
         rc = nlogd_store_stream_add(x, first->recs, first->n);
-    int end = 0, oom = 0;
-    nlogd_batch *done = first;
+    int end = 0;
     first->next = NULL;
     pthread_mutex_lock(&q->lock);
     q->records -= first->n;
@@ -146,13 +145,12 @@ static size_t write_stream(nlogd_queue *q, nlogd_qstream *st)
     pthread_mutex_unlock(&q->lock);
     while (!end) {
         nlogd_batch *p = take_parts(q, st, &end);
-        while (p) {
-            nlogd_batch *next = p->next;
+        if (p)
+            last->next = p; /* kept in stored order, for the hook */
+        for (; p; p = p->next, n_parts++) {
             if (rc == NLOG_OK)
                 rc = nlogd_store_stream_add(x, p->recs, p->n);
-            p->next = done; /* kept for the hook, newest first */
-            done = p;
-            p = next;
+            last = p;
         }
     }
     first->rejected = st->rejected;
@@ -163,7 +161,7 @@ static size_t write_stream(nlogd_queue *q, nlogd_qstream *st)
     }
     int stored = rc == NLOG_OK && !st->abort;
     first->status = st->abort ? NLOG_OK : rc;
-    for (nlogd_batch *b = done; b; b = b->next) {
+    for (nlogd_batch *b = first; b; b = b->next) {
         b->duplicate = first->duplicate;
         b->conflict = first->conflict;
         b->status = first->status;
@@ -171,34 +169,25 @@ static size_t write_stream(nlogd_queue *q, nlogd_qstream *st)
             nlogd_store_stream_committed(q->store, b->recs, b->n);
             rows += b->n;
         }
-        if (n_all == cap_all && !oom) {
-            size_t nc = cap_all ? cap_all * 2 : 16;
-            nlogd_batch **na = realloc(all, nc * sizeof *na);
-            if (na) {
-                all = na;
-                cap_all = nc;
-            } else {
-                oom = 1;
-            }
-        }
-        if (n_all < cap_all)
-            all[n_all++] = b;
     }
     stat_add(&q->stats.commits);
     pthread_mutex_lock(&q->lock);
     nlogd_stored_fn hook = q->hook;
     void *hook_user = q->hook_user;
     pthread_mutex_unlock(&q->lock);
-    if (hook && stored && n_all) {
-        /* oldest part first, as they were stored */
-        for (size_t i = 0; i < n_all / 2; i++) {
-            nlogd_batch *t = all[i];
-            all[i] = all[n_all - 1 - i];
-            all[n_all - 1 - i] = t;
+    if (hook && stored) {
+        nlogd_batch **all = malloc(n_parts * sizeof *all);
+        size_t i = 0;
+        for (nlogd_batch *b = first; b; b = b->next) {
+            if (all)
+                all[i++] = b;
+            else
+                hook(hook_user, &b, 1); /* no memory for the array: one call per part */
         }
-        hook(hook_user, all, n_all);
+        if (all)
+            hook(hook_user, all, n_parts);
+        free(all);
     }
-    free(all);
     pthread_mutex_lock(&q->lock);
     st->it.done = 1;
     pthread_cond_broadcast(&q->done);

@@ -77,6 +77,19 @@ static void free_result(ingest_result *r)
     free(r->ins);
 }
 
+/* 429: the queue refused batch b (a whole body, or the first part of a
+ * large one: its counts are that part's). */
+static int queue_full(nlogd_server *srv, const nlogd_batch *b, nlogd_err *e)
+{
+    return nlogd_fail(e, 429, "queue_full", "",
+                      "the store queue is full (%zu of %zu records, %zu of %zu bytes waiting; "
+                      "this request: %zu records, %zu bytes); nothing was stored; retry "
+                      "after the Retry-After delay",
+                      nlogd_queue_depth(srv->queue), nlogd_queue_capacity(srv->queue),
+                      nlogd_queue_bytes(srv->queue), nlogd_queue_capacity_bytes(srv->queue),
+                      b->n, b->mem_bytes);
+}
+
 /* Parses body in parts, opening a stream with the first part and adding
  * each further one. Returns 0 with *ret_st open (the caller ends it), or
  * -1 with e filled (413/400/500, or 429 when the queue refused the first
@@ -116,14 +129,7 @@ static int parse_parts(nlogd_server *srv, const char *body, size_t len, nlogd_ba
         b->mem_bytes = nlogd_ingest_mem(in);
         if (!st) {
             if (nlogd_queue_stream_open(srv->queue, head, &st) != 0)
-                return nlogd_fail(e, 429, "queue_full", "",
-                                  "the store queue is full (%zu of %zu records, %zu of %zu bytes "
-                                  "waiting); nothing was stored; retry after the Retry-After "
-                                  "delay",
-                                  nlogd_queue_depth(srv->queue),
-                                  nlogd_queue_capacity(srv->queue),
-                                  nlogd_queue_bytes(srv->queue),
-                                  nlogd_queue_capacity_bytes(srv->queue));
+                return queue_full(srv, head, e);
         } else if (b->n) {
             nlogd_queue_stream_add(st, b);
         }
@@ -301,13 +307,7 @@ void nlogd_rest_entries_post(nlogd_req *req)
         submitted = in->n || b.batch_id[0];
         if (submitted && nlogd_queue_submit(srv->queue, &b, 0) != 0) {
             nlogd_count(srv, records_throttled, in->n);
-            nlogd_fail(&e, 429, "queue_full", "",
-                       "the store queue is full (%zu of %zu records, %zu of %zu bytes waiting; "
-                       "this request: %zu records, %zu bytes); nothing was stored; retry after "
-                       "the Retry-After delay",
-                       nlogd_queue_depth(srv->queue), nlogd_queue_capacity(srv->queue),
-                       nlogd_queue_bytes(srv->queue), nlogd_queue_capacity_bytes(srv->queue),
-                       in->n, b.mem_bytes);
+            queue_full(srv, &b, &e);
             free_result(&r);
             nlogd_reply_retry(req, &e, 1);
             return;

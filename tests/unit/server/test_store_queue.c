@@ -314,6 +314,16 @@ static void *submit_plain(void *arg)
     return NULL;
 }
 
+/* The first part of batch "parts-1" with body digest `digest`. */
+static void head_of(nlogd_batch *head, nlogd_record *recs, size_t n, uint64_t digest)
+{
+    memset(head, 0, sizeof *head);
+    snprintf(head->batch_id, sizeof head->batch_id, "parts-1");
+    head->digest = digest;
+    head->recs = recs;
+    head->n = n;
+}
+
 /* Parts stored in one transaction at the end, once; an abort stores
  * nothing and forgets the batch id; a batch submitted meanwhile waits and
  * is stored after it; the batch id's row counts every part. */
@@ -336,12 +346,8 @@ static void test_batch_in_parts(void **state)
 
     /* aborted after two parts: nothing stored, and its id is not remembered */
     nlogd_batch head, parts[3];
-    memset(&head, 0, sizeof head);
+    head_of(&head, recs[0], PART, 77);
     memset(parts, 0, sizeof parts);
-    snprintf(head.batch_id, sizeof head.batch_id, "parts-1");
-    head.digest = 77;
-    head.recs = recs[0];
-    head.n = PART;
     nlogd_qstream *st = NULL;
     assert_int_equal(nlogd_queue_stream_open(q, &head, &st), 0);
     parts[0].recs = recs[1];
@@ -353,12 +359,8 @@ static void test_batch_in_parts(void **state)
 
     /* the same id again, four parts, and a plain batch from another thread
      * while the stream is open */
-    memset(&head, 0, sizeof head);
+    head_of(&head, recs[0], PART, 77);
     memset(parts, 0, sizeof parts);
-    snprintf(head.batch_id, sizeof head.batch_id, "parts-1");
-    head.digest = 77;
-    head.recs = recs[0];
-    head.n = PART;
     assert_int_equal(nlogd_queue_stream_open(q, &head, &st), 0);
     parts[0].recs = recs[1];
     parts[0].n = PART;
@@ -386,22 +388,14 @@ static void test_batch_in_parts(void **state)
 
     /* a retry of it, plain: a duplicate reporting all four parts */
     nlogd_batch retry;
-    memset(&retry, 0, sizeof retry);
-    snprintf(retry.batch_id, sizeof retry.batch_id, "parts-1");
-    retry.digest = 77;
-    retry.recs = recs[0];
-    retry.n = PART;
+    head_of(&retry, recs[0], PART, 77);
     assert_int_equal(nlogd_queue_submit(q, &retry, 1), 0);
     assert_true(retry.duplicate);
     assert_int_equal(retry.orig_accepted, 4 * PART);
     /* and in parts: a duplicate too, nothing stored again; another body
      * (digest) under the id: a conflict */
     for (int d = 0; d < 2; d++) {
-        memset(&head, 0, sizeof head);
-        snprintf(head.batch_id, sizeof head.batch_id, "parts-1");
-        head.digest = d ? 78 : 77;
-        head.recs = recs[0];
-        head.n = PART;
+        head_of(&head, recs[0], PART, d ? 78 : 77);
         assert_int_equal(nlogd_queue_stream_open(q, &head, &st), 0);
         memset(&parts[0], 0, sizeof parts[0]);
         parts[0].recs = recs[1];
