@@ -54,6 +54,7 @@ typedef struct nlogd_server {
     struct mg_context *http;
     struct nlogd_watchdog *watchdog; /* ends body reads past their deadline (http/deadline.h) */
     int port;                    /* the port actually listened on */
+    int http_ready;              /* atomic: the handlers are installed (router.c) */
     int64_t started_ns;          /* CLOCK_REALTIME */
     int64_t started_mono_ns;     /* CLOCK_MONOTONIC, for uptime */
     nlogd_counters counters;

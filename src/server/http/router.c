@@ -552,6 +552,26 @@ static int log_message(const struct mg_connection *conn, const char *message)
     return 1; /* handled: CivetWeb must not print to stderr itself */
 }
 
+/* CivetWeb accepts connections from mg_start2() on, before the handlers
+ * can be installed: a request in between would get CivetWeb's own 404,
+ * which a client (the remote output's spool, resending right after a
+ * restart) must take as final. Until the handlers are in, the answer is a
+ * 503 with Retry-After instead. */
+static int begin_request(struct mg_connection *conn)
+{
+    nlogd_server *srv = mg_get_user_data(mg_get_context(conn));
+    if (srv && __atomic_load_n(&srv->http_ready, __ATOMIC_ACQUIRE))
+        return 0; /* CivetWeb goes on to the handlers */
+    static const char body[] =
+        "{\"error\":{\"code\":\"starting\",\"message\":\"nlogd is starting; retry after the "
+        "Retry-After delay\"}}\n";
+    mg_printf(conn,
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+              "Retry-After: 1\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+              sizeof body - 1, body);
+    return 503;
+}
+
 int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
 {
     char threads[16], timeout[16], headers[16], ws_timeout[16], listen[NLOG_CONFIG_LISTEN_MAX + 2];
@@ -582,6 +602,7 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.log_message = log_message;
+    cb.begin_request = begin_request;
     if (srv->tls)
         cb.init_ssl = nlogd_tls_init_ssl;
     if (srv->tls && nlogd_tls_load_compat(why, why_size) != 0)
@@ -619,6 +640,7 @@ int nlogd_http_start(nlogd_server *srv, char *why, size_t why_size)
     struct mg_server_port ports[4];
     int n = mg_get_server_ports(srv->http, 4, ports);
     srv->port = n > 0 ? ports[0].port : 0;
+    __atomic_store_n(&srv->http_ready, 1, __ATOMIC_RELEASE);
     return 0;
 }
 
